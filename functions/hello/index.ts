@@ -1,0 +1,3 @@
+import type { FunctionContext } from 'mini-lambda'
+
+export default (_request: Request, _context: FunctionContext) => ({ message: 'Hello, World!' })

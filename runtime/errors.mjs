@@ -1,0 +1,17 @@
+/** Same JSON shape as every other Mini Lambda error: { error: { code, message, hint } }. */
+export function sendError(res, status, code, error, dev) {
+  const message = error instanceof Error ? error.message : String(error ?? 'Unknown error')
+  const body = { error: { code, message } }
+  if (dev && error instanceof Error && error.stack) body.error.stack = error.stack.split('\n').map(line => line.trim())
+  if (res.headersSent) {
+    res.destroy(error instanceof Error ? error : undefined)
+    return
+  }
+  const json = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) })
+  res.end(json)
+}
+
+export function logInvocationError(functionName, requestId, error) {
+  console.error(`[${functionName}] request ${requestId} failed:`, error)
+}

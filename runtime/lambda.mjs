@@ -1,0 +1,64 @@
+import { toHttpApiEvent } from './lambda-event.mjs'
+import { fromHttpApiResult } from './lambda-result.mjs'
+
+async function readBody(req) {
+  const chunks = []
+  for await (const chunk of req) chunks.push(chunk)
+  return Buffer.concat(chunks)
+}
+
+/** The `context` object AWS Lambda's Node.js runtime passes, plus Mini Lambda's own fields. */
+function toLambdaContext(context, settle) {
+  return {
+    ...context,
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: context.functionName,
+    functionVersion: String(context.version),
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${context.functionName}`,
+    memoryLimitInMB: String(context.memoryLimitInMB),
+    awsRequestId: context.requestId,
+    logGroupName: `/aws/lambda/${context.functionName}`,
+    logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${context.version}]${process.pid}`,
+    identity: undefined,
+    clientContext: undefined,
+    getRemainingTimeInMillis: context.getRemainingTimeInMillis,
+    // Legacy completion methods some older handlers still call.
+    done: (error, value) => settle(error, value),
+    succeed: value => settle(null, value),
+    fail: error => settle(error ?? new Error('context.fail() called')),
+  }
+}
+
+function callHandler(handler, event, context) {
+  return new Promise((resolve, reject) => {
+    let settled = false
+    const settle = (error, value) => {
+      if (settled) return
+      settled = true
+      if (error) reject(error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error)))
+      else resolve(value)
+    }
+    const lambdaContext = toLambdaContext(context, settle)
+    try {
+      const returned = handler(event, lambdaContext, settle)
+      if (returned && typeof returned.then === 'function') returned.then(value => settle(null, value), settle)
+      // A handler that declares no callback answers with what it returns; one that does answers through it.
+      else if (handler.length < 3) settle(null, returned)
+    }
+    catch (error) {
+      settle(error)
+    }
+  })
+}
+
+export function createLambdaInvoker(handler) {
+  return async function invokeLambda(req, res, context) {
+    const body = await readBody(req)
+    const event = toHttpApiEvent(req, body, context)
+    const result = await callHandler(handler, event, context)
+    const response = fromHttpApiResult(result)
+    response.headers.push('content-length', String(response.body.length))
+    res.writeHead(response.status, response.headers)
+    res.end(req.method === 'HEAD' ? undefined : response.body)
+  }
+}

@@ -1,0 +1,78 @@
+import { once } from 'node:events'
+import { Readable } from 'node:stream'
+import { requestHeaderPairs, requestURL } from './headers.mjs'
+
+function toWebRequest(req, res) {
+  const headers = new Headers()
+  for (const [name, value] of requestHeaderPairs(req)) headers.append(name, value)
+  const controller = new AbortController()
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort()
+  })
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
+  return new Request(requestURL(req), {
+    method: req.method,
+    headers,
+    body: hasBody ? Readable.toWeb(req) : undefined,
+    duplex: 'half',
+    signal: controller.signal,
+  })
+}
+
+function send(req, res, status, contentType, body) {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': body.byteLength ?? Buffer.byteLength(body) })
+  res.end(req.method === 'HEAD' ? undefined : body)
+}
+
+async function pipeWebStream(stream, res) {
+  const reader = stream.getReader()
+  const cancel = () => reader.cancel().catch(() => {})
+  res.once('close', cancel)
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      if (!res.write(value)) await once(res, 'drain')
+    }
+    res.end()
+  }
+  finally {
+    res.off('close', cancel)
+  }
+}
+
+async function sendResponse(req, res, response) {
+  const headers = []
+  for (const [name, value] of response.headers) headers.push(name, value)
+  res.writeHead(response.status, response.statusText || undefined, headers)
+  if (!response.body || req.method === 'HEAD') {
+    res.end()
+    if (response.body) response.body.cancel().catch(() => {})
+    return
+  }
+  await pipeWebStream(response.body, res)
+}
+
+/** Maps what a web-standard function returned to the HTTP response. */
+export async function writeWebResult(req, res, result) {
+  if (result instanceof Response) return sendResponse(req, res, result)
+  if (result === undefined || result === null) {
+    res.writeHead(204)
+    return res.end()
+  }
+  if (typeof result === 'string') return send(req, res, 200, 'text/plain; charset=utf-8', result)
+  if (result instanceof Uint8Array) return send(req, res, 200, 'application/octet-stream', result)
+  if (result instanceof ArrayBuffer) return send(req, res, 200, 'application/octet-stream', new Uint8Array(result))
+  if (result instanceof ReadableStream) {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    return pipeWebStream(result, res)
+  }
+  return send(req, res, 200, 'application/json; charset=utf-8', JSON.stringify(result))
+}
+
+export function createWebInvoker(fn) {
+  return async function invokeWeb(req, res, context) {
+    const result = await fn(toWebRequest(req, res), context)
+    await writeWebResult(req, res, result)
+  }
+}

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { BuildContext, BuildFailure, Message } from 'esbuild'
+import type { LambdaOptions, ResolvedFunction } from '../config/types'
+import { LambdaError } from '../errors'
+import { writeFileAtomic } from '../fs/atomic-write'
+import type { FunctionArtifact } from './artifact'
+import { MANIFEST_FILE } from './artifact'
+import { BUNDLE_FILE, functionBuildOptions } from './esbuild-options'
+import { contentHash, runtimeConfigOf } from './hash'
+
+export interface FunctionBuilder {
+  readonly fn: ResolvedFunction
+  /** Bundles (incrementally after the first time) and writes the artifact atomically. */
+  build(): Promise<FunctionArtifact>
+  dispose(): Promise<void>
+}
+
+async function formatMessages(messages: Message[]): Promise<string> {
+  const { formatMessages } = await import('esbuild')
+  const formatted = await formatMessages(messages, { kind: 'error', color: false, terminalWidth: 100 })
+  return formatted.join('').trim()
+}
+
+export async function buildError(fn: ResolvedFunction, error: unknown): Promise<LambdaError> {
+  const failure = error as Partial<BuildFailure>
+  const detail = failure.errors?.length ? await formatMessages(failure.errors) : (error as Error).message
+  return new LambdaError({
+    code: 'BUILD_FAILED',
+    status: 500,
+    message: `Build of function "${fn.name}" failed:\n${detail}`,
+    hint: `Fix the error in ${fn.name}'s code; the function serves again after the next successful build.`,
+    cause: error,
+  })
+}
+
+/** Creates an esbuild context for one function; `build()` can run again after edits (hot reload). */
+export async function createFunctionBuilder(fn: ResolvedFunction, options: Pick<LambdaOptions, 'rootDir' | 'build'>, outDir: string): Promise<FunctionBuilder> {
+  if (fn.kind !== 'node' || !fn.entry) throw new Error(`Function "${fn.name}" is built from its Dockerfile, not bundled.`)
+  const esbuild = await import('esbuild')
+  const buildOptions = functionBuildOptions(fn, options, outDir)
+  let context: BuildContext<typeof buildOptions> | undefined
+  return {
+    fn,
+    async build() {
+      let result
+      try {
+        context ??= await esbuild.context(buildOptions)
+        result = await context.rebuild()
+      }
+      catch (error) {
+        throw await buildError(fn, error)
+      }
+      const bundle = result.outputFiles.find(f => f.path.endsWith(BUNDLE_FILE))!
+      const map = result.outputFiles.find(f => f.path.endsWith('.map'))
+      if (map) await writeFileAtomic(map.path, map.contents)
+      await writeFileAtomic(bundle.path, bundle.contents)
+      const artifact: FunctionArtifact = {
+        name: fn.name,
+        kind: 'node',
+        dir: outDir,
+        bundlePath: bundle.path,
+        hash: contentHash(bundle.contents, fn),
+        config: runtimeConfigOf(fn),
+        inputs: Object.keys(result.metafile.inputs).filter(p => !p.includes(':')).map(p => resolve(options.rootDir, p)),
+        size: bundle.contents.byteLength,
+        builtAt: new Date().toISOString(),
+      }
+      await writeFileAtomic(join(outDir, MANIFEST_FILE), `${JSON.stringify(artifact, null, 2)}\n`)
+      return artifact
+    },
+    async dispose() {
+      await context?.dispose()
+      context = undefined
+    },
+  }
+}
+
+export function readArtifact(dir: string): FunctionArtifact {
+  return JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as FunctionArtifact
+}

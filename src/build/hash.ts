@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto'
+import type { FunctionRuntimeConfig, ResolvedFunction } from '../config/types'
+import { runtimeFingerprint } from './runtime-files'
+
+/** The config that shapes how a function runs: part of its identity, shipped with each deploy. */
+export function runtimeConfigOf(fn: ResolvedFunction): FunctionRuntimeConfig {
+  const { dir: _dir, entry: _entry, ...config } = fn
+  return config
+}
+
+function stableJSON(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJSON).join(',')}]`
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().filter(k => (value as any)[k] !== undefined).map(k => `${JSON.stringify(k)}:${stableJSON((value as any)[k])}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
+/**
+ * Content hash of a build: the artifact bytes, the config it runs with and the runtime that serves it.
+ * Schedules are left out: they change when a function is called, not what it is.
+ */
+export function contentHash(artifact: Uint8Array | string, fn: ResolvedFunction): string {
+  const { schedule: _schedule, ...config } = runtimeConfigOf(fn)
+  return createHash('sha256')
+    .update(artifact)
+    .update('\0')
+    .update(stableJSON(config))
+    .update('\0')
+    .update(runtimeFingerprint())
+    .digest('hex')
+}

@@ -1,0 +1,34 @@
+import { consola } from 'consola'
+import { colors } from 'consola/utils'
+import { startDevServer } from '../../dev/dev-server'
+import { functionURLs } from '../../dev/dev-app'
+import { defineLambdaCommand } from '../define-command'
+import { loadOptionsFromArgs, projectArgs } from './_shared'
+
+export default defineLambdaCommand({
+  meta: { name: 'dev', description: 'Run every function locally with hot reload' },
+  args: {
+    ...projectArgs,
+    port: { type: 'string', alias: 'p', description: 'Port (default: dev.port or 3000)', valueHint: 'port' },
+    host: { type: 'string', description: 'Interface to listen on (default: localhost)' },
+  },
+  async run({ args }) {
+    const server = await startDevServer({ ...loadOptionsFromArgs(args), port: args.port ? Number(args.port) : undefined, host: args.host })
+    const names = server.registry.names()
+    const width = Math.max(8, ...names.map(n => n.length))
+    consola.box([
+      `Mini Lambda dev server on ${colors.cyan(`http://localhost:${server.port}/`)}`,
+      '',
+      ...(names.length > 0 ? names.map((name) => {
+        const urls = functionURLs(name, server.port)
+        return `${name.padEnd(width)}  ${colors.cyan(urls.host)}  ${colors.dim(urls.path)}`
+      }) : ['No functions yet: create one with `lambda new hello`.']),
+    ].join('\n'))
+    const stop = async () => {
+      await server.close()
+      process.exit(0)
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  },
+})

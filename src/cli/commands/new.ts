@@ -1,0 +1,26 @@
+import { relative, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { consola } from 'consola'
+import { loadLambdaOptions } from '../../config/load'
+import { createFunction, functionTemplates } from '../../scaffold/new-function'
+import { defineLambdaCommand } from '../define-command'
+import { forceArgs, loadOptionsFromArgs, projectArgs } from './_shared'
+
+export default defineLambdaCommand({
+  meta: { name: 'new', description: 'Add a function to the project' },
+  args: {
+    name: { type: 'positional', required: true, description: 'Function name (a DNS label: a-z, 0-9, -)' },
+    template: { type: 'string', alias: 't', default: 'web', description: `Template: ${functionTemplates().join(', ')}` },
+    ...projectArgs,
+    ...forceArgs,
+  },
+  async run({ args }) {
+    const load = loadOptionsFromArgs(args)
+    // Without a config (or with a broken one) functions go to the default folder.
+    const hasConfig = ['ts', 'mts', 'js', 'mjs', 'json'].some(ext => existsSync(resolve(load.cwd!, `lambda.config.${ext}`)))
+    const functionsDir = hasConfig ? (await loadLambdaOptions(load)).functionsDir ?? resolve(load.cwd!, 'functions') : resolve(load.cwd!, 'functions')
+    const files = await createFunction({ name: args.name, template: args.template, functionsDir, force: args.force })
+    for (const file of files) consola.log(`  created ${relative(process.cwd(), file)}`)
+    consola.success(`Function "${args.name}" created from the ${args.template} template.`)
+  },
+})

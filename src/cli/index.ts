@@ -1,0 +1,16 @@
+import { defineCommand, runMain } from 'citty'
+import { version } from '../../package.json'
+
+const load = <T>(loader: () => Promise<{ default: T }>) => () => loader().then(m => m.default)
+
+export const main = defineCommand({
+  meta: { name: 'lambda', version, description: 'Mini Lambda: write functions, run them locally, deploy them to your own VM.' },
+  subCommands: {
+    init: load(() => import('./commands/init')),
+    new: load(() => import('./commands/new')),
+    dev: load(() => import('./commands/dev')),
+    build: load(() => import('./commands/build')),
+  },
+})
+
+runMain(main)

@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs'
+import { dirname, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { loadConfig } from 'c12'
+import { LambdaError } from '../errors'
+import type { LambdaConfig, LambdaOptions } from './types'
+import { configError, validateConfig } from './validate'
+import { resolveFunctionsOptions } from './resolve/functions'
+import { resolveBuildOptions, resolveDeployOptions, resolveDevOptions } from './resolve/settings'
+
+export interface LoadOptions {
+  cwd?: string
+  /** Explicit config file (otherwise `lambda.config.*` in cwd). */
+  configFile?: string
+  /** Selects `$env.<name>` / `$<name>` overrides. Default: NODE_ENV. */
+  envName?: string
+  overrides?: LambdaConfig
+}
+
+/**
+ * `lambda.config.ts` usually imports `defineConfig` from `mini-lambda`. Aliasing the name to this
+ * very package lets a project load its config before (or without) installing anything.
+ */
+function selfAlias(): Record<string, string> {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(resolve(dir, 'package.json'))) {
+    const parent = dirname(dir)
+    if (parent === dir) return {}
+    dir = parent
+  }
+  const built = resolve(dir, 'dist/index.mjs')
+  return { 'mini-lambda': existsSync(built) ? built : resolve(dir, 'src/index.ts') }
+}
+
+export async function loadLambdaOptions(opts: LoadOptions = {}): Promise<LambdaOptions> {
+  const cwd = resolve(opts.cwd ?? process.cwd())
+  if (opts.configFile && !existsSync(resolve(cwd, opts.configFile))) {
+    throw new LambdaError({ code: 'CONFIG_NOT_FOUND', status: 400, message: `Config file ${opts.configFile} does not exist (looked in ${cwd}).`, hint: 'Pass an existing file with --config, or run `lambda init` to create a project.' })
+  }
+  let loaded
+  try {
+    loaded = await loadConfig<LambdaConfig>({
+      name: 'lambda',
+      cwd,
+      configFile: opts.configFile ? resolve(cwd, opts.configFile).replace(/\.[cm]?[jt]s$|\.json$/, '') : 'lambda.config',
+      rcFile: false,
+      globalRc: false,
+      packageJson: false,
+      dotenv: false,
+      envName: opts.envName,
+      omit$Keys: true,
+      overrides: opts.overrides,
+      jitiOptions: { alias: selfAlias(), fsCache: false },
+    })
+  }
+  catch (error) {
+    const file = opts.configFile ?? 'lambda.config.ts'
+    throw new LambdaError({
+      code: 'CONFIG_LOAD_FAILED',
+      status: 400,
+      message: `Could not load ${file}: ${(error as Error).message}`,
+      hint: `Fix the syntax or the import in ${file}; it must export default defineConfig({ ... }).`,
+      cause: error,
+    })
+  }
+  const config = loaded.config ?? {}
+  const configFile = loaded.configFile && existsSync(loaded.configFile) ? loaded.configFile : undefined
+  const fileLabel = configFile ? relative(process.cwd(), configFile) || configFile : 'lambda.config.ts (not found; defaults used)'
+
+  const issues = validateConfig(config)
+  if (issues.length > 0) throw configError(fileLabel, issues)
+
+  const { functionsDir, functions } = resolveFunctionsOptions(config, cwd, issues)
+  if (issues.length > 0) throw configError(fileLabel, issues)
+
+  return {
+    rootDir: cwd,
+    configFile,
+    functionsDir,
+    functions,
+    dev: resolveDevOptions(config),
+    build: resolveBuildOptions(config, cwd),
+    deploy: resolveDeployOptions(config),
+  }
+}

@@ -1,0 +1,103 @@
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { basename, join, relative, resolve } from 'node:path'
+import type { ConfigIssue } from '../validate'
+import { validateFunctionName } from '../validate'
+import { ENTRY_CANDIDATES, FUNCTION_DEFAULTS } from '../defaults'
+import type { FunctionConfig, LambdaConfig, ResolvedFunction, ResolvedSchedule } from '../types'
+
+interface FunctionSource {
+  name: string
+  dir: string
+  config: FunctionConfig
+  /** Where the function came from, for error messages. */
+  origin: 'discovered' | 'config'
+}
+
+export function findEntry(dir: string): string | undefined {
+  for (const candidate of ENTRY_CANDIDATES) {
+    const file = join(dir, candidate)
+    if (existsSync(file)) return file
+  }
+}
+
+function discoverFunctions(functionsDir: string): FunctionSource[] {
+  if (!existsSync(functionsDir) || !statSync(functionsDir).isDirectory()) return []
+  const found: FunctionSource[] = []
+  for (const entry of readdirSync(functionsDir, { withFileTypes: true })) {
+    // `_shared/` or `.cache/` hold code for functions, not functions
+    if (!entry.isDirectory() || entry.name.startsWith('_') || entry.name.startsWith('.')) continue
+    const dir = join(functionsDir, entry.name)
+    if (findEntry(dir) || existsSync(join(dir, 'Dockerfile'))) found.push({ name: entry.name, dir, config: {}, origin: 'discovered' })
+  }
+  return found
+}
+
+function resolveSchedules(schedule: FunctionConfig['schedule']): ResolvedSchedule[] {
+  if (schedule === undefined) return []
+  return (Array.isArray(schedule) ? schedule : [schedule]).map(entry =>
+    typeof entry === 'string'
+      ? { cron: entry, timezone: 'UTC', enabled: true }
+      : { cron: entry.cron, timezone: entry.timezone ?? 'UTC', payload: entry.payload, enabled: entry.enabled ?? true })
+}
+
+/** Discovers `functionsDir/*` and merges `functions` over it, applying `defaults`. */
+export function resolveFunctionsOptions(config: LambdaConfig, rootDir: string, issues: ConfigIssue[]): { functionsDir?: string; functions: ResolvedFunction[] } {
+  const functionsDir = config.functionsDir === false ? undefined : resolve(rootDir, config.functionsDir ?? 'functions')
+  const sources = new Map<string, FunctionSource>()
+  for (const source of functionsDir ? discoverFunctions(functionsDir) : []) sources.set(source.name, source)
+  for (const [name, fnConfig] of Object.entries(config.functions ?? {})) {
+    const fn = (typeof fnConfig === 'object' && fnConfig) ? fnConfig : {}
+    const discovered = sources.get(name)
+    const dir = fn.dir ? resolve(rootDir, fn.dir) : fn.entry ? resolve(rootDir, fn.entry, '..') : discovered?.dir ?? join(functionsDir ?? resolve(rootDir, 'functions'), name)
+    sources.set(name, { name, dir, config: fn, origin: 'config' })
+  }
+
+  const functions: ResolvedFunction[] = []
+  for (const { name, dir, config: fn, origin } of sources.values()) {
+    if (origin === 'discovered') {
+      const before = issues.length
+      validateFunctionName(name, relative(rootDir, dir) || basename(dir), issues)
+      if (issues.length > before) continue
+    }
+    const keyPath = `functions.${name}`
+    let entry: string | undefined
+    let kind: ResolvedFunction['kind'] = 'node'
+    if (fn.entry) {
+      entry = resolve(rootDir, fn.entry)
+      if (!existsSync(entry)) {
+        issues.push({ path: `${keyPath}.entry`, value: fn.entry, problem: `points to a file that does not exist (${entry})`, fix: `create ${relative(rootDir, entry)} or point ${keyPath}.entry at the function's file` })
+        continue
+      }
+    }
+    else {
+      entry = findEntry(dir)
+      if (!entry) {
+        if (existsSync(join(dir, 'Dockerfile'))) {
+          kind = 'dockerfile'
+        }
+        else {
+          issues.push({ path: `${keyPath}.entry`, value: fn.entry, problem: `is missing and ${relative(rootDir, dir) || dir} holds none of ${ENTRY_CANDIDATES.join(', ')} nor a Dockerfile`, fix: `create ${relative(rootDir, join(dir, 'index.ts'))} (lambda new ${name}) or set ${keyPath}.entry` })
+          continue
+        }
+      }
+    }
+    const merged = { ...FUNCTION_DEFAULTS, ...config.defaults, ...fn }
+    functions.push({
+      name,
+      dir,
+      kind,
+      entry,
+      timeout: merged.timeout,
+      memory: merged.memory,
+      env: { ...config.defaults?.env, ...fn.env },
+      schedule: resolveSchedules(merged.schedule),
+      concurrency: merged.concurrency,
+      minInstances: merged.minInstances,
+      maxInstances: Math.max(merged.maxInstances, merged.minInstances),
+      auth: merged.auth,
+      network: merged.network,
+    })
+  }
+  functions.sort((a, b) => a.name.localeCompare(b.name))
+  return { functionsDir, functions }
+}

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { H3 } from 'h3'
+import { createLambdaApp, jsonResponse } from '../http/error-response'
+import { LambdaError } from '../errors'
+import { invokeThroughPool } from '../proxy/invoke'
+import { resolveRoute } from '../router/route'
+import type { DevRegistry } from './dev-registry'
+import { logInvocation } from './logger'
+
+export function functionNotFound(name: string, known: string[]): LambdaError {
+  return new LambdaError({
+    code: 'FUNCTION_NOT_FOUND',
+    status: 404,
+    message: `No function named "${name}". Known functions: ${known.length > 0 ? known.join(', ') : '(none)'}.`,
+    hint: known.length > 0 ? `Call one of them, e.g. http://${known[0]}.localhost/ or /${known[0]}/, or create it with \`lambda new ${name}\`.` : `Create one with \`lambda new ${name}\`.`,
+    data: { known },
+  })
+}
+
+export function functionURLs(name: string, port: number) {
+  return { host: `http://${name}.localhost:${port}/`, path: `http://localhost:${port}/${name}/` }
+}
+
+/** The dev server's single handler: routes by Host (`<fn>.localhost`) or path (`/<fn>/…`) to a function. */
+export function createDevApp(registry: DevRegistry, getPort: () => number): H3 {
+  const app = createLambdaApp({ silent: true })
+  app.all('/**', async (event) => {
+    const req = event.runtime!.node!.req as IncomingMessage
+    const res = event.runtime!.node!.res as ServerResponse
+    const route = resolveRoute(req.headers.host, req.url ?? '/', { domain: 'localhost', pathRouting: true })
+    if (route.kind === 'root') {
+      return jsonResponse({ functions: registry.names().map(name => ({ name, urls: functionURLs(name, getPort()) })) })
+    }
+    if (route.kind !== 'function') throw functionNotFound(route.kind === 'unknown-host' ? route.host : route.path, registry.names())
+    const fn = registry.get(route.name)
+    if (!fn) throw functionNotFound(route.name, registry.names())
+    await fn.building
+    if (fn.buildError) throw fn.buildError
+    if (fn.fn.kind === 'dockerfile' || !fn.pool) {
+      throw new LambdaError({ code: 'NOT_SUPPORTED_IN_DEV', status: 501, message: `Function "${fn.name}" is built from a Dockerfile; lambda dev runs Node functions only.`, hint: 'Deploy it to an agent (`lambda deploy`) to run it.' })
+    }
+    return invokeThroughPool(req, res, {
+      pool: fn.pool,
+      path: route.path,
+      timeoutMs: fn.fn.timeout * 1000,
+      memory: fn.fn.memory,
+      forwarded: { requestId: randomUUID(), clientIp: req.socket.remoteAddress ?? '127.0.0.1', host: req.headers.host ?? 'localhost', proto: 'http' },
+      onComplete: logInvocation,
+    })
+  })
+  return app
+}

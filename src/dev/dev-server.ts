@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { toNodeHandler } from 'h3'
+import { listen } from 'listhen'
+import type { LoadOptions } from '../config/load'
+import { loadLambdaOptions } from '../config/load'
+import { createDevApp } from './dev-app'
+import { DevRegistry } from './dev-registry'
+import { watchProject } from './watcher'
+
+export interface DevServerOptions extends LoadOptions {
+  port?: number
+  host?: string
+}
+
+export interface DevServer {
+  url: string
+  port: number
+  registry: DevRegistry
+  close(): Promise<void>
+}
+
+/** Builds every function, starts the local gateway and rebuilds on every save. */
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  const options = await loadLambdaOptions(opts)
+  // Unix socket paths are limited to ~107 bytes, so they live in a short temp folder, not the project.
+  const socketDir = mkdtempSync(join(tmpdir(), 'lambda-dev-'))
+  const registry = new DevRegistry(options, opts, { outDir: join(options.rootDir, '.lambda', 'dev'), socketDir })
+  await registry.apply(options)
+
+  let port = opts.port ?? options.dev.port
+  const app = createDevApp(registry, () => port)
+  const listener = await listen(toNodeHandler(app), {
+    port,
+    hostname: opts.host ?? options.dev.host,
+    showURL: false,
+    isProd: false,
+    autoClose: false,
+  })
+  port = Number(new URL(listener.url).port)
+  const watcher = await watchProject(options.rootDir, paths => void registry.onFilesChanged(paths))
+
+  let closed = false
+  return {
+    url: listener.url,
+    port,
+    registry,
+    async close() {
+      if (closed) return
+      closed = true
+      await watcher.close()
+      await listener.close()
+      await registry.close()
+      rmSync(socketDir, { recursive: true, force: true })
+    },
+  }
+}

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { open, mkdir, rename, rm } from 'node:fs/promises'
+import { dirname } from 'node:path'
+
+/**
+ * Writes to a temp file in the same folder, fsyncs it, then renames it over the target:
+ * readers (and a crash at any instant) see the old content or the new, never a torn file.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode?: number): Promise<void> {
+  await mkdir(dirname(file), { recursive: true })
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`
+  try {
+    const handle = await open(temp, 'w', mode)
+    try {
+      await handle.writeFile(data)
+      await handle.sync()
+    }
+    finally {
+      await handle.close()
+    }
+    await rename(temp, file)
+  }
+  catch (error) {
+    await rm(temp, { force: true })
+    throw error
+  }
+  await syncDir(dirname(file))
+}
+
+/** fsync of the folder makes the rename itself durable. */
+async function syncDir(dir: string) {
+  let handle
+  try {
+    handle = await open(dir, 'r')
+    await handle.sync()
+  }
+  catch {}
+  finally {
+    await handle?.close()
+  }
+}
+
+/** Synchronous variant for small files where the caller cannot await (no fsync: not for state). */
+export function writeFileReplaceSync(file: string, data: string | Uint8Array, mode?: number): void {
+  mkdirSync(dirname(file), { recursive: true })
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`
+  writeFileSync(temp, data, { mode })
+  renameSync(temp, file)
+}

@@ -1,0 +1,3 @@
+export { defineConfig } from './config/define'
+export type { LambdaConfig, FunctionConfig, ScheduleConfig, DevConfig, BuildConfig, DeployConfig, LambdaOptions, ResolvedFunction } from './config/types'
+export type { FunctionContext, WebHandler, HttpApiEvent, HttpApiResult, LambdaContext, LambdaCallback, LambdaHandler } from './function-types'

@@ -1,0 +1,35 @@
+/** How an instance ended. */
+export interface InstanceExit {
+  code: number | null
+  signal: string | null
+  /** The kernel killed it for exceeding its memory limit. */
+  oomKilled?: boolean
+  /** The function's own error when it failed before becoming ready. */
+  startupError?: string
+}
+
+/** One running copy of a function, serving HTTP on a unix socket. */
+export interface Instance {
+  readonly id: string
+  readonly socketPath: string
+  /** Resolves once the instance accepts connections; rejects with a LambdaError if it dies first. */
+  readonly ready: Promise<void>
+  /** Resolves when the instance has ended (never rejects). */
+  readonly exited: Promise<InstanceExit>
+  /** Graceful stop: in-flight requests finish, then it ends (forcefully after `graceMs`). */
+  stop(graceMs?: number): Promise<void>
+  /** Ends it now; used when it is stuck. */
+  kill(): Promise<void>
+}
+
+/** Everything needed to start an instance of a function version. */
+export interface InstanceSpec {
+  name: string
+  version: string
+  timeout: number
+  memory: number
+  env: Record<string, string>
+  network?: boolean
+  /** Serve errors with stacks (lambda dev). */
+  dev?: boolean
+}

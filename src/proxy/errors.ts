@@ -1,0 +1,43 @@
+import { LambdaError } from '../errors'
+import type { InstanceExit } from '../instances/types'
+import { describeExit } from '../instances/startup-error'
+
+export function timeoutError(name: string, timeoutMs: number): LambdaError {
+  return new LambdaError({
+    code: 'FUNCTION_TIMEOUT',
+    status: 504,
+    message: `Function "${name}" did not answer within its ${timeoutMs / 1000} s timeout; its instance was stopped and will be replaced.`,
+    hint: `Find what keeps it busy (an endless loop, a promise that never settles), or raise functions.${name}.timeout in lambda.config.ts.`,
+    data: { function: name },
+  })
+}
+
+export function crashError(name: string, memory: number, exit: InstanceExit | undefined, retiredFor?: string): LambdaError {
+  if (exit?.oomKilled) {
+    return new LambdaError({
+      code: 'FUNCTION_OUT_OF_MEMORY',
+      status: 502,
+      message: `Function "${name}" hit its memory limit of ${memory} MB and was killed while handling the request.`,
+      hint: `Use less memory per request, or raise functions.${name}.memory in lambda.config.ts.`,
+      data: { function: name },
+    })
+  }
+  if (retiredFor === 'timeout') {
+    return new LambdaError({
+      code: 'FUNCTION_TIMEOUT',
+      status: 504,
+      message: `Function "${name}" was stopped because a request to the same instance ran past its timeout.`,
+      hint: `Find what blocks the function, or raise functions.${name}.timeout.`,
+      data: { function: name },
+    })
+  }
+  return new LambdaError({
+    code: 'FUNCTION_CRASHED',
+    status: 502,
+    message: exit
+      ? `Function "${name}" crashed while handling the request: its instance ${describeExit(exit)}.`
+      : `Function "${name}" closed the connection without answering.`,
+    hint: 'Look at the function\'s output for the cause (an uncaught exception, process.exit()); the next request starts a fresh instance.',
+    data: { function: name },
+  })
+}

@@ -1,0 +1,53 @@
+import type { IncomingMessage } from 'node:http'
+
+/** Connection-scoped headers (RFC 9110 §7.6.1): they describe one hop and are never forwarded. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization'])
+
+/** Headers only the gateway may set; a client's own copies are dropped so they cannot be forged. */
+const GATEWAY_OWNED = new Set(['x-lambda-request-id', 'x-lambda-deadline', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id', 'x-real-ip', 'forwarded'])
+
+export interface ForwardedFor {
+  requestId: string
+  deadline: number
+  clientIp: string
+  host: string
+  proto: 'http' | 'https'
+}
+
+/** Request headers for the instance: the client's, minus hop-by-hop ones, plus the gateway's. */
+export function upstreamRequestHeaders(req: IncomingMessage, forwarded: ForwardedFor): string[] {
+  const out: string[] = []
+  const raw = req.rawHeaders
+  let priorForwardedFor: string | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase()
+    if (name === 'x-forwarded-for') priorForwardedFor = priorForwardedFor ? `${priorForwardedFor}, ${raw[i + 1]}` : raw[i + 1]
+    if (HOP_BY_HOP.has(name) || GATEWAY_OWNED.has(name)) continue
+    out.push(raw[i]!, raw[i + 1]!)
+  }
+  out.push(
+    'x-request-id', forwarded.requestId,
+    'x-lambda-request-id', forwarded.requestId,
+    'x-lambda-deadline', String(forwarded.deadline),
+    // Only the address that connected to us is known to be true; earlier hops are the client's claim.
+    'x-forwarded-for', priorForwardedFor ? `${priorForwardedFor}, ${forwarded.clientIp}` : forwarded.clientIp,
+    'x-forwarded-host', forwarded.host,
+    'x-forwarded-proto', forwarded.proto,
+  )
+  return out
+}
+
+/** Response headers for the client: the instance's, minus hop-by-hop ones, as [name, value] pairs. */
+export function downstreamResponseHeaders(res: IncomingMessage, requestId: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = []
+  const raw = res.rawHeaders
+  let hasRequestId = false
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase()
+    if (HOP_BY_HOP.has(name)) continue
+    if (name === 'x-request-id') hasRequestId = true
+    pairs.push([raw[i]!, raw[i + 1]!])
+  }
+  if (!hasRequestId) pairs.push(['x-request-id', requestId])
+  return pairs
+}

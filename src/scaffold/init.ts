@@ -1,0 +1,29 @@
+import { existsSync, readdirSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import { packageRoot } from '../package-root'
+import { planTemplate, templatesDir, writePlannedFiles } from './templates'
+
+export interface InitOptions {
+  dir: string
+  force?: boolean
+}
+
+export interface InitResult {
+  dir: string
+  files: string[]
+  /** The folder had files before. */
+  wasEmpty: boolean
+}
+
+/** The dependency spec a new project uses for this toolkit: this very copy, until it is published. */
+export function miniLambdaSpec(): string {
+  return `file:${packageRoot()}`
+}
+
+export async function initProject(opts: InitOptions): Promise<InitResult> {
+  const dir = resolve(opts.dir)
+  const wasEmpty = !existsSync(dir) || readdirSync(dir).length === 0
+  const name = basename(dir).toLowerCase().replace(/[^a-z0-9-_.]+/g, '-') || 'my-functions'
+  const files = planTemplate(join(templatesDir(), 'project'), dir, { name, miniLambdaSpec: miniLambdaSpec() })
+  return { dir, files: await writePlannedFiles(files, opts.force ?? false), wasEmpty }
+}

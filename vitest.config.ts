@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // Tests start real servers, processes and containers; two at a time suits a 2-core machine.
+    maxWorkers: 2,
+    globalSetup: ['test/helpers/global-setup.ts'],
+  },
+  resolve: {
+    alias: { 'mini-lambda': new URL('./src/index.ts', import.meta.url).pathname },
+  },
+})
