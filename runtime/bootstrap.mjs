@@ -4,6 +4,9 @@
 import { loadHandler } from './handler.mjs'
 import { startServer } from './server.mjs'
 import { reportStartupError } from './startup-error.mjs'
+import { waitForAssignment } from './spare.mjs'
+
+if (process.env.LAMBDA_SPARE === '1') Object.assign(process.env, await waitForAssignment())
 
 const settings = {
   socketPath: process.env.LAMBDA_SOCKET,

@@ -35,7 +35,7 @@ export async function buildError(fn: ResolvedFunction, error: unknown): Promise<
 }
 
 /** Creates an esbuild context for one function; `build()` can run again after edits (hot reload). */
-export async function createFunctionBuilder(fn: ResolvedFunction, options: Pick<LambdaOptions, 'rootDir' | 'build'>, outDir: string): Promise<FunctionBuilder> {
+export async function createFunctionBuilder(fn: ResolvedFunction, options: Pick<LambdaOptions, 'rootDir' | 'build'>, outDir: string, write: { durable?: boolean } = {}): Promise<FunctionBuilder> {
   if (fn.kind !== 'node' || !fn.entry) throw new Error(`Function "${fn.name}" is built from its Dockerfile, not bundled.`)
   const esbuild = await import('esbuild')
   const buildOptions = functionBuildOptions(fn, options, outDir)
@@ -53,8 +53,8 @@ export async function createFunctionBuilder(fn: ResolvedFunction, options: Pick<
       }
       const bundle = result.outputFiles.find(f => f.path.endsWith(BUNDLE_FILE))!
       const map = result.outputFiles.find(f => f.path.endsWith('.map'))
-      if (map) await writeFileAtomic(map.path, map.contents)
-      await writeFileAtomic(bundle.path, bundle.contents)
+      if (map) await writeFileAtomic(map.path, map.contents, write)
+      await writeFileAtomic(bundle.path, bundle.contents, write)
       const artifact: FunctionArtifact = {
         name: fn.name,
         kind: 'node',
@@ -66,7 +66,7 @@ export async function createFunctionBuilder(fn: ResolvedFunction, options: Pick<
         size: bundle.contents.byteLength,
         builtAt: new Date().toISOString(),
       }
-      await writeFileAtomic(join(outDir, MANIFEST_FILE), `${JSON.stringify(artifact, null, 2)}\n`)
+      await writeFileAtomic(join(outDir, MANIFEST_FILE), `${JSON.stringify(artifact, null, 2)}\n`, write)
       return artifact
     },
     async dispose() {

@@ -6,6 +6,7 @@ import { createFunctionBuilder } from '../build/builder'
 import type { LambdaOptions, ResolvedFunction } from '../config/types'
 import { LambdaError } from '../errors'
 import { startProcessInstance } from '../instances/process-instance'
+import type { SpareProcesses } from '../instances/spare-processes'
 import { InstancePool } from '../pool/instance-pool'
 import { functionPrefix, logFunctionOutput } from './logger'
 
@@ -14,6 +15,9 @@ export interface DevFunctionContext {
   /** Where dev bundles go (`.lambda/dev`). */
   outDir: string
   socketDir: string
+  spares: SpareProcesses
+  /** Called after each build: the files to watch may have changed. */
+  onBuilt?: () => void
 }
 
 /**
@@ -61,6 +65,7 @@ export class DevFunction {
       } while (this.buildAgain)
     })().finally(() => {
       this.building = undefined
+      this.ctx.onBuilt?.()
     })
     return this.building
   }
@@ -69,7 +74,8 @@ export class DevFunction {
     if (this.fn.kind !== 'node') return
     const started = performance.now()
     try {
-      this.builder ??= await createFunctionBuilder(this.fn, this.ctx.options, join(this.ctx.outDir, this.fn.name))
+      // Dev bundles are rebuilt at will: skip fsync, it costs more than the build.
+      this.builder ??= await createFunctionBuilder(this.fn, this.ctx.options, join(this.ctx.outDir, this.fn.name), { durable: false })
       const artifact = await this.builder.build()
       const hadError = this.buildError !== undefined
       this.buildError = undefined
@@ -109,6 +115,9 @@ export class DevFunction {
         bundlePath: artifact.bundlePath!,
         socketDir: ctx.socketDir,
         inheritEnv: true,
+        // Memory limits are the agent's to enforce; a heap cap here would also cost ~20 ms per start.
+        limitHeap: false,
+        spares: ctx.spares,
         onOutput: (line, stream) => logFunctionOutput(fn.name, line, stream),
       }),
     })

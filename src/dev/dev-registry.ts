@@ -69,6 +69,7 @@ export class DevRegistry {
       }
     })().finally(() => {
       this.reloading = undefined
+      this.ctx.onBuilt?.()
     })
     return this.reloading
   }
@@ -90,6 +91,17 @@ export class DevRegistry {
     if (parts.length === 1) return known !== existsSync(path)
     const isEntry = ENTRY_CANDIDATES.includes(parts[1]!) || parts[1] === 'Dockerfile'
     return isEntry && (!known || !existsSync(path))
+  }
+
+  /** Folders whose changes matter: the root (config), functionsDir, and every folder of every import. */
+  watchedDirectories(): Set<string> {
+    const dirs = new Set([this.options.rootDir])
+    if (this.options.functionsDir) dirs.add(this.options.functionsDir)
+    for (const fn of this.functions.values()) {
+      dirs.add(fn.fn.dir)
+      for (const input of fn.artifact?.inputs ?? []) dirs.add(dirname(input))
+    }
+    return dirs
   }
 
   async close() {

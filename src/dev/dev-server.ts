@@ -7,7 +7,9 @@ import type { LoadOptions } from '../config/load'
 import { loadLambdaOptions } from '../config/load'
 import { createDevApp } from './dev-app'
 import { DevRegistry } from './dev-registry'
-import { watchProject } from './watcher'
+import { createProjectWatcher } from './watcher'
+import { runtimeBaseEnv } from '../instances/process-instance'
+import { SpareProcesses } from '../instances/spare-processes'
 
 export interface DevServerOptions extends LoadOptions {
   port?: number
@@ -26,8 +28,17 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const options = await loadLambdaOptions(opts)
   // Unix socket paths are limited to ~107 bytes, so they live in a short temp folder, not the project.
   const socketDir = mkdtempSync(join(tmpdir(), 'lambda-dev-'))
-  const registry = new DevRegistry(options, opts, { outDir: join(options.rootDir, '.lambda', 'dev'), socketDir })
+  const spares = new SpareProcesses(() => runtimeBaseEnv(true))
+  spares.prepare([])
+  const watcher = createProjectWatcher(paths => void registry.onFilesChanged(paths))
+  const registry: DevRegistry = new DevRegistry(options, opts, {
+    outDir: join(options.rootDir, '.lambda', 'dev'),
+    socketDir,
+    spares,
+    onBuilt: () => watcher.setDirectories(registry.watchedDirectories()),
+  })
   await registry.apply(options)
+  watcher.setDirectories(registry.watchedDirectories())
 
   let port = opts.port ?? options.dev.port
   const app = createDevApp(registry, () => port)
@@ -39,7 +50,6 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     autoClose: false,
   })
   port = Number(new URL(listener.url).port)
-  const watcher = await watchProject(options.rootDir, paths => void registry.onFilesChanged(paths))
 
   let closed = false
   return {
@@ -49,9 +59,10 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     async close() {
       if (closed) return
       closed = true
-      await watcher.close()
+      watcher.close()
       await listener.close()
       await registry.close()
+      spares.close()
       rmSync(socketDir, { recursive: true, force: true })
     },
   }

@@ -18,11 +18,27 @@ export function functionPrefix(name: string): string {
   return colorFor(name)(`[${name}]`)
 }
 
+// Under load one write per line is one syscall per request; lines are gathered and written once per tick.
+const pending = { stdout: [] as string[], stderr: [] as string[] }
+let flushScheduled = false
+
+function write(stream: 'stdout' | 'stderr', line: string) {
+  pending[stream].push(line)
+  if (flushScheduled) return
+  flushScheduled = true
+  setImmediate(() => {
+    flushScheduled = false
+    for (const name of ['stdout', 'stderr'] as const) {
+      if (pending[name].length === 0) continue
+      process[name].write(pending[name].join(''))
+      pending[name] = []
+    }
+  })
+}
+
 /** A function's own console output, each line prefixed with its name. */
 export function logFunctionOutput(name: string, line: string, stream: 'stdout' | 'stderr') {
-  const text = `${functionPrefix(name)} ${line}\n`
-  if (stream === 'stderr') process.stderr.write(text)
-  else process.stdout.write(text)
+  write(stream, `${functionPrefix(name)} ${line}\n`)
 }
 
 function statusColor(status: number) {
@@ -37,5 +53,5 @@ export function logInvocation(record: InvocationRecord) {
   const duration = record.durationMs < 10 ? `${record.durationMs.toFixed(1)}ms` : `${Math.round(record.durationMs)}ms`
   const cold = record.coldStart ? colors.dim(' (cold start)') : ''
   const error = record.error ? colors.dim(` ${record.error}`) : ''
-  process.stdout.write(`${functionPrefix(record.function)} ${record.method} ${record.path} ${statusColor(record.status)(String(record.status))} ${duration}${cold}${error}\n`)
+  write('stdout', `${functionPrefix(record.function)} ${record.method} ${record.path} ${statusColor(record.status)(String(record.status))} ${duration}${cold}${error}\n`)
 }

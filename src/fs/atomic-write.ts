@@ -7,14 +7,16 @@ import { dirname } from 'node:path'
  * Writes to a temp file in the same folder, fsyncs it, then renames it over the target:
  * readers (and a crash at any instant) see the old content or the new, never a torn file.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode?: number): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: { mode?: number; durable?: boolean } = {}): Promise<void> {
+  const durable = opts.durable ?? true
   await mkdir(dirname(file), { recursive: true })
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`
   try {
-    const handle = await open(temp, 'w', mode)
+    const handle = await open(temp, 'w', opts.mode)
     try {
       await handle.writeFile(data)
-      await handle.sync()
+      // Without fsync a crash may lose the new content, but never tears it: fine for rebuildable files.
+      if (durable) await handle.sync()
     }
     finally {
       await handle.close()
@@ -25,7 +27,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     await rm(temp, { force: true })
     throw error
   }
-  await syncDir(dirname(file))
+  if (durable) await syncDir(dirname(file))
 }
 
 /** fsync of the folder makes the rename itself durable. */

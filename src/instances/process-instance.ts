@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
-import { runtimeBootstrapPath } from '../build/runtime-files'
 import type { Instance, InstanceExit, InstanceSpec } from './types'
 import { readStartupError, startFailedError } from './startup-error'
+import type { SpareProcesses } from './spare-processes'
+import { spawnRuntime } from './spare-processes'
 
 export interface ProcessInstanceOptions extends InstanceSpec {
   bundlePath: string
@@ -12,18 +12,24 @@ export interface ProcessInstanceOptions extends InstanceSpec {
   socketDir: string
   /** Pass this process's environment on (lambda dev), or only a minimal one (the agent). */
   inheritEnv: boolean
+  /** Cap the V8 heap at `memory` MB (the process provider's stand-in for a cgroup limit). */
+  limitHeap: boolean
+  spares?: SpareProcesses
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void
 }
 
 const BASE_ENV_KEYS = ['PATH', 'LANG', 'TZ', 'HOME', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE']
 
-function instanceEnv(options: ProcessInstanceOptions, socketPath: string): NodeJS.ProcessEnv {
+export function runtimeBaseEnv(inheritEnv: boolean): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = {}
-  if (options.inheritEnv) Object.assign(base, process.env)
+  if (inheritEnv) Object.assign(base, process.env)
   else for (const key of BASE_ENV_KEYS) if (process.env[key]) base[key] = process.env[key]
   delete base.NODE_OPTIONS
+  return base
+}
+
+function functionEnv(options: ProcessInstanceOptions, socketPath: string): Record<string, string> {
   return {
-    ...base,
     ...options.env,
     LAMBDA_SOCKET: socketPath,
     LAMBDA_HANDLER: options.bundlePath,
@@ -35,17 +41,31 @@ function instanceEnv(options: ProcessInstanceOptions, socketPath: string): NodeJ
   }
 }
 
-/** Starts the runtime as a child process: one instance, isolated from its caller's event loop. */
+const HEAP_EXHAUSTED = /JavaScript heap out of memory|Reached heap limit/
+
+/** Starts the runtime as a child process (a waiting spare when there is one): one instance. */
 export function startProcessInstance(options: ProcessInstanceOptions): Instance {
   const id = `${options.name}-${randomBytes(4).toString('hex')}`
   const socketPath = join(options.socketDir, `${id}.sock`)
-  const child = spawn(process.execPath, ['--enable-source-maps', `--max-old-space-size=${options.memory}`, runtimeBootstrapPath()], {
-    env: instanceEnv(options, socketPath),
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  })
+  const nodeArgs = options.limitHeap ? [`--max-old-space-size=${options.memory}`] : []
+  const env = functionEnv(options, socketPath)
+  let child = options.spares?.take(nodeArgs)
+  if (child) {
+    child.ref()
+    child.channel?.ref()
+    child.send({ type: 'assign', env })
+  }
+  else {
+    child = spawnRuntime({ ...runtimeBaseEnv(options.inheritEnv), ...env }, nodeArgs)
+  }
+
+  let heapExhausted = false
   for (const stream of ['stdout', 'stderr'] as const) {
     const lines = createInterface({ input: child[stream]! })
-    lines.on('line', line => options.onOutput?.(line, stream))
+    lines.on('line', (line) => {
+      if (stream === 'stderr' && HEAP_EXHAUSTED.test(line)) heapExhausted = true
+      options.onOutput?.(line, stream)
+    })
   }
 
   let markReady!: () => void
@@ -60,13 +80,13 @@ export function startProcessInstance(options: ProcessInstanceOptions): Instance 
   })
 
   const exited = new Promise<InstanceExit>((resolve) => {
-    child.once('error', async (error) => {
+    child.once('error', (error) => {
       const exit = { code: null, signal: null, startupError: `could not start node: ${error.message}` }
       markFailed(startFailedError(options.name, exit))
       resolve(exit)
     })
     child.once('exit', async (code, signal) => {
-      const exit: InstanceExit = { code, signal, startupError: await readStartupError(socketPath) }
+      const exit: InstanceExit = { code, signal, oomKilled: heapExhausted, startupError: await readStartupError(socketPath) }
       // Exit before 'ready' means it never served: say why, with the function's own error.
       markFailed(startFailedError(options.name, exit))
       resolve(exit)

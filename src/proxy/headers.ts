@@ -37,17 +37,17 @@ export function upstreamRequestHeaders(req: IncomingMessage, forwarded: Forwarde
   return out
 }
 
-/** Response headers for the client: the instance's, minus hop-by-hop ones, as [name, value] pairs. */
-export function downstreamResponseHeaders(res: IncomingMessage, requestId: string): Array<[string, string]> {
-  const pairs: Array<[string, string]> = []
+/** Response headers for the client: the instance's, minus hop-by-hop ones, as a flat raw list. */
+export function downstreamResponseHeaders(res: IncomingMessage, requestId: string): string[] {
+  const pairs: string[] = []
   const raw = res.rawHeaders
   let hasRequestId = false
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase()
     if (HOP_BY_HOP.has(name)) continue
     if (name === 'x-request-id') hasRequestId = true
-    pairs.push([raw[i]!, raw[i + 1]!])
+    pairs.push(raw[i]!, raw[i + 1]!)
   }
-  if (!hasRequestId) pairs.push(['x-request-id', requestId])
+  if (!hasRequestId) pairs.push('x-request-id', requestId)
   return pairs
 }

@@ -1,7 +1,6 @@
 import { request } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { FastResponse } from 'srvx'
 import { LambdaError } from '../errors'
 import type { InstancePool, Lease } from '../pool/instance-pool'
 import { crashError, timeoutError } from './errors'
@@ -31,11 +30,13 @@ export interface InvokeOptions {
 }
 
 /**
- * Sends one request to an instance of the pool and returns the instance's response, streamed.
+ * Sends one request to an instance of the pool and streams the instance's response to `res`;
+ * resolves once the body is written, leaving `res.end()` to the caller. Failures before the response
+ * starts throw a LambdaError (for the JSON error).
  * The deadline covers waiting for an instance, the function's work and the response body:
  * past it the caller gets 504 and the instance is replaced.
  */
-export async function invokeThroughPool(req: IncomingMessage, res: ServerResponse, opts: InvokeOptions): Promise<Response> {
+export async function invokeThroughPool(req: IncomingMessage, res: ServerResponse, opts: InvokeOptions): Promise<void> {
   const { pool } = opts
   const name = pool.options.name
   const startedAt = performance.now()
@@ -123,14 +124,24 @@ export async function invokeThroughPool(req: IncomingMessage, res: ServerRespons
   }
 
   status = upstreamRes.statusCode ?? 502
-  upstreamRes.once('end', () => finish())
-  upstreamRes.once('close', () => {
-    if (!upstreamRes.complete && !finished) finish(crashError(name, opts.memory, pooled.exit, pooled.retiredFor))
-    finish()
-  })
-  return new FastResponse(upstreamRes as unknown as ReadableStream, {
-    status,
-    statusText: upstreamRes.statusMessage,
-    headers: downstreamResponseHeaders(upstreamRes, opts.forwarded.requestId),
+  // Written straight to the socket: a web Response plus stream pipeline per request
+  // costs about a third of the gateway's throughput.
+  res.writeHead(status, upstreamRes.statusMessage, downstreamResponseHeaders(upstreamRes, opts.forwarded.requestId))
+  await new Promise<void>((resolve) => {
+    upstreamRes.once('end', () => {
+      finish()
+      resolve()
+    })
+    upstreamRes.once('close', () => {
+      if (!upstreamRes.complete) {
+        // The instance died mid-body: the client cannot get a clean answer any more.
+        res.destroy()
+        finish(crashError(name, opts.memory, pooled.exit, pooled.retiredFor))
+      }
+      resolve()
+    })
+    // The caller (h3) ends the response once this resolves; ending it here too would make
+    // h3 end it twice, which costs an error object per request.
+    upstreamRes.pipe(res, { end: false })
   })
 }

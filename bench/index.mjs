@@ -1,0 +1,9 @@
+// Runs every benchmark; each prints its targets next to what it measured.
+const which = process.argv[2]
+const suites = {
+  dev: () => import('./dev.mjs').then(m => m.benchDev()),
+}
+for (const [name, run] of Object.entries(suites)) {
+  if (which && which !== name) continue
+  await run()
+}

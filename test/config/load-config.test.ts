@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { loadLambdaOptions } from '../../src/config/load'
+import { runCli } from '../helpers/cli'
+import type { TempProject } from '../helpers/project'
+import { createProject } from '../helpers/project'
+
+const projects: TempProject[] = []
+const project = (files: Record<string, string>) => {
+  const p = createProject(files)
+  projects.push(p)
+  return p
+}
+afterEach(() => {
+  for (const p of projects.splice(0)) p.remove()
+})
+
+const hello = { 'functions/hello/index.ts': 'export default () => ({ message: "hi" })\n' }
+
+describe('loading lambda.config', () => {
+  it('loads a TypeScript config that imports defineConfig from mini-lambda, outside the repo, with nothing installed', async () => {
+    const p = project({ ...hello, 'lambda.config.ts': 'import { defineConfig } from \'mini-lambda\'\nexport default defineConfig({ functions: { hello: { timeout: 7, memory: 256, env: { A: \'1\' } } } })\n' })
+    const options = await loadLambdaOptions({ cwd: p.dir })
+    expect(options.configFile).toBe(`${p.dir}/lambda.config.ts`)
+    expect(options.functions).toHaveLength(1)
+    expect(options.functions[0]).toMatchObject({ name: 'hello', kind: 'node', entry: `${p.dir}/functions/hello/index.ts`, timeout: 7, memory: 256, env: { A: '1' } })
+    // and through the real CLI
+    const result = await runCli(['build'], { cwd: p.dir })
+    expect(result.code, result.output).toBe(0)
+  })
+
+  it.each([
+    ['lambda.config.mjs', 'export default { functions: { hello: { timeout: 3 } } }\n'],
+    ['lambda.config.js', 'export default { functions: { hello: { timeout: 3 } } }\n'],
+    ['lambda.config.json', '{ "functions": { "hello": { "timeout": 3 } } }\n'],
+  ])('loads %s', async (file, content) => {
+    const p = project({ ...hello, [file]: content, 'package.json': '{"type":"module"}' })
+    const options = await loadLambdaOptions({ cwd: p.dir })
+    expect(options.functions[0]!.timeout).toBe(3)
+  })
+
+  it('applies defaults when a function is only discovered', async () => {
+    const p = project({ ...hello, 'functions/_shared/util.ts': 'export const x = 1\n', 'functions/lib-only/README.md': 'not a function' })
+    const options = await loadLambdaOptions({ cwd: p.dir })
+    expect(options.functions.map(f => f.name)).toEqual(['hello'])
+    expect(options.functions[0]).toMatchObject({ timeout: 30, memory: 128, env: {}, auth: 'none', network: false, minInstances: 0 })
+  })
+
+  it('applies environment overrides ($production, $env.staging)', async () => {
+    const p = project({
+      ...hello,
+      'lambda.config.ts': `export default {
+        functions: { hello: { memory: 128 } },
+        $production: { functions: { hello: { memory: 512 } } },
+        $env: { staging: { functions: { hello: { memory: 256 } } } },
+      }\n`,
+    })
+    expect((await loadLambdaOptions({ cwd: p.dir })).functions[0]!.memory).toBe(128)
+    expect((await loadLambdaOptions({ cwd: p.dir, envName: 'production' })).functions[0]!.memory).toBe(512)
+    expect((await loadLambdaOptions({ cwd: p.dir, envName: 'staging' })).functions[0]!.memory).toBe(256)
+  })
+
+  it('merges defaults, function options and schedules', async () => {
+    const p = project({
+      ...hello,
+      'functions/other/index.ts': 'export default () => 1\n',
+      'lambda.config.ts': `export default {
+        defaults: { memory: 256, env: { SHARED: 'yes' } },
+        functions: { hello: { env: { OWN: 'x' }, schedule: ['*/5 * * * *', { cron: '0 9 * * 1', timezone: 'Europe/Berlin', payload: { a: 1 } }] } },
+      }\n`,
+    })
+    const [hello_, other] = (await loadLambdaOptions({ cwd: p.dir })).functions
+    expect(hello_).toMatchObject({ name: 'hello', memory: 256, env: { SHARED: 'yes', OWN: 'x' } })
+    expect(hello_!.schedule).toEqual([
+      { cron: '*/5 * * * *', timezone: 'UTC', enabled: true },
+      { cron: '0 9 * * 1', timezone: 'Europe/Berlin', payload: { a: 1 }, enabled: true },
+    ])
+    expect(other).toMatchObject({ name: 'other', memory: 256, env: { SHARED: 'yes' } })
+  })
+})
+
+describe('invalid config stops with an error naming the file, key, value and fix', () => {
+  const expectError = async (files: Record<string, string>, ...needles: string[]) => {
+    const p = project(files)
+    const result = await runCli(['build'], { cwd: p.dir })
+    expect(result.code).toBe(1)
+    for (const needle of needles) expect(result.output).toContain(needle)
+    return result.output
+  }
+
+  it('a function name that is not a DNS label', async () => {
+    await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { My_Func: { entry: \'functions/hello/index.ts\' } } }\n' },
+      'lambda.config.ts', 'functions.My_Func', '\'My_Func\'', 'DNS label', 'Fix: rename it to \'my-func\'')
+  })
+
+  it('a discovered folder whose name is not a DNS label', async () => {
+    await expectError({ 'functions/Bad Name/index.ts': 'export default () => 1\n' }, 'functions/Bad Name', 'DNS label', 'rename it to \'bad-name\'')
+  })
+
+  it('a reserved name', async () => {
+    await expectError({ 'lambda.config.ts': 'export default { functions: { api: { entry: \'x.ts\' } } }\n', 'x.ts': 'export default () => 1' }, 'functions.api', 'is reserved', 'rename it')
+  })
+
+  it('a missing entry file', async () => {
+    await expectError({ 'lambda.config.ts': 'export default { functions: { ghost: { entry: \'functions/ghost/main.ts\' } } }\n' },
+      'lambda.config.ts', 'functions.ghost.entry', '\'functions/ghost/main.ts\'', 'does not exist', 'Fix: create functions/ghost/main.ts')
+  })
+
+  it('a configured function with no entry at all', async () => {
+    await expectError({ 'lambda.config.ts': 'export default { functions: { ghost: {} } }\n' }, 'functions.ghost.entry', 'index.ts', 'lambda new ghost')
+  })
+
+  it('a negative timeout', async () => {
+    await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { hello: { timeout: -5 } } }\n' },
+      'lambda.config.ts', 'functions.hello.timeout = -5', 'number of seconds', 'Fix: set functions.hello.timeout to a value such as 30')
+  })
+
+  it('an unknown key, with a suggestion', async () => {
+    await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { hello: { timout: 5 } } }\n' },
+      'functions.hello.timout = 5', 'is not a known option', 'did you mean \'timeout\'')
+  })
+
+  it('an unknown top-level key', async () => {
+    await expectError({ ...hello, 'lambda.config.ts': 'export default { functoins: {} }\n' }, 'functoins', 'did you mean \'functions\'')
+  })
+
+  it('an invalid cron schedule', async () => {
+    await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { hello: { schedule: \'every minute\' } } }\n' }, 'functions.hello.schedule', 'not a valid cron expression')
+  })
+
+  it('reports every problem at once', async () => {
+    const output = await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { hello: { timeout: 0, memory: \'big\', auth: \'maybe\' } } }\n' },
+      'functions.hello.timeout = 0', 'functions.hello.memory = \'big\'', 'functions.hello.auth = \'maybe\'')
+    expect(output).toContain('\'none\' or \'key\'')
+  })
+
+  it('a syntax error in the config names the file', async () => {
+    await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { \n' }, 'lambda.config.ts', 'Could not load')
+  })
+})

@@ -1,0 +1,96 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/cli'
+import { startDev } from '../helpers/dev'
+import { repoRoot } from '../helpers/paths'
+
+const dirs: string[] = []
+const emptyDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lambda-init-'))
+  dirs.push(dir)
+  return dir
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('lambda init', () => {
+  it('creates a project in an empty folder that lambda dev serves at once', async () => {
+    const dir = emptyDir()
+    const init = await runCli(['init', 'my-app'], { cwd: dir })
+    expect(init.code, init.output).toBe(0)
+    const app = join(dir, 'my-app')
+    for (const file of ['lambda.config.ts', 'package.json', 'tsconfig.json', '.gitignore', 'functions/hello/index.ts']) expect(existsSync(join(app, file)), file).toBe(true)
+    const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'))
+    expect(pkg.name).toBe('my-app')
+    expect(pkg.devDependencies['mini-lambda']).toBe(`file:${repoRoot.replace(/\/$/, '')}`)
+
+    const dev = await startDev(app)
+    try {
+      const res = await dev.call('hello', '/?name=Ada')
+      expect(res.status).toBe(200)
+      expect(res.json()).toMatchObject({ message: 'Hello, Ada!' })
+      expect(res.json().requestId).toBe(res.headers['x-request-id'])
+    }
+    finally {
+      await dev.stop()
+    }
+  })
+
+  it('never overwrites an existing file without --force', async () => {
+    const dir = emptyDir()
+    writeFileSync(join(dir, 'lambda.config.ts'), '// mine\n')
+    const refused = await runCli(['init'], { cwd: dir })
+    expect(refused.code).toBe(1)
+    expect(refused.output).toContain('Not overwriting existing file(s): lambda.config.ts')
+    expect(refused.output).toContain('--force')
+    expect(readFileSync(join(dir, 'lambda.config.ts'), 'utf8')).toBe('// mine\n')
+    // nothing else was written either
+    expect(existsSync(join(dir, 'package.json'))).toBe(false)
+    const forced = await runCli(['init', '--force'], { cwd: dir })
+    expect(forced.code, forced.output).toBe(0)
+    expect(readFileSync(join(dir, 'lambda.config.ts'), 'utf8')).toContain('defineConfig')
+  })
+})
+
+describe('lambda new', () => {
+  it('adds web-standard and Lambda-style functions that both serve', async () => {
+    const dir = emptyDir()
+    await runCli(['init'], { cwd: dir })
+    expect((await runCli(['new', 'greeter'], { cwd: dir })).code).toBe(0)
+    const lambda = await runCli(['new', 'legacy', '--template', 'lambda'], { cwd: dir })
+    expect(lambda.code, lambda.output).toBe(0)
+    expect(readFileSync(join(dir, 'functions/legacy/index.ts'), 'utf8')).toContain('export const handler')
+
+    const dev = await startDev(dir)
+    try {
+      expect((await dev.call('greeter', '/x')).json()).toEqual({ function: 'greeter', method: 'GET', path: '/x' })
+      expect((await dev.call('legacy', '/y?a=1')).json()).toEqual({ function: 'legacy', path: '/y', query: { a: '1' } })
+    }
+    finally {
+      await dev.stop()
+    }
+  })
+
+  it('refuses an existing function, a bad name and an unknown template', async () => {
+    const dir = emptyDir()
+    await runCli(['new', 'dup'], { cwd: dir })
+    writeFileSync(join(dir, 'functions/dup/index.ts'), '// edited\n')
+    const again = await runCli(['new', 'dup'], { cwd: dir })
+    expect(again.code).toBe(1)
+    expect(again.output).toContain('already exists')
+    expect(readFileSync(join(dir, 'functions/dup/index.ts'), 'utf8')).toBe('// edited\n')
+
+    const bad = await runCli(['new', 'Not_Valid'], { cwd: dir })
+    expect(bad.code).toBe(1)
+    expect(bad.output).toContain('DNS label')
+    expect(bad.output).toContain('not-valid')
+
+    const template = await runCli(['new', 'x', '--template', 'cobol'], { cwd: dir })
+    expect(template.code).toBe(1)
+    expect(template.output).toContain('no function template "cobol"')
+    expect(template.output).toMatch(/one of: .*lambda.*web/)
+  })
+})
