@@ -1,0 +1,29 @@
+import { execFileSync } from 'node:child_process'
+import { describe } from 'vitest'
+
+function dockerAnswers(): boolean {
+  try {
+    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe', timeout: 10_000 })
+    return true
+  }
+  catch {
+    return false
+  }
+}
+
+export const hasDocker = dockerAnswers()
+
+/**
+ * `describe` for suites that need a Docker engine. In CI a missing engine fails the suite
+ * (the tests must run there); elsewhere the suite is skipped with a printed notice.
+ */
+export const describeDocker: typeof describe = ((name: string, fn: () => void) => {
+  if (hasDocker) return describe(name, fn)
+  if (process.env.CI) {
+    return describe(name, () => {
+      throw new Error('Docker is required in CI: `docker info` failed. .ci/run installs docker.io and starts dockerd; check its output.')
+    })
+  }
+  console.warn(`[skip] "${name}": no Docker engine answers here (start dockerd to run it).`)
+  return describe.skip(name, fn)
+}) as typeof describe
