@@ -10,6 +10,12 @@ export const main = defineCommand({
     new: load(() => import('./commands/new')),
     dev: load(() => import('./commands/dev')),
     build: load(() => import('./commands/build')),
+    deploy: load(() => import('./commands/deploy')),
+    invoke: load(() => import('./commands/invoke')),
+    list: load(() => import('./commands/list')),
+    delete: load(() => import('./commands/delete')),
+    config: load(() => import('./commands/config')),
+    agent: load(() => import('./commands/agent')),
   },
 })
 

@@ -6,7 +6,7 @@ import { LambdaError } from '../errors'
 import { invokeThroughPool } from '../proxy/invoke'
 import { resolveRoute } from '../router/route'
 import type { DevRegistry } from './dev-registry'
-import { logInvocation } from './logger'
+import { logInvocation } from '../log/function-log'
 
 export function functionNotFound(name: string, known: string[]): LambdaError {
   return new LambdaError({

@@ -8,7 +8,7 @@ import { LambdaError } from '../errors'
 import { startProcessInstance } from '../instances/process-instance'
 import type { SpareProcesses } from '../instances/spare-processes'
 import { InstancePool } from '../pool/instance-pool'
-import { functionPrefix, logFunctionOutput } from './logger'
+import { functionPrefix, logFunctionOutput } from '../log/function-log'
 
 export interface DevFunctionContext {
   options: LambdaOptions
@@ -115,8 +115,8 @@ export class DevFunction {
         bundlePath: artifact.bundlePath!,
         socketDir: ctx.socketDir,
         inheritEnv: true,
-        // Memory limits are the agent's to enforce; a heap cap here would also cost ~20 ms per start.
-        limitHeap: false,
+        // Memory limits are the agent's to enforce; a heap cap would also cost ~20 ms per start.
+        limitMemory: false,
         spares: ctx.spares,
         onOutput: (line, stream) => logFunctionOutput(fn.name, line, stream),
       }),

@@ -9,7 +9,7 @@ import { loadLambdaOptions } from '../config/load'
 import { LambdaError } from '../errors'
 import type { DevFunctionContext } from './dev-function'
 import { DevFunction } from './dev-function'
-import { functionPrefix } from './logger'
+import { functionPrefix } from '../log/function-log'
 
 /** The set of functions `lambda dev` serves, kept in step with the config and the files on disk. */
 export class DevRegistry {

@@ -3,6 +3,13 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { open, mkdir, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
+/** Names of the temp files below; whoever lists a folder written this way can skip (or clean) crash leftovers. */
+export const ATOMIC_TEMP_FILE_RE = /\.[0-9a-f]{12}\.tmp$/
+
+function tempPathFor(file: string): string {
+  return `${file}.${randomBytes(6).toString('hex')}.tmp`
+}
+
 /**
  * Writes to a temp file in the same folder, fsyncs it, then renames it over the target:
  * readers (and a crash at any instant) see the old content or the new, never a torn file.
@@ -10,7 +17,7 @@ import { dirname } from 'node:path'
 export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: { mode?: number; durable?: boolean } = {}): Promise<void> {
   const durable = opts.durable ?? true
   await mkdir(dirname(file), { recursive: true })
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`
+  const temp = tempPathFor(file)
   try {
     const handle = await open(temp, 'w', opts.mode)
     try {
@@ -30,8 +37,8 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   if (durable) await syncDir(dirname(file))
 }
 
-/** fsync of the folder makes the rename itself durable. */
-async function syncDir(dir: string) {
+/** fsync of the folder makes a rename or unlink in it durable. Best effort: some filesystems refuse it. */
+export async function syncDir(dir: string): Promise<void> {
   let handle
   try {
     handle = await open(dir, 'r')
@@ -46,7 +53,7 @@ async function syncDir(dir: string) {
 /** Synchronous variant for small files where the caller cannot await (no fsync: not for state). */
 export function writeFileReplaceSync(file: string, data: string | Uint8Array, mode?: number): void {
   mkdirSync(dirname(file), { recursive: true })
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`
+  const temp = tempPathFor(file)
   writeFileSync(temp, data, { mode })
   renameSync(temp, file)
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import type { Instance, InstanceExit, InstanceSpec } from './types'
@@ -12,8 +13,11 @@ export interface ProcessInstanceOptions extends InstanceSpec {
   socketDir: string
   /** Pass this process's environment on (lambda dev), or only a minimal one (the agent). */
   inheritEnv: boolean
-  /** Cap the V8 heap at `memory` MB (the process provider's stand-in for a cgroup limit). */
-  limitHeap: boolean
+  /**
+   * Enforce `memory` without cgroups (the process provider): the V8 heap is capped and the
+   * process is killed when its resident memory passes the limit.
+   */
+  limitMemory: boolean
   spares?: SpareProcesses
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void
 }
@@ -42,12 +46,36 @@ function functionEnv(options: ProcessInstanceOptions, socketPath: string): Recor
 }
 
 const HEAP_EXHAUSTED = /JavaScript heap out of memory|Reached heap limit/
+const PAGE_SIZE = 4096
+
+/**
+ * Buffers live outside the V8 heap, so a heap cap alone does not bound a process. Without cgroups
+ * the best a plain process gets is a watch on its resident set, read from /proc every 50 ms.
+ */
+function watchResidentMemory(pid: number, limitMb: number, onExceeded: () => void): NodeJS.Timeout | undefined {
+  if (process.platform !== 'linux') return undefined
+  const limit = limitMb * 1024 * 1024
+  const timer = setInterval(() => {
+    try {
+      const resident = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * PAGE_SIZE
+      if (resident > limit) {
+        clearInterval(timer)
+        onExceeded()
+      }
+    }
+    catch {
+      clearInterval(timer)
+    }
+  }, 50)
+  timer.unref()
+  return timer
+}
 
 /** Starts the runtime as a child process (a waiting spare when there is one): one instance. */
 export function startProcessInstance(options: ProcessInstanceOptions): Instance {
   const id = `${options.name}-${randomBytes(4).toString('hex')}`
   const socketPath = join(options.socketDir, `${id}.sock`)
-  const nodeArgs = options.limitHeap ? [`--max-old-space-size=${options.memory}`] : []
+  const nodeArgs = options.limitMemory ? [`--max-old-space-size=${options.memory}`] : []
   const env = functionEnv(options, socketPath)
   let child = options.spares?.take(nodeArgs)
   if (child) {
@@ -60,6 +88,11 @@ export function startProcessInstance(options: ProcessInstanceOptions): Instance 
   }
 
   let heapExhausted = false
+  let overLimit = false
+  const watchdog = options.limitMemory ? watchResidentMemory(child.pid!, options.memory, () => {
+    overLimit = true
+    child.kill('SIGKILL')
+  }) : undefined
   for (const stream of ['stdout', 'stderr'] as const) {
     const lines = createInterface({ input: child[stream]! })
     lines.on('line', (line) => {
@@ -86,7 +119,8 @@ export function startProcessInstance(options: ProcessInstanceOptions): Instance 
       resolve(exit)
     })
     child.once('exit', async (code, signal) => {
-      const exit: InstanceExit = { code, signal, oomKilled: heapExhausted, startupError: await readStartupError(socketPath) }
+      if (watchdog) clearInterval(watchdog)
+      const exit: InstanceExit = { code, signal, oomKilled: heapExhausted || overLimit, startupError: await readStartupError(socketPath) }
       // Exit before 'ready' means it never served: say why, with the function's own error.
       markFailed(startFailedError(options.name, exit))
       resolve(exit)

@@ -15,14 +15,14 @@ export interface ForwardedFor {
 }
 
 /** Request headers for the instance: the client's, minus hop-by-hop ones, plus the gateway's. */
-export function upstreamRequestHeaders(req: IncomingMessage, forwarded: ForwardedFor): string[] {
+export function upstreamRequestHeaders(req: IncomingMessage, forwarded: ForwardedFor, drop?: ReadonlySet<string>): string[] {
   const out: string[] = []
   const raw = req.rawHeaders
   let priorForwardedFor: string | undefined
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase()
     if (name === 'x-forwarded-for') priorForwardedFor = priorForwardedFor ? `${priorForwardedFor}, ${raw[i + 1]}` : raw[i + 1]
-    if (HOP_BY_HOP.has(name) || GATEWAY_OWNED.has(name)) continue
+    if (HOP_BY_HOP.has(name) || GATEWAY_OWNED.has(name) || drop?.has(name)) continue
     out.push(raw[i]!, raw[i + 1]!)
   }
   out.push(

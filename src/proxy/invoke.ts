@@ -26,6 +26,8 @@ export interface InvokeOptions {
   timeoutMs: number
   memory: number
   forwarded: Omit<ForwardedFor, 'deadline'>
+  /** Request headers (lower-case) the function must not see, e.g. the API key that let the call in. */
+  dropHeaders?: ReadonlySet<string>
   onComplete?: (record: InvocationRecord) => void
 }
 
@@ -87,7 +89,7 @@ export async function invokeThroughPool(req: IncomingMessage, res: ServerRespons
     socketPath: pooled.instance.socketPath,
     method: req.method,
     path: opts.path,
-    headers: upstreamRequestHeaders(req, { ...opts.forwarded, deadline }),
+    headers: upstreamRequestHeaders(req, { ...opts.forwarded, deadline }, opts.dropHeaders),
   })
   onDeadline = () => {
     const error = timeoutError(name, opts.timeoutMs)

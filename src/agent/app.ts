@@ -1,0 +1,27 @@
+import type { H3 } from 'h3'
+import { createLambdaApp } from '../http/error-response'
+import type { AgentContext } from './context'
+import type { GatewayOptions } from './gateway'
+import { createGatewayMiddleware } from './gateway'
+import { LambdaError } from '../errors'
+import { registerFunctionRoutes } from './routes/functions'
+import { registerHealthRoute } from './routes/health'
+import { registerKeyRoutes } from './routes/keys'
+
+/** The agent's one h3 app: the gateway for function hosts, the admin API on the bare domain. */
+export function createAgentApp(ctx: AgentContext, gateway: GatewayOptions = {}): H3 {
+  const app = createLambdaApp({ silent: true })
+  app.use(createGatewayMiddleware(ctx, gateway))
+  registerHealthRoute(app, ctx)
+  registerFunctionRoutes(app, ctx, gateway)
+  registerKeyRoutes(app, ctx)
+  app.all('/**', (event) => {
+    throw new LambdaError({
+      code: 'NOT_FOUND',
+      status: 404,
+      message: `Nothing at ${event.url.pathname} on the bare domain: functions are served at <name>.${ctx.options.domain}, the admin API under /_lambda.`,
+      hint: `Call http://<name>.${ctx.options.domain}/ (see \`lambda list\`).`,
+    })
+  })
+  return app
+}

@@ -1,0 +1,16 @@
+import type { Provider } from '../providers/types'
+import type { FunctionStore } from '../store/function-store'
+import type { KeyStore } from '../store/key-store'
+import type { KeyedLock } from './deploy/keyed-lock'
+import type { AgentOptions } from './options'
+import type { ServingTable } from './serving-table'
+
+/** Everything the agent's routes and services share. */
+export interface AgentContext {
+  options: AgentOptions
+  provider: Provider
+  functions: FunctionStore
+  keys: KeyStore
+  serving: ServingTable
+  locks: KeyedLock
+}

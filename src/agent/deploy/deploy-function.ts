@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { receiveUpload } from '../upload/receive-upload'
+import type { FunctionRecord, VersionRecord } from '../../store/records'
+import type { AgentContext } from '../context'
+import { functionURL } from '../options'
+import { assertDeployableName, readDeployManifest } from './deploy-manifest'
+
+export interface DeployResult {
+  name: string
+  status: 'built' | 'unchanged'
+  version: number
+  hash: string
+  url: string
+  durationMs: number
+}
+
+/**
+ * Receives one function's build context, builds it into a new version, proves a fresh instance
+ * answers, and only then switches the gateway to it. Any failure leaves the serving version alone.
+ */
+export async function deployFunction(ctx: AgentContext, name: string, body: NodeJS.ReadableStream): Promise<DeployResult> {
+  const started = performance.now()
+  assertDeployableName(name)
+  const uploadDir = join(ctx.options.dataDir, 'uploads', `${name}-${randomBytes(4).toString('hex')}`)
+  await mkdir(uploadDir, { recursive: true })
+  try {
+    // Checked and unpacked before taking the lock, so queued deploys of one function upload in parallel.
+    await receiveUpload(body, uploadDir, { maxBytes: ctx.options.maxUploadBytes })
+    const manifest = await readDeployManifest(uploadDir, name)
+    return await ctx.locks.run(name, async () => {
+      const now = new Date().toISOString()
+      const record: FunctionRecord = await ctx.functions.get(name) ?? { name, currentVersion: null, lastVersion: 0, createdAt: now, updatedAt: now }
+      const current = record.currentVersion ? await ctx.functions.getVersion(name, record.currentVersion) : null
+      const result = (status: DeployResult['status'], version: number): DeployResult => ({
+        name, status, version, hash: manifest.hash, url: functionURL(ctx.options, name), durationMs: Math.round(performance.now() - started),
+      })
+      if (current?.hash === manifest.hash) return result('unchanged', current.number)
+
+      // The number is taken before the build, so numbers only grow even if this deploy fails.
+      const number = record.lastVersion + 1
+      await ctx.functions.put({ ...record, lastVersion: number, updatedAt: now })
+      const image = await ctx.provider.buildImage({ name, version: number, hash: manifest.hash, kind: manifest.kind, contextDir: uploadDir, config: manifest.config })
+      const version: VersionRecord = { function: name, number, hash: manifest.hash, kind: manifest.kind, image, config: manifest.config, createdAt: new Date().toISOString(), status: 'ready' }
+      const pool = ctx.serving.poolFor(version)
+      try {
+        // Proof that it works: a fresh instance must answer before any traffic moves.
+        await pool.warm(true)
+      }
+      catch (error) {
+        await ctx.serving.retirePool(version)
+        await ctx.provider.removeImage(image).catch(() => {})
+        throw error
+      }
+      await ctx.functions.putVersion(version)
+      await ctx.functions.put({ ...record, lastVersion: number, currentVersion: number, updatedAt: new Date().toISOString() })
+      ctx.serving.switchTo(version)
+      return result('built', number)
+    })
+  }
+  finally {
+    await rm(uploadDir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,49 @@
+import { readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { FunctionRuntimeConfig } from '../../config/types'
+import { configError, validateConfig, validateFunctionName } from '../../config/validate'
+import type { ConfigIssue } from '../../config/validate'
+import { LambdaError } from '../../errors'
+
+/** Written by `lambda deploy` into every upload: what the function is and how it runs. */
+export const DEPLOY_MANIFEST = '.mini-lambda.json'
+
+export interface DeployManifest {
+  name: string
+  kind: 'node' | 'dockerfile'
+  hash: string
+  config: FunctionRuntimeConfig
+}
+
+function badManifest(message: string): LambdaError {
+  return new LambdaError({ code: 'BAD_UPLOAD', status: 400, message: `Upload rejected: ${message}`, hint: 'Deploy with `lambda deploy`, which writes this file for you.', data: { entry: DEPLOY_MANIFEST } })
+}
+
+/** Reads and checks the manifest of an extracted upload, then removes it from the build context. */
+export async function readDeployManifest(dir: string, expectedName: string): Promise<DeployManifest> {
+  let manifest: DeployManifest
+  try {
+    manifest = JSON.parse(await readFile(join(dir, DEPLOY_MANIFEST), 'utf8'))
+  }
+  catch {
+    throw badManifest(`entry "${DEPLOY_MANIFEST}" is missing or not JSON.`)
+  }
+  await rm(join(dir, DEPLOY_MANIFEST), { force: true })
+  if (manifest.name !== expectedName) throw badManifest(`the manifest names function "${manifest.name}" but the upload went to "${expectedName}".`)
+  if (manifest.kind !== 'node' && manifest.kind !== 'dockerfile') throw badManifest(`unknown function kind ${JSON.stringify(manifest.kind)}.`)
+  if (typeof manifest.hash !== 'string' || !/^[0-9a-f]{64}$/.test(manifest.hash)) throw badManifest('the content hash is missing or malformed.')
+  if (!manifest.config || typeof manifest.config !== 'object') throw badManifest('the function config is missing.')
+  // Never trust a client's config: it must pass the same checks as lambda.config.ts.
+  const { name: _name, kind: _kind, ...options } = manifest.config
+  const issues = validateConfig({ functions: { [expectedName]: options } })
+  if (issues.length > 0) throw configError(`the deploy of "${expectedName}"`, issues)
+  return manifest
+}
+
+export function assertDeployableName(name: string): void {
+  const issues: ConfigIssue[] = []
+  validateFunctionName(name, 'name', issues)
+  if (issues.length > 0) {
+    throw new LambdaError({ code: 'INVALID_NAME', status: 400, message: `"${name}" ${issues[0]!.problem}.`, hint: `Fix: ${issues[0]!.fix}.` })
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * One operation at a time per key (a function name); different keys run in parallel.
+ * Two deploys of one function therefore queue instead of racing to two current versions.
+ */
+export class KeyedLock {
+  private readonly tails = new Map<string, Promise<void>>()
+
+  isLocked(key: string): boolean {
+    return this.tails.has(key)
+  }
+
+  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve()
+    let release!: () => void
+    const mine = new Promise<void>(resolve => (release = resolve))
+    const tail = previous.then(() => mine)
+    this.tails.set(key, tail)
+    await previous
+    try {
+      return await task()
+    }
+    finally {
+      release()
+      if (this.tails.get(key) === tail) this.tails.delete(key)
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { ProviderName } from '../providers/types'
+
+export interface AgentOptions {
+  /** Port of the one server holding the gateway and the admin API. Default: 7070. */
+  port: number
+  /** Interface to listen on. Default: 0.0.0.0 (the agent is meant to be reached). */
+  host: string
+  /** `<fn>.<domain>` reaches function `fn`, e.g. `203.0.113.7.nip.io`. Default: `localhost`. */
+  domain: string
+  dataDir: string
+  provider: ProviderName | 'auto'
+  /** Seconds an instance may sit idle before it is stopped (scale to zero). Default: 300. */
+  idleTimeout: number
+  maxUploadBytes: number
+  /** Base image source for the docker provider: `host` (offline) or an image reference. */
+  baseImage: string
+  dockerSocket?: string
+  /** How function URLs are printed: scheme and port as clients reach the agent (e.g. behind a proxy). */
+  publicScheme: 'http' | 'https'
+  publicPort: number
+}
+
+export type AgentOptionsInput = Partial<AgentOptions>
+
+export const ADMIN_PREFIX = '/_lambda'
+
+export function defaultDataDir(): string {
+  if (process.env.LAMBDA_DATA_DIR) return resolve(process.env.LAMBDA_DATA_DIR)
+  if (process.getuid?.() === 0) return '/var/lib/mini-lambda'
+  return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'mini-lambda')
+}
+
+export function resolveAgentOptions(input: AgentOptionsInput): AgentOptions {
+  const port = input.port ?? 7070
+  return {
+    port,
+    host: input.host ?? '0.0.0.0',
+    domain: (input.domain ?? 'localhost').toLowerCase().replace(/^\.|\.$/g, ''),
+    dataDir: resolve(input.dataDir ?? defaultDataDir()),
+    provider: input.provider ?? 'auto',
+    idleTimeout: input.idleTimeout ?? 300,
+    maxUploadBytes: input.maxUploadBytes ?? 100 * 1024 * 1024,
+    baseImage: input.baseImage ?? 'host',
+    dockerSocket: input.dockerSocket,
+    publicScheme: input.publicScheme ?? 'http',
+    publicPort: input.publicPort ?? port,
+  }
+}
+
+export function functionURL(options: Pick<AgentOptions, 'domain' | 'publicScheme' | 'publicPort'>, name: string, version?: number): string {
+  const defaultPort = options.publicScheme === 'https' ? 443 : 80
+  const port = options.publicPort === defaultPort ? '' : `:${options.publicPort}`
+  return `${options.publicScheme}://${version ? `v${version}.` : ''}${name}.${options.domain}${port}/`
+}

@@ -1,0 +1,69 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { H3 } from 'h3'
+import { getRouterParam } from 'h3'
+import type { AgentContext } from '../context'
+import { deleteFunction } from '../deploy/delete-function'
+import { deployFunction } from '../deploy/deploy-function'
+import { invokeServing } from '../gateway'
+import type { GatewayOptions } from '../gateway'
+import { ADMIN_PREFIX, functionURL } from '../options'
+import { defineAdminHandler } from './define-admin'
+import { functionNotFound } from './not-found'
+
+async function describeFunction(ctx: AgentContext, name: string) {
+  const record = await ctx.functions.get(name)
+  if (!record?.currentVersion) return undefined
+  const version = await ctx.functions.getVersion(name, record.currentVersion)
+  if (!version) return undefined
+  const stats = ctx.serving.stats(name)
+  return {
+    name,
+    version: version.number,
+    hash: version.hash,
+    kind: version.kind,
+    state: stats.ready > 0 ? 'running' : stats.instances > 0 ? 'starting' : 'idle',
+    instances: stats.instances,
+    inflight: stats.inflight,
+    url: functionURL(ctx.options, name),
+    deployedAt: version.createdAt,
+    config: version.config,
+  }
+}
+
+export function registerFunctionRoutes(app: H3, ctx: AgentContext, gateway: GatewayOptions) {
+  const base = `${ADMIN_PREFIX}/functions`
+
+  app.get(base, defineAdminHandler(ctx, async () => {
+    const records = await ctx.functions.list()
+    const functions = await Promise.all(records.map(r => describeFunction(ctx, r.name)))
+    return { functions: functions.filter(Boolean) }
+  }))
+
+  app.get(`${base}/:name`, defineAdminHandler(ctx, async (event) => {
+    const name = getRouterParam(event, 'name')!
+    const described = await describeFunction(ctx, name)
+    if (!described) throw functionNotFound(name, ctx.serving.names())
+    return described
+  }))
+
+  app.put(`${base}/:name`, defineAdminHandler(ctx, async (event) => {
+    return deployFunction(ctx, getRouterParam(event, 'name')!, event.runtime!.node!.req as IncomingMessage)
+  }))
+
+  app.delete(`${base}/:name`, defineAdminHandler(ctx, async (event) => {
+    return deleteFunction(ctx, getRouterParam(event, 'name')!)
+  }))
+
+  // `lambda invoke`: the admin API forwards to the function (the key that let the call in is not passed on).
+  const invoke = defineAdminHandler(ctx, async (event) => {
+    const name = getRouterParam(event, 'name')!
+    const req = event.runtime!.node!.req as IncomingMessage
+    const prefix = `${base}/${name}/invoke`
+    const rest = (req.url ?? '').slice(prefix.length)
+    const path = rest.startsWith('/') ? rest : `/${rest}`
+    await invokeServing(ctx, req, event.runtime!.node!.res as ServerResponse, name, path, { ...gateway, viaAdmin: true })
+    return null
+  })
+  app.all(`${base}/:name/invoke`, invoke)
+  app.all(`${base}/:name/invoke/**`, invoke)
+}

@@ -1,0 +1,16 @@
+import type { H3 } from 'h3'
+import { version } from '../../../package.json'
+import type { AgentContext } from '../context'
+import { ADMIN_PREFIX } from '../options'
+
+/** Unauthenticated: tells a client it reached a Mini Lambda agent and how it routes. */
+export function registerHealthRoute(app: H3, ctx: AgentContext) {
+  app.get(`${ADMIN_PREFIX}/health`, () => ({
+    ok: true,
+    agent: 'mini-lambda',
+    version,
+    provider: ctx.provider.name,
+    isolated: ctx.provider.isolated,
+    domain: ctx.options.domain,
+  }))
+}

@@ -1,0 +1,77 @@
+import { mkdir } from 'node:fs/promises'
+import { consola } from 'consola'
+import { createProvider } from '../providers'
+import { createAgentStorage } from '../store/storage'
+import { createFunctionStore } from '../store/function-store'
+import { createKeyStore } from '../store/key-store'
+import { logFunctionOutput, logInvocation } from '../log/function-log'
+import { createAgentApp } from './app'
+import { createApiKey } from './auth/api-keys'
+import type { AgentContext } from './context'
+import { KeyedLock } from './deploy/keyed-lock'
+import { ensureAgentIdentity } from './identity'
+import { checkPortFree, listenStrict } from './listen'
+import type { AgentOptionsInput } from './options'
+import { ADMIN_PREFIX, resolveAgentOptions } from './options'
+import { ServingTable } from './serving-table'
+
+export interface AgentHandle {
+  url: string
+  /** The admin key created on the very first start; shown once, only its hash is kept. */
+  firstAdminKey?: string
+  orphansRemoved: number
+  restored: string[]
+  context: AgentContext
+  close(): Promise<void>
+}
+
+/** Starts the agent: storage, provider, the serving table restored from state, then the HTTP server. */
+export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHandle> {
+  const options = resolveAgentOptions(input)
+  // Fail on a bad port before touching Docker or the data dir.
+  await checkPortFree(options.port, options.host)
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
+
+  const storage = await createAgentStorage({ dataDir: options.dataDir })
+  const identity = await ensureAgentIdentity(storage)
+  const keys = createKeyStore(storage)
+  const functions = createFunctionStore(storage)
+  const firstAdminKey = (await keys.list()).length === 0 ? (await createApiKey(keys, 'admin')).key : undefined
+
+  const provider = await createProvider(
+    { provider: options.provider, dockerSocket: options.dockerSocket, baseImage: options.baseImage, onLog: line => consola.info(line) },
+    { dataDir: options.dataDir, agentId: identity.id, onOutput: (fn, line, stream) => logFunctionOutput(fn, line, stream) },
+  )
+  const { orphansRemoved } = await provider.init()
+
+  const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000 })
+  const restored: string[] = []
+  for (const record of await functions.list()) {
+    const version = record.currentVersion ? await functions.getVersion(record.name, record.currentVersion) : null
+    if (version) {
+      serving.switchTo(version)
+      restored.push(record.name)
+    }
+  }
+
+  const context: AgentContext = { options, provider, functions, keys, serving, locks: new KeyedLock() }
+  const app = createAgentApp(context, { onInvocation: logInvocation })
+  const listener = await listenStrict(app, options.port, options.host)
+
+  let closed = false
+  return {
+    url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${options.port}${ADMIN_PREFIX}`,
+    firstAdminKey,
+    orphansRemoved,
+    restored,
+    context,
+    async close() {
+      if (closed) return
+      closed = true
+      await listener.close()
+      await serving.close()
+      await provider.close()
+      await storage.dispose()
+    },
+  }
+}

@@ -1,0 +1,108 @@
+import { InstancePool } from '../pool/instance-pool'
+import type { PoolEvent } from '../pool/instance-pool'
+import type { Provider } from '../providers/types'
+import type { VersionRecord } from '../store/records'
+
+export interface ServingEntry {
+  version: VersionRecord
+  pool: InstancePool
+}
+
+export interface ServingTableOptions {
+  provider: Provider
+  idleTimeoutMs: number
+  onEvent?: (fn: string, version: number, event: PoolEvent) => void
+}
+
+const keyOf = (name: string, version: number) => `${name}@${version}`
+
+/**
+ * Which version of each function the gateway serves, and the instance pool of every version in
+ * use. Switching is one map assignment: requests already holding the old pool finish there,
+ * new ones get the new pool, and the old pool then drains.
+ */
+export class ServingTable {
+  private readonly current = new Map<string, ServingEntry>()
+  private readonly pools = new Map<string, InstancePool>()
+  private readonly options: ServingTableOptions
+
+  constructor(options: ServingTableOptions) {
+    this.options = options
+  }
+
+  get(name: string): ServingEntry | undefined {
+    return this.current.get(name)
+  }
+
+  names(): string[] {
+    return [...this.current.keys()].sort()
+  }
+
+  /** The pool of one version, created on first use. */
+  poolFor(version: VersionRecord): InstancePool {
+    const key = keyOf(version.function, version.number)
+    let pool = this.pools.get(key)
+    if (!pool || pool.isDraining) {
+      const { provider } = this.options
+      pool = new InstancePool({
+        name: version.function,
+        version: String(version.number),
+        concurrency: version.config.concurrency,
+        minInstances: version.config.minInstances,
+        maxInstances: version.config.maxInstances,
+        idleTimeoutMs: this.options.idleTimeoutMs,
+        launch: () => provider.startInstance({ name: version.function, version: version.number, image: version.image, config: version.config }),
+        onEvent: event => this.options.onEvent?.(version.function, version.number, event),
+      })
+      this.pools.set(key, pool)
+    }
+    return pool
+  }
+
+  /** Makes `version` the one `<fn>.<domain>` serves; the previous version's pool drains. */
+  switchTo(version: VersionRecord): void {
+    const pool = this.poolFor(version)
+    const previous = this.current.get(version.function)
+    this.current.set(version.function, { version, pool })
+    if (pool.options.minInstances > 0) pool.warm().catch(() => {})
+    if (previous && previous.pool !== pool) void this.retirePool(previous.version)
+  }
+
+  /** Stops a version's instances once its requests are done (it stays deployable). */
+  async retirePool(version: VersionRecord): Promise<void> {
+    const key = keyOf(version.function, version.number)
+    const pool = this.pools.get(key)
+    if (!pool || this.current.get(version.function)?.pool === pool) return
+    this.pools.delete(key)
+    await pool.drain()
+  }
+
+  /** Takes a function out of service: its pools drain and stop. */
+  async remove(name: string): Promise<void> {
+    this.current.delete(name)
+    const mine = [...this.pools].filter(([key]) => key.startsWith(`${name}@`))
+    for (const [key] of mine) this.pools.delete(key)
+    await Promise.all(mine.map(([, pool]) => pool.drain(5000)))
+  }
+
+  stats(name: string) {
+    let instances = 0
+    let ready = 0
+    let inflight = 0
+    for (const [key, pool] of this.pools) {
+      if (!key.startsWith(`${name}@`)) continue
+      const s = pool.stats()
+      instances += s.instances
+      ready += s.ready
+      inflight += s.inflight
+    }
+    return { instances, ready, inflight }
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()]
+    this.pools.clear()
+    this.current.clear()
+    await Promise.all(pools.map(pool => pool.close()))
+  }
+}

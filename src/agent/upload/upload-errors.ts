@@ -1,0 +1,60 @@
+import { LambdaError } from '../../errors'
+
+/** Short machine reasons in `error.data.reason`, so clients can react without parsing messages. */
+export type UploadRejection =
+  | 'absolute-path'
+  | 'parent-segment'
+  | 'bad-path'
+  | 'link-outside'
+  | 'through-link'
+  | 'duplicate'
+  | 'special-file'
+  | 'not-a-tar'
+  | 'empty'
+  | 'interrupted'
+
+export function uploadTooLarge(maxBytes: number, when = ''): LambdaError {
+  return new LambdaError({
+    code: 'UPLOAD_TOO_LARGE',
+    status: 413,
+    message: `The upload is larger than the limit of ${describeBytes(maxBytes)}${when}.`,
+    hint: 'Leave big files out of the function (bundle only what it imports, fetch large assets at run time), or raise the limit with `lambda agent --max-upload-mb`.',
+    data: { maxBytes },
+  })
+}
+
+export function entryRejected(entry: string, reason: UploadRejection, why: string, hint: string): LambdaError {
+  return new LambdaError({ code: 'BAD_UPLOAD', status: 400, message: `Upload rejected: entry "${entry}" ${why}.`, hint, data: { entry, reason } })
+}
+
+export function uploadRejected(reason: UploadRejection, message: string, hint: string, cause?: unknown): LambdaError {
+  return new LambdaError({ code: 'BAD_UPLOAD', status: 400, message: `Upload rejected: ${message}.`, hint, cause, data: { reason } })
+}
+
+export function notATar(detail: string, cause?: unknown): LambdaError {
+  return uploadRejected(
+    'not-a-tar',
+    `the body must be a tar archive (optionally gzip-compressed) of the function's build context, but ${detail}`,
+    'Deploy with `lambda deploy`, or send the output of `tar -czf - -C <function folder> .` as the request body.',
+    cause,
+  )
+}
+
+/** The upload was fine but the agent's own disk or permissions failed it: the server's fault, not the client's. */
+export function uploadFailed(step: 'store' | 'unpack', dir: string, cause: unknown): LambdaError {
+  return new LambdaError({
+    code: 'UPLOAD_FAILED',
+    status: 500,
+    message: `The agent could not ${step} the upload for ${dir}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    hint: 'Check free disk space and permissions on the agent\'s data folder and temp folder, then deploy again.',
+    cause,
+  })
+}
+
+/** Limits are set in MB, but tests and small agents use KB: say whichever reads naturally. */
+function describeBytes(bytes: number): string {
+  const oneDecimal = (value: number) => Math.round(value * 10) / 10
+  if (bytes >= 1024 * 1024) return `${oneDecimal(bytes / 1024 / 1024)} MB`
+  if (bytes >= 1024) return `${oneDecimal(bytes / 1024)} KB`
+  return `${bytes} bytes`
+}

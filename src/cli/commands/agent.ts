@@ -1,0 +1,122 @@
+import { defineCommand } from 'citty'
+import { consola } from 'consola'
+import { colors } from 'consola/utils'
+import { startAgent } from '../../agent/server'
+import { resolveAgentOptions } from '../../agent/options'
+import { LambdaError } from '../../errors'
+import { defineLambdaCommand } from '../define-command'
+
+const dataDirArg = { 'data-dir': { type: 'string', description: 'Where the agent keeps its state (default: /var/lib/mini-lambda as root, else ~/.local/share/mini-lambda)', valueHint: 'dir' } } as const
+
+function positiveNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0) throw new LambdaError({ code: 'INVALID_FLAG', status: 400, message: `--${flag} ${value} is not a number.`, hint: `Pass a number, e.g. --${flag} ${flag === 'port' ? '7070' : '300'}.` })
+  return n
+}
+
+const keys = defineCommand({
+  meta: { name: 'keys', description: 'Manage the agent\'s API keys (run on the agent\'s machine)' },
+  subCommands: {
+    create: defineLambdaCommand({
+      meta: { name: 'create', description: 'Create an API key and print it once' },
+      args: { ...dataDirArg, name: { type: 'string', description: 'A label for the key', default: 'api' } },
+      async run({ args }) {
+        const { openAgentState } = await import('../../agent/state')
+        const { createApiKey } = await import('../../agent/auth/api-keys')
+        const state = await openAgentState(resolveAgentOptions({ dataDir: args['data-dir'] }).dataDir)
+        try {
+          const { key, record } = await createApiKey(state.keys, args.name)
+          consola.success(`Created key ${record.id} ("${record.name}"). It is shown only now:`)
+          process.stdout.write(`${key}\n`)
+        }
+        finally {
+          await state.close()
+        }
+      },
+    }),
+    list: defineLambdaCommand({
+      meta: { name: 'list', description: 'List API keys (ids and labels; secrets are not stored)' },
+      args: { ...dataDirArg },
+      async run({ args }) {
+        const { openAgentState } = await import('../../agent/state')
+        const state = await openAgentState(resolveAgentOptions({ dataDir: args['data-dir'] }).dataDir)
+        try {
+          for (const key of await state.keys.list()) process.stdout.write(`${key.id}  ${key.name.padEnd(16)}  ${key.createdAt}\n`)
+        }
+        finally {
+          await state.close()
+        }
+      },
+    }),
+    revoke: defineLambdaCommand({
+      meta: { name: 'revoke', description: 'Revoke an API key by id' },
+      args: { ...dataDirArg, id: { type: 'positional', required: true, description: 'Key id (see `lambda agent keys list`)' } },
+      async run({ args }) {
+        const { openAgentState } = await import('../../agent/state')
+        const { revokeApiKey } = await import('../../agent/auth/api-keys')
+        const state = await openAgentState(resolveAgentOptions({ dataDir: args['data-dir'] }).dataDir)
+        try {
+          const record = await revokeApiKey(state.keys, args.id)
+          consola.success(`Revoked key ${record.id} ("${record.name}").`)
+        }
+        finally {
+          await state.close()
+        }
+      },
+    }),
+  },
+})
+
+export default defineLambdaCommand({
+  meta: { name: 'agent', description: 'Run the agent: the gateway and admin API that run your functions on this machine' },
+  args: {
+    'port': { type: 'string', alias: 'p', description: 'Port (default: 7070)', valueHint: 'port' },
+    'host': { type: 'string', description: 'Interface (default: 0.0.0.0)' },
+    'domain': { type: 'string', description: 'Functions answer at <name>.<domain> (default: localhost), e.g. 203.0.113.7.nip.io' },
+    ...dataDirArg,
+    'provider': { type: 'enum', options: ['docker', 'process', 'auto'], description: 'Where functions run (default: docker when a daemon answers)' },
+    'idle-timeout': { type: 'string', description: 'Seconds before an idle instance is stopped (default: 300)' },
+    'max-upload-mb': { type: 'string', description: 'Largest accepted deploy upload in MB (default: 100)' },
+    'base-image': { type: 'string', description: 'Base of function images: host (offline, from this Node) or an image such as node:20-bookworm-slim' },
+    'public-port': { type: 'string', description: 'Port shown in function URLs (when a proxy fronts the agent)' },
+    'public-scheme': { type: 'enum', options: ['http', 'https'], description: 'Scheme shown in function URLs' },
+  },
+  subCommands: { keys },
+  async run({ args, rawArgs }) {
+    // citty runs a parent's `run` after its subcommand's: `lambda agent keys …` must not start the agent.
+    if (rawArgs[0] === 'keys') return
+    const maxUploadMb = positiveNumber(args['max-upload-mb'], 'max-upload-mb')
+    const agent = await startAgent({
+      port: positiveNumber(args.port, 'port'),
+      host: args.host,
+      domain: args.domain,
+      dataDir: args['data-dir'],
+      provider: args.provider as 'docker' | 'process' | 'auto' | undefined,
+      idleTimeout: positiveNumber(args['idle-timeout'], 'idle-timeout'),
+      maxUploadBytes: maxUploadMb === undefined ? undefined : maxUploadMb * 1024 * 1024,
+      baseImage: args['base-image'],
+      publicPort: positiveNumber(args['public-port'], 'public-port'),
+      publicScheme: args['public-scheme'] as 'http' | 'https' | undefined,
+    })
+    const { options, provider } = agent.context
+    consola.success(`Mini Lambda agent listening on ${colors.cyan(`http://${options.host}:${options.port}`)} (provider: ${provider.name}, data: ${options.dataDir})`)
+    consola.info(`Functions answer at ${colors.cyan(`http://<name>.${options.domain}:${options.publicPort}/`)}; admin API at /_lambda on the bare host.`)
+    if (agent.orphansRemoved > 0) consola.info(`Removed ${agent.orphansRemoved} container(s) left by an earlier run.`)
+    if (agent.restored.length > 0) consola.info(`Serving ${agent.restored.length} deployed function(s): ${agent.restored.join(', ')}`)
+    if (agent.firstAdminKey) {
+      consola.box(`Admin API key (shown once; only its hash is stored):\n\n${agent.firstAdminKey}\n\nOn your machine: lambda config set-host http://<this-host>:${options.port}\n                 lambda config set-key <the key>`)
+    }
+    consola.ready('Agent ready')
+    let stopping = false
+    const stop = async () => {
+      if (stopping) return
+      stopping = true
+      consola.info('Stopping: instances are stopped and removed')
+      await agent.close()
+      process.exit(0)
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  },
+})

@@ -1,0 +1,24 @@
+import { consola } from 'consola'
+import { defineLambdaCommand } from '../define-command'
+import { agentClientFromSettings } from './_agent-client'
+
+export default defineLambdaCommand({
+  meta: { name: 'list', description: 'List deployed functions' },
+  args: {
+    json: { type: 'boolean', description: 'Print JSON', default: false },
+  },
+  async run({ args }) {
+    const functions = await agentClientFromSettings().listFunctions()
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(functions, null, 2)}\n`)
+      return
+    }
+    if (functions.length === 0) {
+      consola.info('No functions deployed yet. Deploy with `lambda deploy`.')
+      return
+    }
+    const rows = [['NAME', 'VERSION', 'STATE', 'URL', 'LAST DEPLOY'], ...functions.map(f => [f.name, `v${f.version}`, f.state, f.url, f.deployedAt])]
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map(r => r[i]!.length)))
+    for (const row of rows) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`)
+  },
+})

@@ -1,0 +1,103 @@
+import { Readable } from 'node:stream'
+import { FetchError, ofetch } from 'ofetch'
+import type { $Fetch } from 'ofetch'
+import { LambdaError } from '../errors'
+import type { Connection } from './settings'
+
+export interface DeployedFunction {
+  name: string
+  version: number
+  hash: string
+  kind: 'node' | 'dockerfile'
+  state: 'running' | 'starting' | 'idle'
+  instances: number
+  url: string
+  deployedAt: string
+}
+
+export interface DeployResponse {
+  name: string
+  status: 'built' | 'unchanged'
+  version: number
+  hash: string
+  url: string
+  durationMs: number
+}
+
+export interface InvokeInit {
+  method?: string
+  path?: string
+  headers?: Record<string, string>
+  body?: string | Buffer
+}
+
+function unreachable(conn: Connection, cause: unknown): LambdaError {
+  const code = (cause as { cause?: { code?: string } })?.cause?.code ?? (cause as Error)?.message
+  return new LambdaError({
+    code: 'AGENT_UNREACHABLE',
+    status: 503,
+    message: `Could not reach the agent at ${conn.host} (${code}).`,
+    hint: `Is \`lambda agent\` running there and reachable? Set where it runs with \`lambda config set-host <url>\`${conn.hostSource === 'LAMBDA_HOST' ? ' (LAMBDA_HOST is set and wins over the settings file)' : ' or LAMBDA_HOST'}.`,
+    cause,
+  })
+}
+
+/** Turns ofetch failures into LambdaErrors: the agent's own error body, or "unreachable". */
+function toLambdaError(conn: Connection, error: unknown): LambdaError {
+  if (error instanceof FetchError) {
+    if (error.response) {
+      return LambdaError.fromBody(error.data, error.response.status) ?? new LambdaError({
+        code: 'AGENT_ERROR',
+        status: error.response.status,
+        message: `The agent at ${conn.host} answered ${error.response.status} ${error.response.statusText}.`,
+        hint: 'Is that address a Mini Lambda agent? Check it with `lambda config show`.',
+      })
+    }
+    return unreachable(conn, error)
+  }
+  return LambdaError.is(error) ? error : new LambdaError({ code: 'CLIENT_ERROR', status: 500, message: `Talking to the agent at ${conn.host} failed: ${(error as Error).message}`, cause: error })
+}
+
+/** The admin API, over ofetch. */
+export function createAgentClient(conn: Connection) {
+  const api: $Fetch = ofetch.create({
+    baseURL: `${conn.host}/_lambda`,
+    headers: conn.apiKey ? { authorization: `Bearer ${conn.apiKey}` } : {},
+    retry: 0,
+  })
+  const call = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run()
+    }
+    catch (error) {
+      throw toLambdaError(conn, error)
+    }
+  }
+  return {
+    connection: conn,
+    health: () => call(() => api<{ ok: boolean; version: string; provider: string; domain: string; isolated: boolean }>('/health')),
+    listFunctions: () => call(() => api<{ functions: DeployedFunction[] }>('/functions')).then(r => r.functions),
+    getFunction: (name: string) => call(() => api<DeployedFunction>(`/functions/${encodeURIComponent(name)}`)),
+    deleteFunction: (name: string) => call(() => api<{ name: string; versionsRemoved: number }>(`/functions/${encodeURIComponent(name)}`, { method: 'DELETE' })),
+    /** Streams a build-context tar to the agent, which builds and switches to it. */
+    deploy: (name: string, context: NodeJS.ReadableStream) => call(() => api<DeployResponse>(`/functions/${encodeURIComponent(name)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/x-tar' },
+      // tar's stream is a minipass, not a stream.Readable: wrap it before handing it to fetch.
+      body: Readable.toWeb(Readable.from(context as AsyncIterable<Uint8Array>)) as unknown as BodyInit,
+      // Node's fetch needs this to stream a request body.
+      ...{ duplex: 'half' },
+    })),
+    /** Calls a function through the admin API; resolves with the raw response whatever its status. */
+    invoke: (name: string, init: InvokeInit) => call(() => api.raw(`/functions/${encodeURIComponent(name)}/invoke${init.path ?? '/'}`, {
+      method: (init.method ?? (init.body !== undefined ? 'POST' : 'GET')) as 'GET',
+      headers: init.headers,
+      body: init.body,
+      responseType: 'arrayBuffer',
+      ignoreResponseError: true,
+    })),
+    listKeys: () => call(() => api<{ keys: Array<{ id: string; name: string; createdAt: string }> }>('/keys')),
+  }
+}
+
+export type AgentClient = ReturnType<typeof createAgentClient>

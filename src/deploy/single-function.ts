@@ -1,0 +1,34 @@
+import { existsSync, statSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import { FUNCTION_DEFAULTS } from '../config/defaults'
+import { findEntry } from '../config/resolve/functions'
+import type { ConfigIssue } from '../config/validate'
+import { validateFunctionName } from '../config/validate'
+import type { ResolvedFunction } from '../config/types'
+import { LambdaError } from '../errors'
+
+/** `lambda deploy <dir> --name <name>`: one folder as a function, with default options. */
+export function resolveSingleFunction(path: string, name: string | undefined): ResolvedFunction {
+  const dir = resolve(path)
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new LambdaError({ code: 'NOT_A_DIRECTORY', status: 400, message: `${path} is not a folder.`, hint: 'Pass the folder of one function, e.g. `lambda deploy functions/hello --name hello`.' })
+  }
+  const fnName = name ?? basename(dir)
+  const issues: ConfigIssue[] = []
+  validateFunctionName(fnName, '--name', issues)
+  if (issues.length > 0) throw new LambdaError({ code: 'INVALID_NAME', status: 400, message: `"${fnName}" ${issues[0]!.problem}.`, hint: `Fix: ${issues[0]!.fix}, or pass --name.` })
+  const entry = findEntry(dir)
+  const hasDockerfile = existsSync(join(dir, 'Dockerfile'))
+  if (!entry && !hasDockerfile) {
+    throw new LambdaError({ code: 'NO_ENTRY', status: 400, message: `${path} holds neither an index.ts/.js/.mjs nor a Dockerfile.`, hint: 'Point at a function folder, or create one with `lambda new <name>`.' })
+  }
+  return {
+    ...FUNCTION_DEFAULTS,
+    name: fnName,
+    dir,
+    kind: entry ? 'node' : 'dockerfile',
+    entry,
+    env: {},
+    schedule: [],
+  }
+}

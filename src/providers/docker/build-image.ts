@@ -1,0 +1,154 @@
+import type Dockerode from 'dockerode'
+import { LambdaError } from '../../errors'
+
+export interface BuildImageOptions {
+  tag: string
+  labels?: Record<string, string>
+  /** Values for the Dockerfile's ARGs, e.g. `{ BASE_IMAGE: 'mini-lambda/runtime:…' }` for `FROM ${BASE_IMAGE}`. */
+  buildArgs?: Record<string, string>
+  /** Name for errors, e.g. the function. */
+  subject: string
+  /** Receives every line of the build output as it arrives. */
+  onLog?: (line: string) => void
+}
+
+interface BuildEvent {
+  stream?: string
+  status?: string
+  progressDetail?: unknown
+  id?: string
+  error?: string
+  errorDetail?: { message?: string }
+  aux?: { ID?: string }
+}
+
+/** How many lines of the build log an error message carries. */
+const ERROR_LOG_LINES = 15
+
+/** Bookkeeping of the classic builder: layer ids, intermediate containers, context upload. */
+const LOG_NOISE = /^(?:\s*--->|Removing intermediate container|Sending build context|Successfully (?:built|tagged))/
+
+/** The classic builder colours a step's stderr red; logs and errors are plain text. */
+const ANSI_ESCAPE = /\x1B\[[0-9;]*[A-Za-z]/g
+
+const UNREACHABLE_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EACCES', 'EPERM', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'])
+
+/** Where this client talks to the engine, as the user would write it in DOCKER_HOST. */
+export function dockerEndpoint(docker: Dockerode): string {
+  const modem = docker.modem as unknown as { socketPath?: unknown; host?: string; port?: number | string; protocol?: string }
+  if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`
+  if (modem.host) return `${modem.protocol ?? 'http'}://${modem.host}${modem.port ? `:${modem.port}` : ''}`
+  return 'unix:///var/run/docker.sock'
+}
+
+/** A DOCKER_UNAVAILABLE error when `error` says the engine could not be reached, else undefined. */
+export function dockerUnavailableError(docker: Dockerode, error: unknown): LambdaError | undefined {
+  const code = (error as { code?: string } | undefined)?.code
+  if (!code || !UNREACHABLE_CODES.has(code)) return undefined
+  const endpoint = dockerEndpoint(docker)
+  const denied = code === 'EACCES' || code === 'EPERM'
+  return new LambdaError({
+    code: 'DOCKER_UNAVAILABLE',
+    status: 503,
+    message: denied
+      ? `Docker refused the connection at ${endpoint}: permission denied.`
+      : `Docker is not answering at ${endpoint} (${(error as Error).message}).`,
+    hint: denied
+      ? 'Run as a user in the `docker` group (`sudo usermod -aG docker $USER`, then log in again), or as root.'
+      : 'Start the Docker engine (`sudo systemctl start docker`, or run `dockerd`), or point DOCKER_HOST at a running one.',
+    cause: error,
+  })
+}
+
+function hintFor(errorLine: string): string {
+  if (/pull access denied|manifest unknown|not found: manifest|no such host|dial tcp|i\/o timeout|TLS handshake|repository does not exist|toomanyrequests/i.test(errorLine)) {
+    return 'The FROM image is not on this machine and could not be pulled: load it with `docker load`, or build FROM the Mini Lambda base image (mini-lambda/runtime), which is assembled offline.'
+  }
+  if (/(COPY|ADD) failed|file not found in build context|no source files were specified/i.test(errorLine)) {
+    return 'A COPY/ADD source is missing from the build context: paths are relative to the function\'s folder, and .dockerignore may exclude them.'
+  }
+  return 'Fix the failing step shown above; `docker build` in the same folder reproduces it.'
+}
+
+function buildFailed(subject: string, errorLine: string, log: string[], cause?: unknown): LambdaError {
+  const tail = log.filter(line => line.trim() !== '' && !LOG_NOISE.test(line)).slice(-ERROR_LOG_LINES)
+  // The error line usually repeats as the log's last line; say it once.
+  if (tail.length > 0 && tail[tail.length - 1]!.trim() === errorLine) tail.pop()
+  return new LambdaError({
+    code: 'IMAGE_BUILD_FAILED',
+    status: 422,
+    message: `Building the image for ${subject} failed: ${errorLine}${tail.length > 0 ? `\n${tail.join('\n')}` : ''}`,
+    hint: hintFor(errorLine),
+    cause,
+  })
+}
+
+/** The daemon's own words from a dockerode HTTP error, without dockerode's "(HTTP code 500) server error - " wrapper. */
+export function daemonMessage(error: unknown): string {
+  const json = (error as { json?: unknown } | undefined)?.json
+  if (json && typeof json === 'object' && typeof (json as { message?: unknown }).message === 'string') return (json as { message: string }).message.trim()
+  if (typeof json === 'string' && json.trim()) return json.trim()
+  const message = error instanceof Error ? error.message : String(error)
+  return message.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim()
+}
+
+/**
+ * Builds an image from a build-context tar stream with the classic builder, never pulling,
+ * follows the build output to its end and returns the image id with the log. Any failure of the
+ * build is an IMAGE_BUILD_FAILED error carrying the error line and the last lines of the log.
+ */
+export async function buildImage(docker: Dockerode, context: NodeJS.ReadableStream, opts: BuildImageOptions): Promise<{ imageId: string; log: string[] }> {
+  let stream: NodeJS.ReadableStream
+  try {
+    stream = await docker.buildImage(context, {
+      t: opts.tag,
+      ...(opts.labels ? { labels: opts.labels } : {}),
+      ...(opts.buildArgs ? { buildargs: opts.buildArgs } : {}),
+      // Never pull: FROM images are the local base or ones the user loaded; no registry is assumed.
+      pull: false,
+      rm: true,
+      forcerm: true,
+    })
+  }
+  catch (error) {
+    throw dockerUnavailableError(docker, error) ?? buildFailed(opts.subject, daemonMessage(error), [], error)
+  }
+
+  const log: string[] = []
+  let partial = ''
+  let imageId: string | undefined
+  let failure: string | undefined
+  const push = (line: string) => {
+    log.push(line)
+    opts.onLog?.(line)
+  }
+  // `stream` chunks are not line-aligned: a RUN step's output can arrive in pieces.
+  const write = (text: string) => {
+    const lines = (partial + text).split('\n')
+    partial = lines.pop()!
+    for (const line of lines) push(line.replace(ANSI_ESCAPE, '').replace(/\r$/, ''))
+  }
+
+  const streamError = await new Promise<Error | null>((resolve) => {
+    docker.modem.followProgress(stream, (error: Error | null) => resolve(error), (event: BuildEvent) => {
+      if (typeof event.stream === 'string') write(event.stream)
+      else if (event.status && !event.progressDetail) write(`${event.id ? `${event.id}: ` : ''}${event.status}\n`)
+      if (event.aux?.ID) imageId = event.aux.ID
+      if (event.error || event.errorDetail?.message) failure ??= (event.errorDetail?.message || event.error)!.trim()
+    })
+  })
+  if (partial) push(partial.replace(ANSI_ESCAPE, ''))
+
+  if (failure) throw buildFailed(opts.subject, failure, log)
+  if (streamError) throw dockerUnavailableError(docker, streamError) ?? buildFailed(opts.subject, `the build output broke off: ${streamError.message}`, log, streamError)
+
+  if (!imageId) {
+    try {
+      imageId = (await docker.getImage(opts.tag).inspect()).Id
+    }
+    catch (error) {
+      throw dockerUnavailableError(docker, error) ?? buildFailed(opts.subject, `the build ended without producing ${opts.tag}`, log, error)
+    }
+  }
+  return { imageId, log }
+}

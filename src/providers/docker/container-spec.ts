@@ -1,0 +1,51 @@
+import type Dockerode from 'dockerode'
+import type { LaunchRequest } from '../types'
+
+export const CONTAINER_LABELS = {
+  agent: 'mini-lambda.agent',
+  function: 'mini-lambda.function',
+  version: 'mini-lambda.version',
+} as const
+
+export const SOCKET_DIR_IN_CONTAINER = '/run/lambda'
+
+/**
+ * A function container: no network unless asked, its memory limit without swap, a pids limit,
+ * a read-only root with a private /tmp, no capabilities, and labels naming its function and version.
+ */
+export function containerSpec(launch: LaunchRequest & { agentId: string }, name: string, hostDir: string): Dockerode.ContainerCreateOptions {
+  const { config } = launch
+  const memoryBytes = config.memory * 1024 * 1024
+  return {
+    name,
+    Image: launch.image.id ?? launch.image.ref,
+    Env: [
+      ...Object.entries(config.env).map(([k, v]) => `${k}=${v}`),
+      `LAMBDA_SOCKET=${SOCKET_DIR_IN_CONTAINER}/fn.sock`,
+      `LAMBDA_FUNCTION_NAME=${launch.name}`,
+      `LAMBDA_FUNCTION_VERSION=${launch.version}`,
+      `LAMBDA_TIMEOUT=${config.timeout}`,
+      `LAMBDA_MEMORY=${config.memory}`,
+      // Let V8's heap use most of the limit; left to itself Node sizes it far below a small cgroup limit.
+      `NODE_OPTIONS=--max-old-space-size=${Math.max(16, Math.floor(config.memory * 0.75))}`,
+    ],
+    Labels: {
+      [CONTAINER_LABELS.agent]: launch.agentId,
+      [CONTAINER_LABELS.function]: launch.name,
+      [CONTAINER_LABELS.version]: String(launch.version),
+    },
+    StopTimeout: 10,
+    HostConfig: {
+      Binds: [`${hostDir}:${SOCKET_DIR_IN_CONTAINER}`],
+      NetworkMode: config.network ? 'bridge' : 'none',
+      Memory: memoryBytes,
+      MemorySwap: memoryBytes,
+      PidsLimit: 256,
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+    },
+  }
+}

@@ -1,0 +1,113 @@
+import { mkdir, readdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type Dockerode from 'dockerode'
+import { c as createTar } from 'tar'
+import { LambdaError } from '../../errors'
+import type { Instance } from '../../instances/types'
+import type { Provider, ProviderContext } from '../types'
+import { ensureBaseImage } from './base-image'
+import { buildImage } from './build-image'
+import { CONTAINER_LABELS } from './container-spec'
+import { startContainerInstance } from './container-instance'
+
+export interface DockerProviderOptions {
+  /** Docker Engine API socket. Default: /var/run/docker.sock (or DOCKER_HOST's unix path). */
+  socketPath?: string
+  /** `host` (assemble from this machine's Node, works offline) or an image such as `node:20-bookworm-slim`. */
+  baseImage?: string
+  onLog?: (line: string) => void
+}
+
+export function dockerSocketPath(explicit?: string): string {
+  if (explicit) return explicit
+  const fromEnv = process.env.DOCKER_HOST
+  if (fromEnv?.startsWith('unix://')) return fromEnv.slice('unix://'.length)
+  return '/var/run/docker.sock'
+}
+
+export function dockerUnavailable(socketPath: string, cause?: unknown): LambdaError {
+  return new LambdaError({
+    code: 'DOCKER_UNAVAILABLE',
+    status: 503,
+    message: `The Docker daemon does not answer at ${socketPath}${cause ? ` (${(cause as Error).message})` : ''}.`,
+    hint: 'Start it (`sudo systemctl start docker`, or `sudo dockerd &`), make sure this user may use it (the docker group), or run the agent with `--provider process`.',
+    cause,
+  })
+}
+
+/** Can a Docker daemon be reached? Used to pick the default provider. */
+export async function dockerAnswers(socketPath?: string): Promise<boolean> {
+  const { default: Docker } = await import('dockerode')
+  try {
+    await new Docker({ socketPath: dockerSocketPath(socketPath) }).ping()
+    return true
+  }
+  catch {
+    return false
+  }
+}
+
+/** Each function instance is a container built from an image per version. */
+export async function createDockerProvider(ctx: ProviderContext, options: DockerProviderOptions = {}): Promise<Provider> {
+  const { default: Docker } = await import('dockerode')
+  const socketPath = dockerSocketPath(options.socketPath)
+  const docker: Dockerode = new Docker({ socketPath })
+  const runDir = join(ctx.dataDir, 'run')
+  const running = new Set<Instance>()
+  let baseTag: string | undefined
+
+  const removeOwnContainers = async () => {
+    const containers = await docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABELS.agent}=${ctx.agentId}`] } })
+    await Promise.all(containers.map(c => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})))
+    return containers.length
+  }
+
+  return {
+    name: 'docker',
+    isolated: true,
+    async init() {
+      try {
+        await docker.ping()
+      }
+      catch (error) {
+        throw dockerUnavailable(socketPath, error)
+      }
+      // Containers of an earlier run of this agent (a crash, kill -9) are nobody's now.
+      const orphansRemoved = await removeOwnContainers()
+      await rm(runDir, { recursive: true, force: true })
+      await mkdir(runDir, { recursive: true })
+      baseTag = (await ensureBaseImage(docker, { source: options.baseImage, onLog: options.onLog })).tag
+      return { orphansRemoved }
+    },
+    async buildImage(request, onLog) {
+      baseTag ??= (await ensureBaseImage(docker, { source: options.baseImage, onLog: options.onLog })).tag
+      const files = await readdir(request.contextDir)
+      const context = createTar({ cwd: request.contextDir, portable: true, noMtime: true }, files)
+      const tag = `mini-lambda/${request.name}:v${request.version}`
+      const { imageId, log } = await buildImage(docker, context as unknown as NodeJS.ReadableStream, {
+        tag,
+        subject: `function "${request.name}"`,
+        buildArgs: { BASE_IMAGE: baseTag },
+        labels: { 'mini-lambda.function': request.name, 'mini-lambda.version': String(request.version), 'mini-lambda.hash': request.hash },
+      })
+      for (const line of log) onLog?.(line)
+      return { ref: tag, id: imageId }
+    },
+    startInstance(request) {
+      const instance = startContainerInstance({ ...request, docker, agentId: ctx.agentId, runDir })
+      running.add(instance)
+      instance.exited.then(() => running.delete(instance))
+      return instance
+    },
+    async removeImage(image) {
+      await docker.getImage(image.id ?? image.ref).remove({ force: true }).catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 404) throw error
+      })
+    },
+    async close() {
+      await Promise.all([...running].map(instance => instance.kill()))
+      await removeOwnContainers().catch(() => {})
+    },
+  }
+}
+

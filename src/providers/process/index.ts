@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto'
+import { cp, mkdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { LambdaError } from '../../errors'
+import { runtimeBaseEnv, startProcessInstance } from '../../instances/process-instance'
+import { SpareProcesses } from '../../instances/spare-processes'
+import type { Instance } from '../../instances/types'
+import type { Provider, ProviderContext } from '../types'
+
+/** Unix socket paths are limited to ~107 bytes; a deep data dir would not fit. */
+function socketDirFor(ctx: ProviderContext): string {
+  const preferred = join(ctx.dataDir, 'run')
+  if (preferred.length < 60) return preferred
+  return join(tmpdir(), `mini-lambda-${createHash('sha256').update(ctx.dataDir).digest('hex').slice(0, 8)}`)
+}
+
+/**
+ * Functions as child processes of the runtime, for hosts without Docker. Nothing isolates them from
+ * the host or each other; the agent says so when it starts.
+ */
+export function createProcessProvider(ctx: ProviderContext): Provider {
+  const imagesDir = join(ctx.dataDir, 'images')
+  const socketDir = socketDirFor(ctx)
+  const spares = new SpareProcesses(() => runtimeBaseEnv(false))
+  const running = new Set<Instance>()
+
+  return {
+    name: 'process',
+    isolated: false,
+    async init() {
+      // Children end with the agent (they watch their IPC channel), so only stale sockets can be left.
+      await rm(socketDir, { recursive: true, force: true })
+      await mkdir(socketDir, { recursive: true })
+      return { orphansRemoved: 0 }
+    },
+    async buildImage(request) {
+      if (request.kind !== 'node') {
+        throw new LambdaError({
+          code: 'PROVIDER_UNSUPPORTED',
+          status: 501,
+          message: `Function "${request.name}" is built from its own Dockerfile, which the process provider cannot run.`,
+          hint: 'Run the agent with Docker (`lambda agent --provider docker`) to deploy container functions.',
+        })
+      }
+      const dir = join(imagesDir, request.name, `v${request.version}`)
+      await rm(dir, { recursive: true, force: true })
+      await mkdir(dir, { recursive: true })
+      await cp(request.contextDir, dir, { recursive: true })
+      return { ref: dir }
+    },
+    startInstance(request) {
+      const instance = startProcessInstance({
+        name: request.name,
+        version: String(request.version),
+        timeout: request.config.timeout,
+        memory: request.config.memory,
+        env: request.config.env,
+        bundlePath: join(request.image.ref, 'index.mjs'),
+        socketDir,
+        inheritEnv: false,
+        limitMemory: true,
+        spares,
+        onOutput: (line, stream) => ctx.onOutput?.(request.name, line, stream),
+      })
+      running.add(instance)
+      instance.exited.then(() => running.delete(instance))
+      return instance
+    },
+    async removeImage(image) {
+      // Only ever delete inside our own images folder.
+      if (!relative(imagesDir, image.ref).startsWith('..')) await rm(image.ref, { recursive: true, force: true })
+    },
+    async close() {
+      spares.close()
+      await Promise.all([...running].map(instance => instance.kill()))
+    },
+  }
+}

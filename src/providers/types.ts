@@ -1,0 +1,49 @@
+import type { FunctionRuntimeConfig } from '../config/types'
+import type { Instance } from '../instances/types'
+import type { ImageRef } from '../store/records'
+
+export type ProviderName = 'docker' | 'process'
+
+/** A checked, extracted upload, ready to become an image. */
+export interface BuildRequest {
+  name: string
+  version: number
+  hash: string
+  kind: 'node' | 'dockerfile'
+  /** Folder holding the build context (bundle + generated Dockerfile, or the function's own folder). */
+  contextDir: string
+  config: FunctionRuntimeConfig
+}
+
+export interface LaunchRequest {
+  name: string
+  version: number
+  image: ImageRef
+  config: FunctionRuntimeConfig
+}
+
+/**
+ * Where function instances run. The gateway, the API and the deploy pipeline only see this;
+ * heavy libraries (dockerode) load inside the provider that needs them.
+ */
+export interface Provider {
+  readonly name: ProviderName
+  /** Whether functions are isolated from the host and each other (containers) or not (processes). */
+  readonly isolated: boolean
+  /** Checks the provider can work and removes instances an earlier run of this agent left behind. */
+  init(): Promise<{ orphansRemoved: number }>
+  buildImage(request: BuildRequest, onLog?: (line: string) => void): Promise<ImageRef>
+  /** Returns at once; the instance's `ready` settles when it serves or fails to start. */
+  startInstance(request: LaunchRequest): Instance
+  removeImage(image: ImageRef): Promise<void>
+  /** Stops every instance this provider started. */
+  close(): Promise<void>
+}
+
+export interface ProviderContext {
+  /** The agent's data folder (images, sockets). */
+  dataDir: string
+  /** Labels this agent's containers. */
+  agentId: string
+  onOutput?: (fn: string, line: string, stream: 'stdout' | 'stderr') => void
+}

@@ -1,0 +1,112 @@
+import { readdirSync, rmSync } from 'node:fs'
+import { readFile, readdir, rm, stat, unlink } from 'node:fs/promises'
+import { dirname, join, relative, resolve, sep } from 'node:path'
+import { defineDriver } from 'unstorage'
+import { LambdaError } from '../errors'
+import { ATOMIC_TEMP_FILE_RE, syncDir, writeFileAtomic } from '../fs/atomic-write'
+
+export interface AtomicFsDriverOptions {
+  /** Folder with one file per key: `versions:hello:3` is `<base>/versions/hello/3`. */
+  base: string
+  /** Drop writes silently, as unstorage's fs driver does: lets a tool read a live agent's state safely. */
+  readOnly?: boolean
+}
+
+const DRIVER_NAME = 'atomic-fs'
+
+/** A key that is a folder, or below a file, is as absent as a missing one. */
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  return code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR'
+}
+
+function orIfMissing<T>(fallback: T) {
+  return (error: unknown): T => {
+    if (isMissing(error)) return fallback
+    throw error
+  }
+}
+
+/** Temp files left by a writer killed before its rename: never valid records, so safe to delete. */
+function removeCrashLeftovers(base: string): void {
+  let names: string[] = []
+  try {
+    names = readdirSync(base, { recursive: true, encoding: 'utf8' })
+  }
+  catch (error) {
+    if (!isMissing(error)) throw error
+  }
+  for (const name of names) if (ATOMIC_TEMP_FILE_RE.test(name)) rmSync(join(base, name), { force: true })
+}
+
+/**
+ * unstorage's fs driver with the same key → path mapping, but crash-safe: every write goes to a temp
+ * file that is fsynced and renamed over the record, so after a `kill -9` or power loss each record
+ * holds its old content or its new content, never a torn mix.
+ */
+export const atomicFsDriver = defineDriver((options: AtomicFsDriverOptions) => {
+  if (!options?.base) {
+    throw new LambdaError({ code: 'STORE_BASE_REQUIRED', message: `The ${DRIVER_NAME} storage driver needs a \`base\` folder.`, hint: 'Pass { base: "/path/to/state" } to atomicFsDriver().' })
+  }
+  const base = resolve(options.base)
+  const readOnly = options.readOnly === true
+  if (!readOnly) removeCrashLeftovers(base)
+
+  const toPath = (key: string): string => {
+    // Keys become paths: `..` would escape base, and a temp-file name would be hidden and deleted as a leftover.
+    if (key.split(/[:/\\]/).includes('..') || ATOMIC_TEMP_FILE_RE.test(key)) {
+      throw new LambdaError({ code: 'STORE_KEY_INVALID', status: 400, message: `Invalid storage key ${JSON.stringify(key)}.`, hint: 'Use keys without ".." segments and without a ".<12 hex>.tmp" ending.' })
+    }
+    return join(base, key.replace(/:/g, '/'))
+  }
+  // unstorage hands a base like `functions:` (or nothing for everything); keys are relative to the driver base.
+  const folderOf = (keyBase: string | undefined): string => (keyBase ? toPath(keyBase) : base)
+
+  return {
+    name: DRIVER_NAME,
+    options,
+    async hasItem(key) {
+      const info = await stat(toPath(key)).catch(orIfMissing(null))
+      return info?.isFile() ?? false
+    },
+    getItem(key) {
+      return readFile(toPath(key), 'utf8').catch(orIfMissing(null))
+    },
+    getItemRaw(key) {
+      return readFile(toPath(key)).catch(orIfMissing(null))
+    },
+    async getMeta(key) {
+      const info = await stat(toPath(key)).catch(orIfMissing(null))
+      return info ? { atime: info.atime, mtime: info.mtime, size: info.size } : null
+    },
+    async setItem(key, value) {
+      if (!readOnly) await writeFileAtomic(toPath(key), value)
+    },
+    async setItemRaw(key, value) {
+      if (!readOnly) await writeFileAtomic(toPath(key), value instanceof ArrayBuffer ? new Uint8Array(value) : value)
+    },
+    async removeItem(key) {
+      if (readOnly) return
+      const file = toPath(key)
+      await unlink(file).catch(orIfMissing(undefined))
+      // Without it a crash could bring a deleted record (say, a revoked API key) back.
+      await syncDir(dirname(file))
+    },
+    async getKeys(keyBase) {
+      const entries = await readdir(folderOf(keyBase), { recursive: true, withFileTypes: true }).catch(orIfMissing([]))
+      return entries
+        .filter(entry => !entry.isDirectory() && !ATOMIC_TEMP_FILE_RE.test(entry.name))
+        .map(entry => relative(base, join(entry.parentPath, entry.name)).split(sep).join(':'))
+    },
+    async clear(keyBase) {
+      if (readOnly) return
+      const folder = folderOf(keyBase)
+      // Empty the folder but keep it: base may be a mount point or carry permissions set by the admin.
+      const names = await readdir(folder).catch(orIfMissing([]))
+      await Promise.all(names.map(name => rm(join(folder, name), { recursive: true, force: true })))
+      await syncDir(folder)
+    },
+  }
+})
+
+export default atomicFsDriver

@@ -1,0 +1,41 @@
+import type { Storage } from 'unstorage'
+import type { FunctionRecord, VersionRecord } from './records'
+
+const functionKey = (name: string) => `functions:${name}`
+const versionKey = (name: string, number: number) => `versions:${name}:${number}`
+
+/** Functions and their versions. Each record is one atomic write. */
+export function createFunctionStore(storage: Storage) {
+  return {
+    async get(name: string): Promise<FunctionRecord | null> {
+      return storage.getItem<FunctionRecord>(functionKey(name))
+    },
+    async list(): Promise<FunctionRecord[]> {
+      const keys = await storage.getKeys('functions')
+      const records = await Promise.all(keys.map(key => storage.getItem<FunctionRecord>(key)))
+      return records.filter((r): r is FunctionRecord => r !== null).sort((a, b) => a.name.localeCompare(b.name))
+    },
+    async put(record: FunctionRecord): Promise<void> {
+      await storage.setItem(functionKey(record.name), record)
+    },
+    async remove(name: string): Promise<void> {
+      await storage.removeItem(functionKey(name))
+    },
+    async getVersion(name: string, number: number): Promise<VersionRecord | null> {
+      return storage.getItem<VersionRecord>(versionKey(name, number))
+    },
+    async listVersions(name: string): Promise<VersionRecord[]> {
+      const keys = await storage.getKeys(`versions:${name}`)
+      const records = await Promise.all(keys.map(key => storage.getItem<VersionRecord>(key)))
+      return records.filter((r): r is VersionRecord => r !== null && r.function === name).sort((a, b) => a.number - b.number)
+    },
+    async putVersion(record: VersionRecord): Promise<void> {
+      await storage.setItem(versionKey(record.function, record.number), record)
+    },
+    async removeVersion(name: string, number: number): Promise<void> {
+      await storage.removeItem(versionKey(name, number))
+    },
+  }
+}
+
+export type FunctionStore = ReturnType<typeof createFunctionStore>

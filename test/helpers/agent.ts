@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { CliResult, LongRunning } from './cli'
+import { runCli, startCli } from './cli'
+import type { HttpResult, RequestInit } from './http'
+import { request } from './http'
+import { freePort } from './ports'
+
+export interface AgentProcess {
+  port: number
+  key: string
+  dataDir: string
+  domain: string
+  process: LongRunning
+  /** Env for CLI commands that talk to this agent (LAMBDA_HOST, LAMBDA_API_KEY, a private settings dir). */
+  env: Record<string, string>
+  /** A request to `<fn>.<domain>:<port>` over 127.0.0.1. */
+  call(fn: string, path?: string, init?: RequestInit): Promise<HttpResult>
+  /** A request to the admin API (`/_lambda…` on the bare host), with the key unless told otherwise. */
+  admin(path: string, init?: RequestInit & { key?: string | null }): Promise<HttpResult>
+  cli(args: string[], opts?: { cwd?: string; env?: Record<string, string | undefined> }): Promise<CliResult>
+  /** Graceful stop (SIGTERM). */
+  stop(): Promise<void>
+  /** Starts the agent again on the same port and data dir. */
+  restart(): Promise<AgentProcess>
+  /** Removes the data dir (after stop). */
+  cleanup(): void
+}
+
+export interface AgentStartOptions {
+  provider: 'docker' | 'process'
+  idleTimeout?: number
+  domain?: string
+  extraArgs?: string[]
+  dataDir?: string
+  port?: number
+  key?: string
+}
+
+/** Starts the real `lambda agent` as a process on a free port with its own data dir. */
+export async function startAgentProcess(opts: AgentStartOptions): Promise<AgentProcess> {
+  const port = opts.port ?? await freePort()
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'lambda-agent-'))
+  const domain = opts.domain ?? 'localhost'
+  const args = ['agent', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--provider', opts.provider, '--domain', domain, ...(opts.idleTimeout ? ['--idle-timeout', String(opts.idleTimeout)] : []), ...(opts.extraArgs ?? [])]
+  const proc = startCli(args)
+  await proc.waitFor(/Agent ready/, 120_000)
+  const key = opts.key ?? proc.output().match(/mlk_[a-z0-9]{8}_[A-Za-z0-9_-]{43}/)?.[0]
+  if (!key) throw new Error(`no admin key printed:\n${proc.output()}`)
+  const settingsDir = mkdtempSync(join(tmpdir(), 'lambda-cli-'))
+  const env = { LAMBDA_HOST: `http://127.0.0.1:${port}`, LAMBDA_API_KEY: key, XDG_CONFIG_HOME: settingsDir }
+  const self: AgentProcess = {
+    port,
+    key,
+    dataDir,
+    domain,
+    process: proc,
+    env,
+    call: (fn, path = '/', init = {}) => request(port, path, { host: `${fn}.${domain}:${port}`, ...init }),
+    admin: (path, init = {}) => {
+      const key_ = init.key === undefined ? key : init.key
+      return request(port, `/_lambda${path}`, { host: `127.0.0.1:${port}`, ...init, headers: { ...(key_ ? { authorization: `Bearer ${key_}` } : {}), ...init.headers } })
+    },
+    cli: (cliArgs, cliOpts = {}) => runCli(cliArgs, { cwd: cliOpts.cwd, env: { ...env, ...cliOpts.env } }),
+    async stop() {
+      await proc.stop()
+    },
+    restart: () => startAgentProcess({ ...opts, port, dataDir, key }),
+    cleanup() {
+      rmSync(dataDir, { recursive: true, force: true })
+      rmSync(settingsDir, { recursive: true, force: true })
+    },
+  }
+  return self
+}

@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import Dockerode from 'dockerode'
+import { create as createTar } from 'tar'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { LambdaError } from '../../../src/errors'
+import { BASE_IMAGE_LABELS, BASE_IMAGE_LAYOUT, ensureBaseImage, sharedLibraries } from '../../../src/providers/docker/base-image'
+import type { BaseImage } from '../../../src/providers/docker/base-image'
+import { buildImage } from '../../../src/providers/docker/build-image'
+import { describeDocker } from '../../helpers/docker'
+import { request } from '../../helpers/http'
+
+const TEST_LABEL = 'mini-lambda-test.run'
+
+describeDocker('base image: functions run on this host\'s Node without any registry', () => {
+  const docker = new Dockerode()
+  const run = randomBytes(4).toString('hex')
+  const labels = { [TEST_LABEL]: run }
+  const imagesToRemove: string[] = []
+  const dirsToRemove: string[] = []
+  const timings: Record<string, number> = {}
+  let base: BaseImage
+
+  const tempDir = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix))
+    dirsToRemove.push(dir)
+    return dir
+  }
+
+  /** A build context (tar stream) holding `files`, as the agent sends one. */
+  const contextOf = (files: Record<string, string>) => {
+    const dir = tempDir('ml-ctx-')
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
+    return createTar({ cwd: dir }, Object.keys(files)) as unknown as NodeJS.ReadableStream
+  }
+
+  const buildTestImage = async (name: string, files: Record<string, string>) => {
+    const tag = `mini-lambda-test/${name}-${run}:1`
+    imagesToRemove.push(tag)
+    return { tag, ...(await buildImage(docker, contextOf(files), { tag, labels, subject: `test image ${name}` })) }
+  }
+
+  const demux = (buffer: Buffer) => {
+    const out = { stdout: '', stderr: '' }
+    for (let offset = 0; offset + 8 <= buffer.length;) {
+      const size = buffer.readUInt32BE(offset + 4)
+      out[buffer[offset] === 2 ? 'stderr' : 'stdout'] += buffer.subarray(offset + 8, offset + 8 + size).toString('utf8')
+      offset += 8 + size
+    }
+    return out
+  }
+
+  /** Runs a command to its end in a locked-down container (no network, read-only root) and removes it. */
+  const runToEnd = async (image: string, entrypoint: string[], cmd: string[]) => {
+    const container = await docker.createContainer({
+      Image: image,
+      Entrypoint: entrypoint,
+      Cmd: cmd,
+      Labels: labels,
+      HostConfig: { NetworkMode: 'none', ReadonlyRootfs: true, Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=16m' } },
+    })
+    try {
+      await container.start()
+      const { StatusCode } = await container.wait()
+      const logs = await container.logs({ stdout: true, stderr: true, follow: false }) as unknown as Buffer
+      return { code: StatusCode as number, ...demux(logs) }
+    }
+    finally {
+      await container.remove({ force: true })
+    }
+  }
+
+  beforeAll(async () => {
+    // Nothing of a previous, interrupted run of this suite should linger.
+    const leftovers = await docker.listContainers({ all: true, filters: { label: [TEST_LABEL] } })
+    await Promise.all(leftovers.map(c => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})))
+  })
+
+  afterAll(async () => {
+    const containers = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${run}`] } })
+    await Promise.all(containers.map(c => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})))
+    // Newest first: a base built FROM a test image must go before that image.
+    for (const tag of imagesToRemove.reverse()) {
+      await docker.getImage(tag).remove({ force: true }).catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 404) throw error
+      })
+    }
+    for (const dir of dirsToRemove) rmSync(dir, { recursive: true, force: true })
+    console.info(`[base-image timings] ${Object.entries(timings).map(([k, v]) => `${k}: ${v} ms`).join(', ')}`)
+  })
+
+  it('assembles the base from this host\'s Node, offline, and reuses it while Node and the runtime stay the same', async () => {
+    const lines: string[] = []
+    let started = Date.now()
+    base = await ensureBaseImage(docker, { onLog: line => lines.push(line) })
+    timings[base.created ? 'base build' : 'base lookup (already built)'] = Date.now() - started
+
+    expect(base.tag).toMatch(/^mini-lambda\/runtime:[0-9a-f]{12}$/)
+    expect(base.source).toBe('host')
+    if (base.created) expect(lines.join('\n')).toContain('FROM scratch')
+    const info = await docker.getImage(base.tag).inspect()
+    expect(info.Config.Labels).toMatchObject({ [BASE_IMAGE_LABELS.base]: '1', [BASE_IMAGE_LABELS.source]: 'host' })
+    expect(info.Config.Labels[BASE_IMAGE_LABELS.fingerprint]!.startsWith(base.tag.split(':')[1]!)).toBe(true)
+    expect(info.Config.User).toBe(BASE_IMAGE_LAYOUT.user)
+    expect(info.Config.WorkingDir).toBe(BASE_IMAGE_LAYOUT.taskDir)
+    expect(info.Config.Entrypoint).toEqual([BASE_IMAGE_LAYOUT.nodePath, '--enable-source-maps', `${BASE_IMAGE_LAYOUT.runtimeDir}/bootstrap.mjs`])
+    expect(info.Config.Env).toEqual(expect.arrayContaining(['NODE_ENV=production', 'LAMBDA_HANDLER=/var/task/index.mjs', 'LAMBDA_SOCKET=/run/lambda/fn.sock']))
+
+    started = Date.now()
+    const again = await ensureBaseImage(docker)
+    timings['base reuse'] = Date.now() - started
+    expect(again).toEqual({ tag: base.tag, source: 'host', created: false })
+    expect((await docker.getImage(base.tag).inspect()).Id).toBe(info.Id)
+  }, 300_000)
+
+  it('runs the host\'s exact Node as the unprivileged lambda user, with no network and a read-only root', async () => {
+    const script = 'const os = require("os"); console.log(JSON.stringify({ version: process.version, uid: process.getuid(), gid: process.getgid(), user: os.userInfo().username, runtime: require("fs").readdirSync("/opt/mini-lambda/runtime") }))'
+    const result = await runToEnd(base.tag, [BASE_IMAGE_LAYOUT.nodePath], ['-e', script])
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    const seen = JSON.parse(result.stdout)
+    expect(seen).toMatchObject({ version: process.version, uid: 10001, gid: 10001, user: 'lambda' })
+    expect(seen.runtime).toContain('bootstrap.mjs')
+
+    const readOnly = await runToEnd(base.tag, [BASE_IMAGE_LAYOUT.nodePath], ['-e', 'require("fs").writeFileSync("/var/task/x", "")'])
+    expect(readOnly.code).not.toBe(0)
+    expect(readOnly.stderr).toMatch(/EROFS|read-only/i)
+  }, 60_000)
+
+  it('serves a function built FROM the base over HTTP on a unix socket in a bind-mounted folder', async () => {
+    let started = Date.now()
+    const fn = await buildTestImage('hello', {
+      'Dockerfile': `FROM ${base.tag}\nCOPY index.mjs /var/task/index.mjs\n`,
+      'index.mjs': 'export default () => ({ ok: true })\n',
+    })
+    timings['function image build'] = Date.now() - started
+    expect(fn.imageId).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect((await docker.getImage(fn.tag).inspect()).Id).toBe(fn.imageId)
+    expect(fn.log.join('\n')).toContain('COPY index.mjs /var/task/index.mjs')
+
+    const socketDir = tempDir('ml-sock-')
+    chmodSync(socketDir, 0o777)
+    const socketPath = join(socketDir, 'fn.sock')
+    // LAMBDA_SOCKET is left to the image's default, /run/lambda/fn.sock.
+    const container = await docker.createContainer({
+      Image: fn.tag,
+      Env: ['LAMBDA_FUNCTION_NAME=hello'],
+      Labels: labels,
+      HostConfig: {
+        Binds: [`${socketDir}:${BASE_IMAGE_LAYOUT.socketDir}`],
+        NetworkMode: 'none',
+        ReadonlyRootfs: true,
+        Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=16m' },
+        CapDrop: ['ALL'],
+      },
+    })
+    try {
+      started = Date.now()
+      await container.start()
+      const deadline = Date.now() + 20_000
+      while (!existsSync(socketPath)) {
+        const state = (await container.inspect()).State
+        if (!state.Running || Date.now() > deadline) {
+          const logs = demux(await container.logs({ stdout: true, stderr: true, follow: false }) as unknown as Buffer)
+          throw new Error(`the function did not create its socket (running: ${state.Running}, exit ${state.ExitCode}):\n${logs.stdout}${logs.stderr}`)
+        }
+        await new Promise(resolve => setTimeout(resolve, 10))
+      }
+      timings['container start to socket'] = Date.now() - started
+
+      const response = await request(undefined, '/', { socketPath, host: 'hello.localhost' })
+      expect(response.status).toBe(200)
+      expect(response.headers['content-type']).toContain('application/json')
+      expect(response.text).toBe('{"ok":true}')
+    }
+    finally {
+      await container.remove({ force: true })
+    }
+  }, 120_000)
+
+  it('names the failing step and its output when a Dockerfile does not build', async () => {
+    const failing = buildTestImage('broken-run', {
+      Dockerfile: `FROM ${base.tag}\nRUN ["/usr/local/bin/node", "-e", "console.error('cannot find the config on purpose'); process.exit(3)"]\n`,
+    })
+    const error = await failing.then(() => undefined, (e: unknown) => e)
+    expect(LambdaError.is(error)).toBe(true)
+    expect(error).toMatchObject({ code: 'IMAGE_BUILD_FAILED', status: 422 })
+    const { message, hint } = error as LambdaError
+    expect(message).toMatch(/^Building the image for test image broken-run failed: .*returned a non-zero code: 3/)
+    expect(message).toContain('cannot find the config on purpose')
+    expect(message).not.toMatch(/---> |Removing intermediate container/)
+    expect(hint).toBeTruthy()
+
+    const missing = await buildTestImage('broken-copy', { Dockerfile: `FROM ${base.tag}\nCOPY missing.mjs /var/task/index.mjs\n` }).then(() => undefined, (e: unknown) => e)
+    expect(missing).toMatchObject({ code: 'IMAGE_BUILD_FAILED', status: 422 })
+    expect((missing as LambdaError).message).toMatch(/failed: COPY failed: .*missing\.mjs/)
+    expect((missing as LambdaError).hint).toMatch(/build context/)
+  }, 120_000)
+
+  it('says Docker is not running, and where it looked, when no engine answers', async () => {
+    const socketPath = join(tempDir('ml-nodocker-'), 'docker.sock')
+    const absent = new Dockerode({ socketPath })
+    const error = await buildImage(absent, contextOf({ Dockerfile: 'FROM scratch\n' }), { tag: `mini-lambda-test/never-${run}:1`, subject: 'hello' }).then(() => undefined, (e: unknown) => e)
+    expect(error).toMatchObject({ code: 'DOCKER_UNAVAILABLE', status: 503 })
+    expect((error as LambdaError).message).toContain(socketPath)
+    expect((error as LambdaError).hint).toContain('sudo systemctl start docker')
+    await expect(ensureBaseImage(absent)).rejects.toMatchObject({ code: 'DOCKER_UNAVAILABLE' })
+  })
+
+  it('falls back to this host\'s Node, with a warning, when node:20-bookworm-slim is neither here nor pullable', async () => {
+    await expect(docker.getImage('node:20-bookworm-slim').inspect(), 'precondition: this test needs node:20-bookworm-slim to be absent locally').rejects.toMatchObject({ statusCode: 404 })
+    const lines: string[] = []
+    const started = Date.now()
+    const result = await ensureBaseImage(docker, { source: 'node:20-bookworm-slim', pullTimeoutMs: 5_000, onLog: line => lines.push(line) })
+    timings['registry fallback'] = Date.now() - started
+    expect(result).toEqual({ tag: base.tag, source: 'host', created: false })
+    expect(lines.join('\n')).toContain('registry unreachable, assembling the base from this host\'s Node')
+  }, 60_000)
+
+  it('builds FROM a Node image that is already here, with the runtime and user added, sharing one build between concurrent callers', async () => {
+    // A stand-in for a `docker load`ed node:* image: the host's Node plus a POSIX shell.
+    const dash = tempDir('ml-dash-')
+    const nodeLike = `mini-lambda-test/node-like-${run}:1`
+    imagesToRemove.push(nodeLike)
+    writeFileSync(join(dash, 'Dockerfile'), `FROM ${base.tag}\nUSER 0:0\nCOPY rootfs/ /\n`)
+    // The host's /bin/sh and whatever libraries it loads; tar packs the files behind the symlinks.
+    const shell = realpathSync('/bin/sh')
+    for (const path of ['/bin/sh', ...await sharedLibraries(shell)]) {
+      mkdirSync(join(dash, 'rootfs', dirname(path)), { recursive: true })
+      symlinkSync(path === '/bin/sh' ? shell : realpathSync(path), join(dash, 'rootfs', path))
+    }
+    await buildImage(docker, createTar({ cwd: dash, follow: true }, ['Dockerfile', 'rootfs']) as unknown as NodeJS.ReadableStream, { tag: nodeLike, labels, subject: 'node-like test image' })
+
+    const lines: string[] = []
+    const [first, second] = await Promise.all([
+      ensureBaseImage(docker, { source: nodeLike, onLog: line => lines.push(line) }),
+      ensureBaseImage(docker, { source: nodeLike, onLog: line => lines.push(line) }),
+    ])
+    imagesToRemove.push(first.tag)
+    expect(first).toEqual(second)
+    expect(first).toMatchObject({ source: nodeLike, created: true })
+    expect(first.tag).not.toBe(base.tag)
+    expect(lines.filter(line => line.startsWith('Step 1/')).length).toBe(1)
+    expect(await ensureBaseImage(docker, { source: nodeLike })).toEqual({ ...first, created: false })
+
+    const result = await runToEnd(first.tag, [BASE_IMAGE_LAYOUT.nodePath], ['-e', 'console.log(JSON.stringify({ v: process.version, uid: process.getuid(), user: require("os").userInfo().username, rt: require("fs").existsSync("/opt/mini-lambda/runtime/bootstrap.mjs") }))'])
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual({ v: process.version, uid: 10001, user: 'lambda', rt: true })
+  }, 120_000)
+})
