@@ -34,6 +34,8 @@ export function containerSpec(launch: LaunchRequest & { agentId: string }, name:
       [CONTAINER_LABELS.function]: launch.name,
       [CONTAINER_LABELS.version]: String(launch.version),
     },
+    // Whatever the image says, functions never run as root.
+    User: '10001:10001',
     StopTimeout: 10,
     HostConfig: {
       Binds: [`${hostDir}:${SOCKET_DIR_IN_CONTAINER}`],

@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/cli'
+import { cliPath } from '../helpers/paths'
+import { freePort } from '../helpers/ports'
+
+const dirs: string[] = []
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'agent-start-'))
+  dirs.push(dir)
+  return dir
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+const canRunAsNobody = (() => {
+  try {
+    execFileSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', '0'], { stdio: 'pipe' })
+    return true
+  }
+  catch {
+    return false
+  }
+})()
+
+describe('lambda agent refuses to start with a clear error', () => {
+  it('when its port is taken', async () => {
+    const port = await freePort()
+    const blocker = createServer().listen(port, '127.0.0.1')
+    await new Promise(resolve => blocker.once('listening', resolve))
+    try {
+      const result = await runCli(['agent', '--port', String(port), '--host', '127.0.0.1', '--data-dir', tempDir(), '--provider', 'process'])
+      expect(result.code).toBe(1)
+      expect(result.output).toContain(`Port ${port} on 127.0.0.1 is already in use`)
+      expect(result.output).toContain('--port')
+    }
+    finally {
+      blocker.close()
+    }
+  })
+
+  it.runIf(process.getuid?.() !== 0 || canRunAsNobody)('when the port needs privileges it does not have', () => {
+    const dataDir = tempDir()
+    execFileSync('chmod', ['777', dataDir])
+    const args = [cliPath, 'agent', '--port', '80', '--host', '127.0.0.1', '--data-dir', dataDir, '--provider', 'process']
+    let output = ''
+    try {
+      if (process.getuid?.() === 0) execFileSync('runuser', ['-u', 'nobody', '--', process.execPath, ...args], { stdio: 'pipe', env: { PATH: process.env.PATH, NO_COLOR: '1' } })
+      else execFileSync(process.execPath, args, { stdio: 'pipe', env: { PATH: process.env.PATH, NO_COLOR: '1' } })
+    }
+    catch (error) {
+      const e = error as { status: number, stdout: Buffer, stderr: Buffer }
+      expect(e.status).toBe(1)
+      output = `${e.stdout}${e.stderr}`
+    }
+    expect(output).toContain('Port 80 needs privileges')
+    expect(output).toMatch(/1024|CAP_NET_BIND_SERVICE/)
+  })
+
+  it('when Docker is asked for but does not answer', async () => {
+    const port = await freePort()
+    const socket = join(tempDir(), 'no-docker.sock')
+    const result = await runCli(['agent', '--port', String(port), '--host', '127.0.0.1', '--data-dir', tempDir(), '--provider', 'docker'], { env: { DOCKER_HOST: `unix://${socket}` } })
+    expect(result.code).toBe(1)
+    expect(result.output).toContain(`does not answer at ${socket}`)
+    expect(result.output).toMatch(/systemctl start docker|dockerd/)
+  })
+})
+
+describe('the CLI says where it looked when the agent cannot be reached', () => {
+  it('names the URL it tried and how to set it', async () => {
+    const port = await freePort()
+    const result = await runCli(['list'], { env: { LAMBDA_HOST: `http://127.0.0.1:${port}`, LAMBDA_API_KEY: 'x', XDG_CONFIG_HOME: tempDir() } })
+    expect(result.code).toBe(1)
+    expect(result.output).toContain(`Could not reach the agent at http://127.0.0.1:${port}`)
+    expect(result.output).toContain('lambda config set-host')
+    expect(result.output).toContain('LAMBDA_HOST is set')
+  })
+
+  it('says when no agent is configured at all', async () => {
+    const result = await runCli(['deploy'], { env: { LAMBDA_HOST: '', LAMBDA_API_KEY: '', XDG_CONFIG_HOME: tempDir() } })
+    expect(result.code).toBe(1)
+    expect(result.output).toContain('No agent is configured')
+    expect(result.output).toContain('lambda config set-host')
+  })
+})

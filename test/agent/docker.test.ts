@@ -1,0 +1,155 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { AgentProcess } from '../helpers/agent'
+import { startAgentProcess } from '../helpers/agent'
+import { describeDocker } from '../helpers/docker'
+import type { TempProject } from '../helpers/project'
+import { agentContract, sampleProject } from './provider-contract'
+
+const agentIdOf = (agent: AgentProcess) => JSON.parse(readFileSync(`${agent.dataDir}/state/meta/agent`, 'utf8')).id as string
+
+/** Ids of this agent's containers for one function, from Docker itself. */
+export function containersOf(agent: AgentProcess, fn?: string, all = false): string[] {
+  const filters = ['--filter', `label=mini-lambda.agent=${agentIdOf(agent)}`, ...(fn ? ['--filter', `label=mini-lambda.function=${fn}`] : [])]
+  return execFileSync('docker', ['ps', ...(all ? ['-a'] : []), '-q', ...filters], { encoding: 'utf8' }).split('\n').filter(Boolean)
+}
+
+const inspect = (id: string) => JSON.parse(execFileSync('docker', ['inspect', id], { encoding: 'utf8' }))[0]
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
+
+async function until<T>(what: string, probe: () => T | Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let value = await probe()
+  while (!ok(value)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`)
+    await sleep(100)
+    value = await probe()
+  }
+  return value
+}
+
+describeDocker('agent with the docker provider', () => {
+  describe('provider contract', () => {
+    agentContract('docker', { instancesOf: async (agent, fn) => containersOf(agent, fn, true) })
+  })
+
+  describe('containers', () => {
+    let agent: AgentProcess
+    let project: TempProject
+    beforeAll(async () => {
+      project = sampleProject()
+      agent = await startAgentProcess({ provider: 'docker', idleTimeout: 2 })
+      const deploy = await agent.cli(['deploy', '--only', 'hello,hog'], { cwd: project.dir })
+      expect(deploy.code, deploy.output).toBe(0)
+    })
+    afterAll(async () => {
+      await agent?.stop()
+      agent?.cleanup()
+      project?.remove()
+    })
+
+    it('run with no network, their memory limit, a pids limit, a read-only root, a private /tmp, a non-root user and labels', async () => {
+      await agent.call('hog')
+      const [id] = containersOf(agent, 'hog')
+      const info = inspect(id!)
+      expect(info.HostConfig.NetworkMode).toBe('none')
+      expect(info.HostConfig.Memory).toBe(64 * 1024 * 1024)
+      expect(info.HostConfig.MemorySwap).toBe(64 * 1024 * 1024)
+      expect(info.HostConfig.PidsLimit).toBeGreaterThan(0)
+      expect(info.HostConfig.ReadonlyRootfs).toBe(true)
+      expect(Object.keys(info.HostConfig.Tmpfs)).toContain('/tmp')
+      expect(info.HostConfig.CapDrop).toContain('ALL')
+      expect(info.Config.User).toBe('10001:10001')
+      expect(info.Config.Labels).toMatchObject({ 'mini-lambda.function': 'hog', 'mini-lambda.version': '1' })
+      // the unix socket lives in a bind-mounted folder; no port is published anywhere
+      expect(info.HostConfig.Binds[0]).toMatch(/:\/run\/lambda$/)
+      expect(info.HostConfig.PortBindings ?? {}).toEqual({})
+    })
+
+    it('concurrent requests during a cold start share one start', async () => {
+      await until('hello to scale to zero', () => containersOf(agent, 'hello'), ids => ids.length === 0)
+      const responses = await Promise.all(Array.from({ length: 12 }, () => agent.call('hello')))
+      expect(responses.map(r => r.status)).toEqual(Array.from({ length: 12 }, () => 200))
+      expect(containersOf(agent, 'hello', true)).toHaveLength(1)
+    })
+
+    it('an idle instance is stopped and removed (scale to zero), and the next request cold-starts a new one', async () => {
+      await agent.call('hello')
+      const [first] = containersOf(agent, 'hello')
+      expect(first).toBeDefined()
+      await until('the idle container to go', () => containersOf(agent, 'hello', true), ids => ids.length === 0)
+      const res = await agent.call('hello')
+      expect(res.json()).toEqual({ message: 'Hello, World!' })
+      const [second] = containersOf(agent, 'hello')
+      expect(second).toBeDefined()
+      expect(second).not.toBe(first)
+    })
+
+    it('after a graceful restart functions keep serving and nothing is left behind', async () => {
+      await agent.call('hello')
+      await agent.stop()
+      expect(containersOf(agent, undefined, true)).toEqual([])
+      agent = await agent.restart()
+      expect(agent.process.output()).toMatch(/Serving 2 deployed function\(s\): hello, hog/)
+      expect((await agent.call('hello')).json()).toEqual({ message: 'Hello, World!' })
+    })
+
+    it('after kill -9 of the agent, a restart removes the orphaned containers and serves again', async () => {
+      await agent.call('hello')
+      await agent.call('hog')
+      const before = containersOf(agent, undefined, true)
+      expect(before.length).toBeGreaterThanOrEqual(2)
+      await agent.process.stop('SIGKILL')
+      // the containers outlive a killed agent…
+      expect(containersOf(agent, undefined, true).sort()).toEqual(before.sort())
+      agent = await agent.restart()
+      expect(agent.process.output()).toMatch(/Removed \d+ container\(s\) left by an earlier run/)
+      // …and are gone once it is back: none of the old ones survives
+      const after = containersOf(agent, undefined, true)
+      expect(after.filter(id => before.includes(id))).toEqual([])
+      expect((await agent.call('hello')).json()).toEqual({ message: 'Hello, World!' })
+    })
+  })
+
+  describe('functions with their own Dockerfile', () => {
+    let agent: AgentProcess
+    let project: TempProject
+    beforeAll(async () => {
+      project = sampleProject()
+      agent = await startAgentProcess({ provider: 'docker' })
+    })
+    afterAll(async () => {
+      await agent?.stop()
+      agent?.cleanup()
+      project?.remove()
+    })
+
+    it('the docker template builds offline and serves on $LAMBDA_SOCKET', async () => {
+      expect((await agent.cli(['new', 'custom', '--template', 'docker'], { cwd: project.dir })).code).toBe(0)
+      const deploy = await agent.cli(['deploy', '--only', 'custom'], { cwd: project.dir })
+      expect(deploy.code, deploy.output).toBe(0)
+      expect(deploy.output).toMatch(/custom\s+built\s+v1/)
+      const res = await agent.call('custom', '/anything?x=1')
+      expect(res.json()).toMatchObject({ function: 'custom', version: '1', method: 'GET', url: '/anything?x=1', requestId: res.headers['x-request-id'] })
+    })
+
+    it('a failing Dockerfile fails the deploy with the build log lines that matter', async () => {
+      project.write('functions/broken/Dockerfile', 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY server-that-was-never-written.mjs /var/task/\n')
+      const deploy = await agent.cli(['deploy', '--only', 'broken'], { cwd: project.dir })
+      expect(deploy.code).toBe(1)
+      expect(deploy.output).toContain('Building the image for function "broken" failed')
+      expect(deploy.output).toContain('server-that-was-never-written.mjs')
+      expect(deploy.output).toContain('COPY server-that-was-never-written.mjs')
+      expect(deploy.output).toMatch(/broken\s+failed/)
+      expect((await agent.call('broken')).status).toBe(404)
+    })
+
+    it('deploys one folder with lambda deploy <path> --name', async () => {
+      const deploy = await agent.cli(['deploy', `${project.dir}/functions/echo`, '--name', 'echo2'])
+      expect(deploy.code, deploy.output).toBe(0)
+      expect(deploy.output).toMatch(/echo2\s+built\s+v1/)
+      expect((await agent.call('echo2', '/', { body: 'one folder' })).text).toBe('one folder')
+    })
+  })
+})
