@@ -2,6 +2,7 @@
 const which = process.argv[2]
 const suites = {
   dev: () => import('./dev.mjs').then(m => m.benchDev()),
+  agent: () => import('./agent.mjs').then(m => m.benchAgent()),
 }
 for (const [name, run] of Object.entries(suites)) {
   if (which && which !== name) continue

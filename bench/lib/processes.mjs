@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process'
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
@@ -14,26 +17,28 @@ export function freePort() {
   })
 }
 
-/** Starts a process and resolves once its output matches `ready`. */
+/**
+ * Starts a process and resolves once its output matches `ready`. Output goes to a file, not a pipe
+ * into this process: a server logging every request must not make the load generator read it.
+ */
 export function startProcess(command, args, { ready, cwd, env } = {}) {
-  const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  let started = !ready
+  const logFile = join(mkdtempSync(join(tmpdir(), 'bench-log-')), 'output.log')
+  const fd = openSync(logFile, 'w')
+  const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', fd, fd] })
+  closeSync(fd)
+  const output = () => readFileSync(logFile, 'utf8')
+  const handle = { child, output, logFile, stop: () => stop(child) }
   return new Promise((resolve, reject) => {
-    const onData = (d) => {
-      // Keep only the tail: under load a server logs every request, and the benchmark must not pay for it.
-      output = (output + d).slice(-65536)
-      if (started) return
-      const match = output.match(ready)
+    child.on('exit', code => reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output()}`)))
+    if (!ready) return resolve(handle)
+    const poll = setInterval(() => {
+      const match = output().match(ready)
       if (match) {
-        started = true
-        resolve({ child, match, output: () => output, stop: () => stop(child) })
+        clearInterval(poll)
+        resolve({ ...handle, match })
       }
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    child.on('exit', code => reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output}`)))
-    if (!ready) resolve({ child, output: () => output, stop: () => stop(child) })
+    }, 20)
+    child.on('exit', () => clearInterval(poll))
   })
 }
 

@@ -62,6 +62,7 @@ export class ServingTable {
   /** Makes `version` the one `<fn>.<domain>` serves; the previous version's pool drains. */
   switchTo(version: VersionRecord): void {
     const pool = this.poolFor(version)
+    this.options.provider.prepare?.({ name: version.function, version: version.number, image: version.image, config: version.config })
     const previous = this.current.get(version.function)
     this.current.set(version.function, { version, pool })
     if (pool.options.minInstances > 0) pool.warm().catch(() => {})
@@ -74,7 +75,7 @@ export class ServingTable {
     const pool = this.pools.get(key)
     if (!pool || this.current.get(version.function)?.pool === pool) return
     this.pools.delete(key)
-    await pool.drain()
+    await Promise.all([pool.drain(), this.options.provider.discard?.(version.function, version.number)])
   }
 
   /** Takes a function out of service: its pools drain and stop. */
@@ -82,7 +83,7 @@ export class ServingTable {
     this.current.delete(name)
     const mine = [...this.pools].filter(([key]) => key.startsWith(`${name}@`))
     for (const [key] of mine) this.pools.delete(key)
-    await Promise.all(mine.map(([, pool]) => pool.drain(5000)))
+    await Promise.all(mine.map(([key, pool]) => Promise.all([pool.drain(5000), this.options.provider.discard?.(name, Number(key.split('@')[1]))])))
   }
 
   stats(name: string) {

@@ -82,6 +82,13 @@ export class InstancePool {
     return { instances: this.instances.size, ready, inflight }
   }
 
+  /** An instance with spare capacity right now, without waiting (the gateway's fast path). */
+  tryAcquire(): Lease | undefined {
+    if (this.draining) return undefined
+    const ready = this.leastBusy()
+    return ready ? this.lease(ready, false) : undefined
+  }
+
   /** Gets an instance with spare capacity, starting one if needed. */
   async acquire(): Promise<Lease> {
     for (;;) {

@@ -35,6 +35,10 @@ export interface Provider {
   buildImage(request: BuildRequest, onLog?: (line: string) => void): Promise<ImageRef>
   /** Returns at once; the instance's `ready` settles when it serves or fails to start. */
   startInstance(request: LaunchRequest): Instance
+  /** Does ahead of time what it can for the next start of this version (optional). */
+  prepare?(request: LaunchRequest): void
+  /** Drops what `prepare` made for a version that leaves service. */
+  discard?(name: string, version: number): Promise<void>
   removeImage(image: ImageRef): Promise<void>
   /** Stops every instance this provider started. */
   close(): Promise<void>

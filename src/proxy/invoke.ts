@@ -1,6 +1,5 @@
 import { request } from 'node:http'
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import { setTimeout as sleep } from 'node:timers/promises'
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
 import { LambdaError } from '../errors'
 import type { InstancePool, Lease } from '../pool/instance-pool'
 import { crashError, timeoutError } from './errors'
@@ -31,119 +30,137 @@ export interface InvokeOptions {
   onComplete?: (record: InvocationRecord) => void
 }
 
+/** Waits for an instance, but not past the deadline; a start that finishes later gives its slot back. */
+async function acquireBefore(pool: InstancePool, deadline: number, timeoutMs: number): Promise<Lease> {
+  const acquiring = pool.acquire()
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      acquiring,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(timeoutError(pool.options.name, timeoutMs)), Math.max(0, deadline - Date.now()))
+      }),
+    ])
+  }
+  catch (error) {
+    acquiring.then(late => late.release(), () => {})
+    throw LambdaError.is(error) ? error : new LambdaError({ code: 'FUNCTION_UNAVAILABLE', status: 502, message: `Function "${pool.options.name}" could not be started: ${(error as Error).message}`, cause: error })
+  }
+  finally {
+    clearTimeout(timer)
+  }
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined
+}
+
 /**
  * Sends one request to an instance of the pool and streams the instance's response to `res`;
  * resolves once the body is written, leaving `res.end()` to the caller. Failures before the response
- * starts throw a LambdaError (for the JSON error).
+ * starts reject with a LambdaError (for the JSON error).
  * The deadline covers waiting for an instance, the function's work and the response body:
  * past it the caller gets 504 and the instance is replaced.
+ *
+ * This is the gateway's hot path: callbacks and one timer per request, no extra promises when an
+ * instance is free.
  */
 export async function invokeThroughPool(req: IncomingMessage, res: ServerResponse, opts: InvokeOptions): Promise<void> {
   const { pool } = opts
-  const name = pool.options.name
   const startedAt = performance.now()
   const deadline = Date.now() + opts.timeoutMs
-  let status = 0
-  let lease: Lease | undefined
-  let finished = false
-  const finish = (error?: LambdaError) => {
-    if (finished) return
-    finished = true
-    clearTimeout(timer)
-    lease?.release()
-    opts.onComplete?.({
-      function: name,
-      version: pool.options.version,
-      requestId: opts.forwarded.requestId,
-      method: req.method ?? 'GET',
-      path: opts.path,
-      status: error?.status ?? status,
-      durationMs: performance.now() - startedAt,
-      coldStart: lease?.coldStart ?? false,
-      error: error?.code,
-    })
-  }
-
-  let onDeadline: () => void = () => {}
-  const timer = setTimeout(() => onDeadline(), opts.timeoutMs)
-  const timedOut = new Promise<never>((_, reject) => {
-    onDeadline = () => reject(timeoutError(name, opts.timeoutMs))
-  })
-  timedOut.catch(() => {})
-
-  const acquiring = pool.acquire()
-  try {
-    lease = await Promise.race([acquiring, timedOut])
-  }
-  catch (error) {
-    // A start that finishes after the deadline must not keep its capacity reserved.
-    acquiring.then(late => late.release(), () => {})
-    const failure = LambdaError.is(error) ? error : new LambdaError({ code: 'FUNCTION_UNAVAILABLE', status: 502, message: `Function "${name}" could not be started: ${(error as Error).message}`, cause: error })
-    finish(failure)
-    throw failure
-  }
-  const { pooled } = lease
-
-  const upstream = request({
-    agent: pooled.agent,
-    socketPath: pooled.instance.socketPath,
-    method: req.method,
+  const record = (status: number, lease: Lease | undefined, error?: LambdaError) => opts.onComplete?.({
+    function: pool.options.name,
+    version: pool.options.version,
+    requestId: opts.forwarded.requestId,
+    method: req.method ?? 'GET',
     path: opts.path,
-    headers: upstreamRequestHeaders(req, { ...opts.forwarded, deadline }, opts.dropHeaders),
+    status: error?.status ?? status,
+    durationMs: performance.now() - startedAt,
+    coldStart: lease?.coldStart ?? false,
+    error: error?.code,
   })
-  onDeadline = () => {
-    const error = timeoutError(name, opts.timeoutMs)
-    upstream.destroy(error)
-    // A stuck instance holds the event loop of everything in it: replace it.
-    pool.retire(pooled, 'timeout')
-    finish(error)
-  }
-  // The client went away: stop the work it asked for.
-  res.once('close', () => {
-    if (!finished) {
-      upstream.destroy()
-      finish(new LambdaError({ code: 'CLIENT_CLOSED', status: 499, message: 'Client closed the connection' }))
-    }
-  })
-  const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined
-  if (hasBody) req.pipe(upstream)
-  else upstream.end()
 
-  let upstreamRes: IncomingMessage
+  let lease: Lease
   try {
-    upstreamRes = await new Promise<IncomingMessage>((resolve, reject) => {
-      upstream.once('response', resolve)
-      upstream.once('error', reject)
-    })
+    lease = pool.tryAcquire() ?? await acquireBefore(pool, deadline, opts.timeoutMs)
   }
   catch (error) {
-    if (LambdaError.is(error)) throw error
-    // The connection broke: learn whether the instance died, and how, before answering.
-    const exit = pooled.exit ?? await Promise.race([pooled.instance.exited, sleep(500).then(() => undefined)])
-    const failure = crashError(name, opts.memory, exit, pooled.retiredFor)
-    finish(failure)
-    throw failure
+    record(0, undefined, error as LambdaError)
+    throw error
   }
+  return forward(req, res, lease, deadline, opts, record)
+}
 
-  status = upstreamRes.statusCode ?? 502
-  // Written straight to the socket: a web Response plus stream pipeline per request
-  // costs about a third of the gateway's throughput.
-  res.writeHead(status, upstreamRes.statusMessage, downstreamResponseHeaders(upstreamRes, opts.forwarded.requestId))
-  await new Promise<void>((resolve) => {
-    upstreamRes.once('end', () => {
-      finish()
-      resolve()
-    })
-    upstreamRes.once('close', () => {
-      if (!upstreamRes.complete) {
+function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadline: number, opts: InvokeOptions, record: (status: number, lease: Lease, error?: LambdaError) => void): Promise<void> {
+  const { pool } = opts
+  const { pooled } = lease
+  const name = pool.options.name
+  return new Promise<void>((resolve, reject) => {
+    let settled = false
+    let upstreamRes: IncomingMessage | undefined
+    const settle = (error?: LambdaError) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      res.off('close', onClientClose)
+      lease.release()
+      record(upstreamRes?.statusCode ?? 0, lease, error)
+      if (error && !upstreamRes) reject(error)
+      else resolve()
+    }
+
+    const upstream: ClientRequest = request({
+      agent: pooled.agent,
+      socketPath: pooled.instance.socketPath,
+      method: req.method,
+      path: opts.path,
+      headers: upstreamRequestHeaders(req, { ...opts.forwarded, deadline }, opts.dropHeaders),
+    }, (response) => {
+      upstreamRes = response
+      // Written straight to the socket: a web Response plus stream pipeline per request
+      // costs about a third of the gateway's throughput.
+      res.writeHead(response.statusCode ?? 502, response.statusMessage, downstreamResponseHeaders(response, opts.forwarded.requestId))
+      response.on('end', () => settle())
+      response.on('close', () => {
+        if (response.complete) return settle()
         // The instance died mid-body: the client cannot get a clean answer any more.
         res.destroy()
-        finish(crashError(name, opts.memory, pooled.exit, pooled.retiredFor))
-      }
-      resolve()
+        settle(crashError(name, opts.memory, pooled.exit, pooled.retiredFor))
+      })
+      // The caller (h3) ends the response once this settles; ending it here too would make
+      // h3 end it twice, which costs an error object per request.
+      response.pipe(res, { end: false })
     })
-    // The caller (h3) ends the response once this resolves; ending it here too would make
-    // h3 end it twice, which costs an error object per request.
-    upstreamRes.pipe(res, { end: false })
+
+    upstream.on('error', (error) => {
+      if (settled) return
+      if (LambdaError.is(error)) return settle(error)
+      // The connection broke: learn whether the instance died, and how, before answering.
+      const known = pooled.exit
+      const exited = known ? Promise.resolve(known) : Promise.race([pooled.instance.exited, new Promise<undefined>(r => setTimeout(r, 500))])
+      exited.then(exit => settle(crashError(name, opts.memory, exit, pooled.retiredFor)))
+    })
+
+    const timer = setTimeout(() => {
+      const error = timeoutError(name, opts.timeoutMs)
+      upstream.destroy(error)
+      // A stuck instance holds the event loop of everything in it: replace it.
+      pool.retire(pooled, 'timeout')
+      if (upstreamRes) res.destroy()
+      settle(error)
+    }, Math.max(0, deadline - Date.now()))
+
+    // The client went away: stop the work it asked for.
+    const onClientClose = () => {
+      if (settled) return
+      upstream.destroy()
+      settle(new LambdaError({ code: 'CLIENT_CLOSED', status: 499, message: 'Client closed the connection' }))
+    }
+    res.on('close', onClientClose)
+
+    if (hasBody(req)) req.pipe(upstream)
+    else upstream.end()
   })
 }

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CliResult, LongRunning } from './cli'
@@ -38,6 +39,16 @@ export interface AgentStartOptions {
   key?: string
 }
 
+/** Images the agent built are labelled with its id; tests leave none behind. */
+function removeAgentImages(dataDir: string) {
+  try {
+    const { id } = JSON.parse(readFileSync(join(dataDir, 'state/meta/agent'), 'utf8'))
+    const images = execFileSync('docker', ['images', '-q', '--filter', `label=mini-lambda.agent=${id}`], { encoding: 'utf8' }).split('\n').filter(Boolean)
+    if (images.length > 0) execFileSync('docker', ['rmi', '-f', ...new Set(images)], { stdio: 'ignore' })
+  }
+  catch {}
+}
+
 /** Starts the real `lambda agent` as a process on a free port with its own data dir. */
 export async function startAgentProcess(opts: AgentStartOptions): Promise<AgentProcess> {
   const port = opts.port ?? await freePort()
@@ -68,6 +79,7 @@ export async function startAgentProcess(opts: AgentStartOptions): Promise<AgentP
     },
     restart: () => startAgentProcess({ ...opts, port, dataDir, key }),
     cleanup() {
+      if (opts.provider === 'docker') removeAgentImages(dataDir)
       rmSync(dataDir, { recursive: true, force: true })
       rmSync(settingsDir, { recursive: true, force: true })
     },

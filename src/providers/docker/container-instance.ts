@@ -15,6 +15,13 @@ export interface ContainerInstanceOptions extends LaunchRequest {
   runDir: string
 }
 
+/** A container being created (not started) with its socket folder: all of a cold start but the start. */
+export interface PreparedContainer {
+  id: string
+  hostDir: string
+  created: Promise<Dockerode.Container>
+}
+
 const HEAP_EXHAUSTED = /JavaScript heap out of memory|Reached heap limit/
 
 async function tailLogs(container: Dockerode.Container, lines = 20): Promise<string> {
@@ -34,11 +41,31 @@ async function tailLogs(container: Dockerode.Container, lines = 20): Promise<str
   }
 }
 
-/** One function instance as a container that serves on a unix socket in a bind-mounted folder. */
-export function startContainerInstance(options: ContainerInstanceOptions): Instance {
-  const { docker } = options
+export function prepareContainer(options: ContainerInstanceOptions): PreparedContainer {
   const id = `ml-${options.name}-v${options.version}-${randomBytes(3).toString('hex')}`
   const hostDir = join(options.runDir, id)
+  const created = (async () => {
+    await mkdir(hostDir, { recursive: true })
+    // The function runs as an unprivileged user that must be able to create its socket here.
+    await chmod(hostDir, 0o777)
+    return options.docker.createContainer(containerSpec(options, id, hostDir))
+  })()
+  created.catch(() => rm(hostDir, { recursive: true, force: true }).catch(() => {}))
+  return { id, hostDir, created }
+}
+
+export async function discardPrepared(prepared: PreparedContainer): Promise<void> {
+  const container = await prepared.created.catch(() => undefined)
+  await container?.remove({ force: true }).catch(() => {})
+  await rm(prepared.hostDir, { recursive: true, force: true }).catch(() => {})
+}
+
+/**
+ * One function instance as a container that serves on a unix socket in a bind-mounted folder.
+ * Given a prepared container, a cold start is only `docker start` and the runtime's own start.
+ */
+export function startContainerInstance(options: ContainerInstanceOptions, prepared: PreparedContainer): Instance {
+  const { id, hostDir } = prepared
   const socketPath = join(hostDir, 'fn.sock')
   let container: Dockerode.Container | undefined
   let resolveExit!: (exit: InstanceExit) => void
@@ -48,16 +75,12 @@ export function startContainerInstance(options: ContainerInstanceOptions): Insta
   const finish = async (exit: InstanceExit) => {
     if (finished) return
     finished = true
-    await container?.remove({ force: true }).catch(() => {})
-    await rm(hostDir, { recursive: true, force: true }).catch(() => {})
+    await discardPrepared(prepared)
     resolveExit(exit)
   }
 
   const ready = (async () => {
-    await mkdir(hostDir, { recursive: true })
-    // The function runs as an unprivileged user that must be able to create its socket here.
-    await chmod(hostDir, 0o777)
-    container = await docker.createContainer(containerSpec(options, id, hostDir))
+    container = await prepared.created
     const waiting = container.wait({ condition: 'next-exit' }).then(async (result: { StatusCode: number }) => {
       const state = await container!.inspect().then(info => info.State).catch(() => undefined)
       let startupError = await readStartupError(socketPath)
@@ -74,9 +97,8 @@ export function startContainerInstance(options: ContainerInstanceOptions): Insta
   })()
 
   const failed = ready.catch(async (error) => {
-    if (!container) await finish({ code: null, signal: null, startupError: (error as Error).message })
-    const exit = await exited
-    throw startFailedError(options.name, exit)
+    if (!finished) await finish({ code: null, signal: null, startupError: (error as Error).message })
+    throw startFailedError(options.name, await exited)
   })
   failed.catch(() => {})
 

@@ -8,7 +8,8 @@ import type { Provider, ProviderContext } from '../types'
 import { ensureBaseImage } from './base-image'
 import { buildImage } from './build-image'
 import { CONTAINER_LABELS } from './container-spec'
-import { startContainerInstance } from './container-instance'
+import type { PreparedContainer } from './container-instance'
+import { discardPrepared, prepareContainer, startContainerInstance } from './container-instance'
 
 export interface DockerProviderOptions {
   /** Docker Engine API socket. Default: /var/run/docker.sock (or DOCKER_HOST's unix path). */
@@ -54,6 +55,9 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
   const docker: Dockerode = new Docker({ socketPath })
   const runDir = join(ctx.dataDir, 'run')
   const running = new Set<Instance>()
+  // One created-but-not-started container per version in service, so a cold start is just a start.
+  const prepared = new Map<string, PreparedContainer>()
+  const keyOf = (request: { name: string; version: number }) => `${request.name}@${request.version}`
   let baseTag: string | undefined
 
   const removeOwnContainers = async () => {
@@ -62,7 +66,7 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
     return containers.length
   }
 
-  return {
+  const provider: Provider = {
     name: 'docker',
     isolated: true,
     async init() {
@@ -88,15 +92,31 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
         tag,
         subject: `function "${request.name}"`,
         buildArgs: { BASE_IMAGE: baseTag },
-        labels: { 'mini-lambda.function': request.name, 'mini-lambda.version': String(request.version), 'mini-lambda.hash': request.hash },
+        labels: { 'mini-lambda.agent': ctx.agentId, 'mini-lambda.function': request.name, 'mini-lambda.version': String(request.version), 'mini-lambda.hash': request.hash },
       })
       for (const line of log) onLog?.(line)
       return { ref: tag, id: imageId }
     },
+    prepare(request) {
+      const key = keyOf(request)
+      if (!prepared.has(key)) prepared.set(key, prepareContainer({ ...request, docker, agentId: ctx.agentId, runDir }))
+    },
+    discard(name, version) {
+      const key = keyOf({ name, version })
+      const container = prepared.get(key)
+      prepared.delete(key)
+      return container ? discardPrepared(container) : Promise.resolve()
+    },
     startInstance(request) {
-      const instance = startContainerInstance({ ...request, docker, agentId: ctx.agentId, runDir })
+      const options = { ...request, docker, agentId: ctx.agentId, runDir }
+      const key = keyOf(request)
+      const container = prepared.get(key) ?? prepareContainer(options)
+      prepared.delete(key)
+      const instance = startContainerInstance(options, container)
       running.add(instance)
       instance.exited.then(() => running.delete(instance))
+      // The next cold start of this version should find a container waiting, too.
+      instance.ready.then(() => provider.prepare!(request), () => {})
       return instance
     },
     async removeImage(image) {
@@ -105,9 +125,12 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       })
     },
     async close() {
+      await Promise.all([...prepared.values()].map(discardPrepared))
+      prepared.clear()
       await Promise.all([...running].map(instance => instance.kill()))
       await removeOwnContainers().catch(() => {})
     },
   }
+  return provider
 }
 

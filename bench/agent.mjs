@@ -1,0 +1,119 @@
+// The agent: gateway vs the container's own socket vs nginx; cold start vs `docker run`; deploy times.
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { containersOf, sampleProject, startAgent, timedCli } from './lib/agent.mjs'
+import { hasNginx, startNginx } from './lib/nginx.mjs'
+import { fmt, latency, percentile, throughput } from './lib/load.mjs'
+import { freePort } from './lib/processes.mjs'
+
+const duration = Number(process.env.BENCH_DURATION ?? 5)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 7)
+const sleep = ms => new Promise(r => setTimeout(r, ms))
+
+function get({ port, host, socketPath }) {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, socketPath, path: '/', headers: host ? { host } : {}, agent: false }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode))
+    }).on('error', reject).end()
+  })
+}
+
+async function untilGone(agentId, fn) {
+  while (containersOf(agentId, fn).length > 0) await sleep(20)
+}
+
+/** `docker run` of the function's image to its first HTTP response on the socket. */
+async function dockerRunToFirstResponse(image) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-run-'))
+  chmodSync(dir, 0o777)
+  const socketPath = join(dir, 'fn.sock')
+  const started = performance.now()
+  const child = spawn('docker', ['run', '--rm', '-v', `${dir}:/run/lambda`, image], { stdio: 'ignore' })
+  for (;;) {
+    if (existsSync(socketPath)) {
+      try {
+        await get({ socketPath })
+        break
+      }
+      catch {}
+    }
+    await sleep(2)
+  }
+  const ms = performance.now() - started
+  const name = execFileSync('docker', ['ps', '-q', '--filter', `ancestor=${image}`], { encoding: 'utf8' }).split('\n').filter(Boolean)
+  for (const id of name) execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' })
+  await new Promise(resolve => child.once('exit', resolve))
+  rmSync(dir, { recursive: true, force: true })
+  return ms
+}
+
+export async function benchAgent() {
+  const project = sampleProject()
+  const agent = await startAgent({ idleTimeout: 1 })
+  const host = `hello.localhost:${agent.port}`
+  const results = {}
+  let nginx
+  try {
+    // Deploy times: first, unchanged, one function changed.
+    results.firstDeploy = timedCli(['deploy'], { cwd: project, env: agent.env }).ms
+    results.unchanged = []
+    results.changed = []
+    for (let i = 0; i < 3; i++) {
+      results.unchanged.push(timedCli(['deploy'], { cwd: project, env: agent.env }).ms)
+      writeFileSync(join(project, 'functions/hello/index.ts'), `export default () => ({ message: 'Hello, World!', build: ${i} })\n`)
+      results.changed.push(timedCli(['deploy'], { cwd: project, env: agent.env }).ms)
+    }
+
+    // Warm throughput and latency: gateway, the container's socket, nginx on the same socket.
+    await get({ port: agent.port, host })
+    const [container] = containersOf(agent.agentId, 'hello')
+    const socketPath = join(agent.dataDir, 'run', container.name, 'fn.sock')
+    const nginxPort = await freePort()
+    if (hasNginx()) nginx = await startNginx(nginxPort, socketPath)
+    // A slow trickle keeps the instance from idling out between runs (idle timeout is 1 s for the cold starts).
+    const keepWarm = setInterval(() => get({ port: agent.port, host }).catch(() => {}), 300)
+    results.direct = await throughput({ socketPath, duration })
+    results.gateway = await throughput({ url: `http://127.0.0.1:${agent.port}`, host, duration })
+    if (nginx) results.nginx = await throughput({ url: `http://127.0.0.1:${nginxPort}`, duration })
+    results.directLatency = await latency({ socketPath })
+    results.gatewayLatency = await latency({ port: agent.port, host })
+    if (nginx) results.nginxLatency = await latency({ port: nginxPort })
+    clearInterval(keepWarm)
+    await nginx?.stop()
+    nginx = undefined
+
+    // Cold starts: wait for scale to zero, then time the first response; alternate with docker run.
+    const image = execFileSync('docker', ['inspect', '--format', '{{.Config.Image}}', container.id], { encoding: 'utf8' }).trim()
+    results.cold = []
+    results.dockerRun = []
+    for (let i = 0; i < rounds; i++) {
+      await untilGone(agent.agentId, 'hello')
+      const started = performance.now()
+      await get({ port: agent.port, host })
+      results.cold.push(performance.now() - started)
+      results.dockerRun.push(await dockerRunToFirstResponse(image))
+    }
+  }
+  finally {
+    await nginx?.stop()
+    await agent.stop()
+    rmSync(project, { recursive: true, force: true })
+    rmSync(agent.dataDir, { recursive: true, force: true })
+  }
+
+  const { direct, gateway, directLatency, gatewayLatency } = results
+  console.log('\n## agent: gateway vs direct socket vs nginx (hello, warm, docker provider)')
+  console.log(`throughput, 10 connections: direct ${fmt.rps(direct.rps)} | gateway ${fmt.rps(gateway.rps)} (${fmt.ratio(gateway.rps / direct.rps)} of direct, target ≥ 0.70×)${results.nginx ? ` | nginx ${fmt.rps(results.nginx.rps)} (${fmt.ratio(results.nginx.rps / direct.rps)})` : ' | nginx not installed'}`)
+  console.log(`latency, 1 connection: direct p50 ${fmt.ms(directLatency.p50)} p99 ${fmt.ms(directLatency.p99)} | gateway p50 ${fmt.ms(gatewayLatency.p50)} p99 ${fmt.ms(gatewayLatency.p99)} (adds ${fmt.ms(gatewayLatency.p50 - directLatency.p50)} at p50, target ≤ 0.50 ms)${results.nginxLatency ? ` | nginx p50 ${fmt.ms(results.nginxLatency.p50)} p99 ${fmt.ms(results.nginxLatency.p99)}` : ''}`)
+  const failed = gateway.failed + direct.failed + (results.nginx?.failed ?? 0)
+  if (failed) console.log(`failed requests during load: ${failed}`)
+  console.log(`cold start (scale-to-zero → first response): p50 ${fmt.ms(percentile(results.cold, 50))} | docker run → first response: p50 ${fmt.ms(percentile(results.dockerRun, 50))} | ratio ${fmt.ratio(percentile(results.cold, 50) / percentile(results.dockerRun, 50))} (target < 1.00×) [cold ${results.cold.map(n => n.toFixed(0)).join(', ')}] [docker run ${results.dockerRun.map(n => n.toFixed(0)).join(', ')}]`)
+  console.log(`deploy of the sample project: first ${fmt.ms(results.firstDeploy)} | unchanged p50 ${fmt.ms(percentile(results.unchanged, 50))} (target ≤ 1000 ms) | one function changed p50 ${fmt.ms(percentile(results.changed, 50))} (target ≤ 5000 ms)`)
+  return results
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchAgent()
