@@ -109,8 +109,8 @@ export async function benchAgent() {
   console.log('\n## agent: gateway vs direct socket vs nginx (hello, warm, docker provider)')
   console.log(`throughput, 10 connections: direct ${fmt.rps(direct.rps)} | gateway ${fmt.rps(gateway.rps)} (${fmt.ratio(gateway.rps / direct.rps)} of direct, target ≥ 0.70×)${results.nginx ? ` | nginx ${fmt.rps(results.nginx.rps)} (${fmt.ratio(results.nginx.rps / direct.rps)})` : ' | nginx not installed'}`)
   console.log(`latency, 1 connection: direct p50 ${fmt.ms(directLatency.p50)} p99 ${fmt.ms(directLatency.p99)} | gateway p50 ${fmt.ms(gatewayLatency.p50)} p99 ${fmt.ms(gatewayLatency.p99)} (adds ${fmt.ms(gatewayLatency.p50 - directLatency.p50)} at p50, target ≤ 0.50 ms)${results.nginxLatency ? ` | nginx p50 ${fmt.ms(results.nginxLatency.p50)} p99 ${fmt.ms(results.nginxLatency.p99)}` : ''}`)
-  const failed = gateway.failed + direct.failed + (results.nginx?.failed ?? 0)
-  if (failed) console.log(`failed requests during load: ${failed}`)
+  const failed = { direct: direct.failed, gateway: gateway.failed, nginx: results.nginx?.failed ?? 0 }
+  if (failed.direct + failed.gateway + failed.nginx) console.log(`failed requests during load: ${JSON.stringify(failed)}`)
   console.log(`cold start (scale-to-zero → first response): p50 ${fmt.ms(percentile(results.cold, 50))} | docker run → first response: p50 ${fmt.ms(percentile(results.dockerRun, 50))} | ratio ${fmt.ratio(percentile(results.cold, 50) / percentile(results.dockerRun, 50))} (target < 1.00×) [cold ${results.cold.map(n => n.toFixed(0)).join(', ')}] [docker run ${results.dockerRun.map(n => n.toFixed(0)).join(', ')}]`)
   console.log(`deploy of the sample project: first ${fmt.ms(results.firstDeploy)} | unchanged p50 ${fmt.ms(percentile(results.unchanged, 50))} (target ≤ 1000 ms) | one function changed p50 ${fmt.ms(percentile(results.changed, 50))} (target ≤ 5000 ms)`)
   return results

@@ -9,7 +9,7 @@ export async function throughput({ url, socketPath, host, connections = 10, dura
   const base = { url: url ?? 'http://localhost', socketPath, connections, pipelining: 1, headers: host ? { host } : {}, requests: [{ path }] }
   if (warmup > 0) await autocannon({ ...base, duration: warmup })
   const result = await autocannon({ ...base, duration })
-  return { rps: result.requests.average, total: result.requests.total, failed: result.errors + result.timeouts + result.non2xx }
+  return { rps: result.requests.average, total: result.requests.total, failed: result.errors + result.timeouts + result.non2xx, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, statusCodes: result.statusCodeStats }
 }
 
 /**

@@ -7,6 +7,7 @@ import { LambdaError } from '../errors'
 import { registerFunctionRoutes } from './routes/functions'
 import { registerHealthRoute } from './routes/health'
 import { registerKeyRoutes } from './routes/keys'
+import { registerVersionRoutes } from './routes/versions'
 
 /** The agent's one h3 app: the gateway for function hosts, the admin API on the bare domain. */
 export function createAgentApp(ctx: AgentContext, gateway: GatewayOptions = {}): H3 {
@@ -15,6 +16,7 @@ export function createAgentApp(ctx: AgentContext, gateway: GatewayOptions = {}):
   registerHealthRoute(app, ctx)
   registerFunctionRoutes(app, ctx, gateway)
   registerKeyRoutes(app, ctx)
+  registerVersionRoutes(app, ctx)
   app.all('/**', (event) => {
     throw new LambdaError({
       code: 'NOT_FOUND',

@@ -7,6 +7,7 @@ import type { InvocationRecord } from '../proxy/invoke'
 import { resolveRoute } from '../router/route'
 import { requireApiKey } from './auth/require-key'
 import type { AgentContext } from './context'
+import type { VersionRecord } from '../store/records'
 import { ADMIN_PREFIX } from './options'
 import { functionNotFound } from './routes/not-found'
 
@@ -16,18 +17,44 @@ export interface GatewayOptions {
   onInvocation?: (record: InvocationRecord) => void
 }
 
-/** Forwards one request to the serving version of `name` and streams the answer. */
-export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: GatewayOptions & { viaAdmin?: boolean } = {}): Promise<void> {
-  const entry = ctx.serving.get(name)
-  if (!entry) throw functionNotFound(name, ctx.serving.names())
-  const { config } = entry.version
+function target(ctx: AgentContext, name: string, version: number | undefined): VersionRecord {
+  if (version === undefined) {
+    const entry = ctx.serving.get(name)
+    if (!entry) throw functionNotFound(name, ctx.serving.names())
+    return entry.version
+  }
+  const kept = ctx.serving.version(name, version)
+  if (!kept) {
+    if (!ctx.serving.get(name)) throw functionNotFound(name, ctx.serving.names())
+    throw new LambdaError({ code: 'VERSION_NOT_FOUND', status: 404, message: `Function "${name}" has no version ${version} (never deployed, or pruned).`, hint: `See the kept versions with \`lambda versions ${name}\`.` })
+  }
+  return kept
+}
+
+/** Forwards one request to `name` (its serving version, or version `version`) and streams the answer. */
+export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: GatewayOptions & { viaAdmin?: boolean; version?: number } = {}): Promise<void> {
   let dropHeaders: ReadonlySet<string> | undefined
-  if (config.auth === 'key' || opts.viaAdmin) {
+  if (target(ctx, name, opts.version).config.auth === 'key' || opts.viaAdmin) {
     if (!opts.viaAdmin) await requireApiKey(ctx.keys, req)
     dropHeaders = DROP_AUTHORIZATION
   }
-  await invokeThroughPool(req, res, {
-    pool: entry.pool,
+  // A switch can retire the pool between the lookup and the forward; the request then goes to the
+  // version that replaced it instead of failing.
+  for (let attempt = 1; ; attempt++) {
+    const version = target(ctx, name, opts.version)
+    try {
+      return await forwardTo(ctx, req, res, version, path, dropHeaders, opts)
+    }
+    catch (error) {
+      if (!(LambdaError.is(error) && error.code === 'VERSION_RETIRED') || res.headersSent || attempt >= 3) throw error
+    }
+  }
+}
+
+function forwardTo(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, version: VersionRecord, path: string, dropHeaders: ReadonlySet<string> | undefined, opts: GatewayOptions): Promise<void> {
+  const { config } = version
+  return invokeThroughPool(req, res, {
+    pool: ctx.serving.poolFor(version),
     path,
     timeoutMs: config.timeout * 1000,
     memory: config.memory,
@@ -61,10 +88,7 @@ export function createGatewayMiddleware(ctx: AgentContext, opts: GatewayOptions 
       })
     }
     if (route.kind !== 'function') return undefined
-    if (route.version !== undefined) {
-      throw new LambdaError({ code: 'VERSION_ROUTES_UNSUPPORTED', status: 404, message: `Version routes (v${route.version}.${route.name}) are not available yet.`, hint: `Call http://${route.name}.${ctx.options.domain}/.` })
-    }
-    await invokeServing(ctx, req, res, route.name, route.path, opts)
+    await invokeServing(ctx, req, res, route.name, route.path, { ...opts, version: route.version })
     // The response is written; null tells h3 it is handled.
     return null
   }

@@ -20,6 +20,10 @@ export interface AgentOptions {
   /** How function URLs are printed: scheme and port as clients reach the agent (e.g. behind a proxy). */
   publicScheme: 'http' | 'https'
   publicPort: number
+  /** Releases kept for `lambda rollback --release`. Default: 20. */
+  keepReleases: number
+  /** unstorage driver for the agent's state, when not the crash-safe fs driver in the data dir. */
+  store?: { name: string; options?: Record<string, unknown> }
 }
 
 export type AgentOptionsInput = Partial<AgentOptions>
@@ -46,6 +50,8 @@ export function resolveAgentOptions(input: AgentOptionsInput): AgentOptions {
     dockerSocket: input.dockerSocket,
     publicScheme: input.publicScheme ?? 'http',
     publicPort: input.publicPort ?? port,
+    keepReleases: input.keepReleases ?? 20,
+    store: input.store,
   }
 }
 

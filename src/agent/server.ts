@@ -14,6 +14,7 @@ import { checkPortFree, listenStrict } from './listen'
 import type { AgentOptionsInput } from './options'
 import { ADMIN_PREFIX, resolveAgentOptions } from './options'
 import { ServingTable } from './serving-table'
+import { restoreState } from './restore-state'
 
 export interface AgentHandle {
   url: string
@@ -32,7 +33,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
   await checkPortFree(options.port, options.host)
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
 
-  const storage = await createAgentStorage({ dataDir: options.dataDir })
+  const storage = await createAgentStorage({ dataDir: options.dataDir, driver: options.store })
   const identity = await ensureAgentIdentity(storage)
   const keys = createKeyStore(storage)
   const functions = createFunctionStore(storage)
@@ -45,16 +46,8 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
   const { orphansRemoved } = await provider.init()
 
   const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000 })
-  const restored: string[] = []
-  for (const record of await functions.list()) {
-    const version = record.currentVersion ? await functions.getVersion(record.name, record.currentVersion) : null
-    if (version) {
-      serving.switchTo(version)
-      restored.push(record.name)
-    }
-  }
-
   const context: AgentContext = { options, provider, functions, keys, serving, locks: new KeyedLock() }
+  const restored = await restoreState(context)
   const app = createAgentApp(context, { onInvocation: logInvocation })
   const listener = await listenStrict(app, options.port, options.host)
 

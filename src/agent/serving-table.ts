@@ -24,6 +24,8 @@ const keyOf = (name: string, version: number) => `${name}@${version}`
 export class ServingTable {
   private readonly current = new Map<string, ServingEntry>()
   private readonly pools = new Map<string, InstancePool>()
+  /** Every kept version, for `v<N>.<fn>` routes without a store read per request. */
+  private readonly kept = new Map<string, VersionRecord>()
   private readonly options: ServingTableOptions
 
   constructor(options: ServingTableOptions) {
@@ -32,6 +34,22 @@ export class ServingTable {
 
   get(name: string): ServingEntry | undefined {
     return this.current.get(name)
+  }
+
+  /** A kept version of a function, current or not. */
+  version(name: string, number: number): VersionRecord | undefined {
+    return this.kept.get(keyOf(name, number))
+  }
+
+  /** Makes a version reachable at `v<N>.<fn>` (after its deploy, or at start-up). */
+  keep(version: VersionRecord): void {
+    this.kept.set(keyOf(version.function, version.number), version)
+  }
+
+  /** Forgets a pruned version: its pool drains and its prepared container goes. */
+  async forget(version: VersionRecord): Promise<void> {
+    this.kept.delete(keyOf(version.function, version.number))
+    await this.retirePool(version)
   }
 
   names(): string[] {
@@ -61,6 +79,7 @@ export class ServingTable {
 
   /** Makes `version` the one `<fn>.<domain>` serves; the previous version's pool drains. */
   switchTo(version: VersionRecord): void {
+    this.keep(version)
     const pool = this.poolFor(version)
     this.options.provider.prepare?.({ name: version.function, version: version.number, image: version.image, config: version.config })
     const previous = this.current.get(version.function)
@@ -81,6 +100,7 @@ export class ServingTable {
   /** Takes a function out of service: its pools drain and stop. */
   async remove(name: string): Promise<void> {
     this.current.delete(name)
+    for (const key of [...this.kept.keys()]) if (key.startsWith(`${name}@`)) this.kept.delete(key)
     const mine = [...this.pools].filter(([key]) => key.startsWith(`${name}@`))
     for (const [key] of mine) this.pools.delete(key)
     await Promise.all(mine.map(([key, pool]) => Promise.all([pool.drain(5000), this.options.provider.discard?.(name, Number(key.split('@')[1]))])))

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { FetchError, ofetch } from 'ofetch'
 import type { $Fetch } from 'ofetch'
 import { LambdaError } from '../errors'
+import type { ReleaseRecord, SwitchRecord } from '../store/records'
 import type { Connection } from './settings'
 
 export interface DeployedFunction {
@@ -22,6 +23,13 @@ export interface DeployResponse {
   hash: string
   url: string
   durationMs: number
+}
+
+export interface FunctionVersions {
+  name: string
+  current: number | null
+  versions: Array<{ number: number; hash: string; kind: string; createdAt: string; image: string; current: boolean; url: string }>
+  history: SwitchRecord[]
 }
 
 export interface InvokeInit {
@@ -96,6 +104,11 @@ export function createAgentClient(conn: Connection) {
       responseType: 'arrayBuffer',
       ignoreResponseError: true,
     })),
+    listVersions: (name: string) => call(() => api<FunctionVersions>(`/functions/${encodeURIComponent(name)}/versions`)),
+    rollback: (name: string, version?: number) => call(() => api<{ name: string; from: number | null; to: number; url: string; durationMs: number }>(`/functions/${encodeURIComponent(name)}/rollback`, { method: 'POST', body: version === undefined ? {} : { version } })),
+    listReleases: () => call(() => api<{ releases: ReleaseRecord[] }>('/releases')),
+    recordRelease: (functions: string[], partial: boolean) => call(() => api<ReleaseRecord>('/releases', { method: 'POST', body: { functions, partial } })),
+    rollbackRelease: (id?: number) => call(() => api<{ release: ReleaseRecord; from: Record<string, number | null> }>('/releases/rollback', { method: 'POST', body: id === undefined ? {} : { id } })),
     listKeys: () => call(() => api<{ keys: Array<{ id: string; name: string; createdAt: string }> }>('/keys')),
   }
 }

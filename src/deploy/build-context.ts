@@ -25,7 +25,7 @@ export function generatedDockerfile(name: string): string {
  * bundle + source map + generated Dockerfile for Node functions, the function's own folder for
  * Dockerfile functions; plus the deploy manifest (name, kind, hash, config) either way.
  */
-export async function packBuildContext(artifact: FunctionArtifact, stageDir: string): Promise<NodeJS.ReadableStream> {
+export async function packBuildContext(artifact: FunctionArtifact, stageDir: string, keepVersions?: number): Promise<NodeJS.ReadableStream> {
   await rm(stageDir, { recursive: true, force: true })
   await mkdir(stageDir, { recursive: true })
   if (artifact.kind === 'node') {
@@ -36,7 +36,7 @@ export async function packBuildContext(artifact: FunctionArtifact, stageDir: str
   else {
     await cp(artifact.dir, stageDir, { recursive: true, verbatimSymlinks: true })
   }
-  const manifest: DeployManifest = { name: artifact.name, kind: artifact.kind, hash: artifact.hash, config: artifact.config }
+  const manifest: DeployManifest = { name: artifact.name, kind: artifact.kind, hash: artifact.hash, config: artifact.config, keepVersions }
   await writeFile(join(stageDir, DEPLOY_MANIFEST), JSON.stringify(manifest))
   const files = await readdir(stageDir)
   return createTar({ cwd: stageDir, portable: true, follow: false }, files) as unknown as NodeJS.ReadableStream

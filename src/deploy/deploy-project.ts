@@ -48,7 +48,7 @@ export async function deployFunctions(options: LambdaOptions, functions: Resolve
       const current = serving.get(fn.name)
       if (current?.hash === artifact.hash) return { name: fn.name, status: 'unchanged', version: current.version, url: current.url }
       try {
-        const context = await packBuildContext(artifact, join(options.rootDir, '.lambda', 'deploy', fn.name))
+        const context = await packBuildContext(artifact, join(options.rootDir, '.lambda', 'deploy', fn.name), options.deploy.keepVersions)
         const result = await client.deploy(fn.name, context)
         return { name: fn.name, status: result.status, version: result.version, url: result.url }
       }

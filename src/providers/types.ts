@@ -40,6 +40,8 @@ export interface Provider {
   /** Drops what `prepare` made for a version that leaves service. */
   discard?(name: string, version: number): Promise<void>
   removeImage(image: ImageRef): Promise<void>
+  /** Images this agent built for a function, with the version each was built as (to find strays). */
+  listImages?(name: string): Promise<Array<ImageRef & { version: number }>>
   /** Stops every instance this provider started. */
   close(): Promise<void>
 }

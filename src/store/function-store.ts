@@ -1,5 +1,10 @@
 import type { Storage } from 'unstorage'
-import type { FunctionRecord, VersionRecord } from './records'
+import type { FunctionRecord, ReleaseRecord, VersionRecord } from './records'
+
+export interface PendingSwitch {
+  release: ReleaseRecord
+  at: string
+}
 
 const functionKey = (name: string) => `functions:${name}`
 const versionKey = (name: string, number: number) => `versions:${name}:${number}`
@@ -35,6 +40,18 @@ export function createFunctionStore(storage: Storage) {
     async removeVersion(name: string, number: number): Promise<void> {
       await storage.removeItem(versionKey(name, number))
     },
+    async listReleases(): Promise<ReleaseRecord[]> {
+      const keys = await storage.getKeys('releases')
+      const records = await Promise.all(keys.map(key => storage.getItem<ReleaseRecord>(key)))
+      return records.filter((r): r is ReleaseRecord => r !== null).sort((a, b) => a.id - b.id)
+    },
+    getRelease: (id: number) => storage.getItem<ReleaseRecord>(`releases:${id}`),
+    putRelease: (record: ReleaseRecord) => storage.setItem(`releases:${record.id}`, record),
+    removeRelease: (id: number) => storage.removeItem(`releases:${id}`),
+    /** A release rollback in progress: written before its switches, removed after, replayed after a crash. */
+    getPendingSwitch: () => storage.getItem<PendingSwitch>('meta:pending-switch'),
+    putPendingSwitch: (pending: PendingSwitch) => storage.setItem('meta:pending-switch', pending),
+    clearPendingSwitch: () => storage.removeItem('meta:pending-switch'),
   }
 }
 

@@ -1,12 +1,25 @@
 import type { FunctionRuntimeConfig } from '../config/types'
 
+/** One change of the serving version, for `lambda versions --history`. */
+export interface SwitchRecord {
+  version: number
+  at: string
+  action: 'deploy' | 'rollback' | 'release-rollback'
+  /** The release a release rollback went back to. */
+  release?: number
+}
+
 /** What the agent knows about a deployed function. */
 export interface FunctionRecord {
   name: string
   /** The version the gateway serves; null while none is (never, once a deploy succeeded). */
   currentVersion: number | null
-  /** Highest version number ever given out: numbers only grow, also after deletes. */
+  /** Highest version number ever given out: numbers only grow, also after pruning. */
   lastVersion: number
+  /** Versions kept for rollback (the project's deploy.keepVersions). */
+  keepVersions: number
+  /** What was current when, newest last (bounded). */
+  history: SwitchRecord[]
   createdAt: string
   updatedAt: string
 }
@@ -28,7 +41,18 @@ export interface VersionRecord {
   image: ImageRef
   config: FunctionRuntimeConfig
   createdAt: string
-  status: 'ready' | 'failed'
+}
+
+/** The function → version map one whole-project deploy (or a release rollback) made current. */
+export interface ReleaseRecord {
+  id: number
+  createdAt: string
+  kind: 'deploy' | 'rollback'
+  /** For kind 'rollback': the release it went back to. */
+  rollbackOf?: number
+  /** A deploy where some functions failed (they kept their previous versions). */
+  partial: boolean
+  functions: Record<string, number>
 }
 
 export interface ApiKeyRecord {

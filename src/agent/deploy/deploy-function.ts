@@ -6,6 +6,10 @@ import type { FunctionRecord, VersionRecord } from '../../store/records'
 import type { AgentContext } from '../context'
 import { functionURL } from '../options'
 import { assertDeployableName, readDeployManifest } from './deploy-manifest'
+import { warmVersion, withSwitch } from '../versions/activate-version'
+import { pruneFunction } from '../versions/prune'
+
+const DEFAULT_KEEP_VERSIONS = 5
 
 export interface DeployResult {
   name: string
@@ -31,7 +35,8 @@ export async function deployFunction(ctx: AgentContext, name: string, body: Node
     const manifest = await readDeployManifest(uploadDir, name)
     return await ctx.locks.run(name, async () => {
       const now = new Date().toISOString()
-      const record: FunctionRecord = await ctx.functions.get(name) ?? { name, currentVersion: null, lastVersion: 0, createdAt: now, updatedAt: now }
+      const existing = await ctx.functions.get(name)
+      const record: FunctionRecord = { ...(existing ?? { name, currentVersion: null, lastVersion: 0, history: [], createdAt: now }), keepVersions: manifest.keepVersions ?? existing?.keepVersions ?? DEFAULT_KEEP_VERSIONS, updatedAt: now }
       const current = record.currentVersion ? await ctx.functions.getVersion(name, record.currentVersion) : null
       const result = (status: DeployResult['status'], version: number): DeployResult => ({
         name, status, version, hash: manifest.hash, url: functionURL(ctx.options, name), durationMs: Math.round(performance.now() - started),
@@ -39,23 +44,23 @@ export async function deployFunction(ctx: AgentContext, name: string, body: Node
       if (current?.hash === manifest.hash) return result('unchanged', current.number)
 
       // The number is taken before the build, so numbers only grow even if this deploy fails.
-      const number = record.lastVersion + 1
-      await ctx.functions.put({ ...record, lastVersion: number, updatedAt: now })
+      const numbered = { ...record, lastVersion: record.lastVersion + 1 }
+      const number = numbered.lastVersion
+      await ctx.functions.put(numbered)
       const image = await ctx.provider.buildImage({ name, version: number, hash: manifest.hash, kind: manifest.kind, contextDir: uploadDir, config: manifest.config })
-      const version: VersionRecord = { function: name, number, hash: manifest.hash, kind: manifest.kind, image, config: manifest.config, createdAt: new Date().toISOString(), status: 'ready' }
-      const pool = ctx.serving.poolFor(version)
+      const version: VersionRecord = { function: name, number, hash: manifest.hash, kind: manifest.kind, image, config: manifest.config, createdAt: new Date().toISOString() }
       try {
         // Proof that it works: a fresh instance must answer before any traffic moves.
-        await pool.warm(true)
+        await warmVersion(ctx, version)
       }
       catch (error) {
-        await ctx.serving.retirePool(version)
         await ctx.provider.removeImage(image).catch(() => {})
         throw error
       }
       await ctx.functions.putVersion(version)
-      await ctx.functions.put({ ...record, lastVersion: number, currentVersion: number, updatedAt: new Date().toISOString() })
+      await ctx.functions.put(withSwitch(numbered, number, 'deploy'))
       ctx.serving.switchTo(version)
+      await pruneFunction(ctx, name)
       return result('built', number)
     })
   }

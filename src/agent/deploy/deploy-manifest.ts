@@ -13,6 +13,8 @@ export interface DeployManifest {
   kind: 'node' | 'dockerfile'
   hash: string
   config: FunctionRuntimeConfig
+  /** The project's deploy.keepVersions. */
+  keepVersions?: number
 }
 
 function badManifest(message: string): LambdaError {
@@ -33,6 +35,9 @@ export async function readDeployManifest(dir: string, expectedName: string): Pro
   if (manifest.kind !== 'node' && manifest.kind !== 'dockerfile') throw badManifest(`unknown function kind ${JSON.stringify(manifest.kind)}.`)
   if (typeof manifest.hash !== 'string' || !/^[0-9a-f]{64}$/.test(manifest.hash)) throw badManifest('the content hash is missing or malformed.')
   if (!manifest.config || typeof manifest.config !== 'object') throw badManifest('the function config is missing.')
+  if (manifest.keepVersions !== undefined && (!Number.isInteger(manifest.keepVersions) || manifest.keepVersions < 1 || manifest.keepVersions > 1000)) {
+    throw badManifest(`keepVersions must be a whole number from 1 to 1000, not ${JSON.stringify(manifest.keepVersions)}.`)
+  }
   // Never trust a client's config: it must pass the same checks as lambda.config.ts.
   const { name: _name, kind: _kind, ...options } = manifest.config
   const issues = validateConfig({ functions: { [expectedName]: options } })

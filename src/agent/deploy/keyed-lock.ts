@@ -24,4 +24,11 @@ export class KeyedLock {
       if (this.tails.get(key) === tail) this.tails.delete(key)
     }
   }
+
+  /** Holds every key's lock (taken in sorted order, so two callers can never wait on each other). */
+  runAll<T>(keys: string[], task: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort()
+    const step = (index: number): Promise<T> => index === sorted.length ? task() : this.run(sorted[index]!, () => step(index + 1))
+    return step(0)
+  }
 }

@@ -6,7 +6,25 @@ import { resolveAgentOptions } from '../../agent/options'
 import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
 
-const dataDirArg = { 'data-dir': { type: 'string', description: 'Where the agent keeps its state (default: /var/lib/mini-lambda as root, else ~/.local/share/mini-lambda)', valueHint: 'dir' } } as const
+const dataDirArg = {
+  'data-dir': { type: 'string', description: 'Where the agent keeps its state (default: /var/lib/mini-lambda as root, else ~/.local/share/mini-lambda)', valueHint: 'dir' },
+  'store': { type: 'string', description: 'unstorage driver for the state instead of the crash-safe files in the data dir, e.g. redis', valueHint: 'driver' },
+  'store-options': { type: 'string', description: 'JSON options for --store, e.g. \'{"url":"redis://127.0.0.1:6379"}\'', valueHint: 'json' },
+} as const
+
+function storeFromArgs(args: { store?: string; 'store-options'?: string }) {
+  if (!args.store) return undefined
+  let options: Record<string, unknown> | undefined
+  if (args['store-options']) {
+    try {
+      options = JSON.parse(args['store-options'])
+    }
+    catch (error) {
+      throw new LambdaError({ code: 'INVALID_FLAG', status: 400, message: `--store-options is not JSON: ${(error as Error).message}`, hint: 'e.g. --store-options \'{"url":"redis://127.0.0.1:6379"}\'' })
+    }
+  }
+  return { name: args.store, options }
+}
 
 function positiveNumber(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined
@@ -24,7 +42,7 @@ const keys = defineCommand({
       async run({ args }) {
         const { openAgentState } = await import('../../agent/state')
         const { createApiKey } = await import('../../agent/auth/api-keys')
-        const state = await openAgentState(resolveAgentOptions({ dataDir: args['data-dir'] }).dataDir)
+        const state = await openAgentState(resolveAgentOptions({ dataDir: args['data-dir'], store: storeFromArgs(args) }))
         try {
           const { key, record } = await createApiKey(state.keys, args.name)
           consola.success(`Created key ${record.id} ("${record.name}"). It is shown only now:`)
@@ -40,7 +58,7 @@ const keys = defineCommand({
       args: { ...dataDirArg },
       async run({ args }) {
         const { openAgentState } = await import('../../agent/state')
-        const state = await openAgentState(resolveAgentOptions({ dataDir: args['data-dir'] }).dataDir)
+        const state = await openAgentState(resolveAgentOptions({ dataDir: args['data-dir'], store: storeFromArgs(args) }))
         try {
           for (const key of await state.keys.list()) process.stdout.write(`${key.id}  ${key.name.padEnd(16)}  ${key.createdAt}\n`)
         }
@@ -55,7 +73,7 @@ const keys = defineCommand({
       async run({ args }) {
         const { openAgentState } = await import('../../agent/state')
         const { revokeApiKey } = await import('../../agent/auth/api-keys')
-        const state = await openAgentState(resolveAgentOptions({ dataDir: args['data-dir'] }).dataDir)
+        const state = await openAgentState(resolveAgentOptions({ dataDir: args['data-dir'], store: storeFromArgs(args) }))
         try {
           const record = await revokeApiKey(state.keys, args.id)
           consola.success(`Revoked key ${record.id} ("${record.name}").`)
@@ -81,6 +99,7 @@ export default defineLambdaCommand({
     'base-image': { type: 'string', description: 'Base of function images: host (offline, from this Node) or an image such as node:20-bookworm-slim' },
     'public-port': { type: 'string', description: 'Port shown in function URLs (when a proxy fronts the agent)' },
     'public-scheme': { type: 'enum', options: ['http', 'https'], description: 'Scheme shown in function URLs' },
+    'keep-releases': { type: 'string', description: 'Releases kept for `lambda rollback --release` (default: 20)' },
   },
   subCommands: { keys },
   async run({ args, rawArgs }) {
@@ -98,6 +117,8 @@ export default defineLambdaCommand({
       baseImage: args['base-image'],
       publicPort: positiveNumber(args['public-port'], 'public-port'),
       publicScheme: args['public-scheme'] as 'http' | 'https' | undefined,
+      keepReleases: positiveNumber(args['keep-releases'], 'keep-releases'),
+      store: storeFromArgs(args),
     })
     const { options, provider } = agent.context
     consola.success(`Mini Lambda agent listening on ${colors.cyan(`http://${options.host}:${options.port}`)} (provider: ${provider.name}, data: ${options.dataDir})`)

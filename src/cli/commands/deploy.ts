@@ -53,6 +53,11 @@ export default defineLambdaCommand({
     consola.start(`Deploying ${functions.length} function(s) to ${client.connection.host}`)
     const outcomes = await deployFunctions(options, functions, client, printOutcome)
     const count = (status: FunctionDeployOutcome['status']) => outcomes.filter(o => o.status === status).length
+    // A whole-project deploy is a release: the function → version set it made current.
+    if (!args.path && !args.only && outcomes.some(o => o.status !== 'failed')) {
+      const release = await client.recordRelease(functions.map(f => f.name), count('failed') > 0)
+      consola.info(`Release #${release.id}${release.partial ? ' (partial)' : ''}: ${Object.entries(release.functions).map(([n, v]) => `${n}@v${v}`).join(' ')}`)
+    }
     const summary = `${count('built')} built, ${count('unchanged')} unchanged, ${count('failed')} failed in ${Math.round(performance.now() - started)}ms`
     if (count('failed') > 0) throw new LambdaError({ code: 'DEPLOY_FAILED', message: `Deploy incomplete: ${summary}.`, hint: 'Fix the errors above and deploy again; functions that failed keep serving their previous version.' })
     consola.success(summary)

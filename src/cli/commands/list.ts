@@ -1,6 +1,7 @@
 import { consola } from 'consola'
 import { defineLambdaCommand } from '../define-command'
 import { agentClientFromSettings } from './_agent-client'
+import { printTable } from './_table'
 
 export default defineLambdaCommand({
   meta: { name: 'list', description: 'List deployed functions' },
@@ -17,8 +18,6 @@ export default defineLambdaCommand({
       consola.info('No functions deployed yet. Deploy with `lambda deploy`.')
       return
     }
-    const rows = [['NAME', 'VERSION', 'STATE', 'URL', 'LAST DEPLOY'], ...functions.map(f => [f.name, `v${f.version}`, f.state, f.url, f.deployedAt])]
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map(r => r[i]!.length)))
-    for (const row of rows) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`)
+    printTable([['NAME', 'VERSION', 'STATE', 'URL', 'LAST DEPLOY'], ...functions.map(f => [f.name, `v${f.version}`, f.state, f.url, f.deployedAt])])
   },
 })

@@ -119,6 +119,10 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       instance.ready.then(() => provider.prepare!(request), () => {})
       return instance
     },
+    async listImages(name) {
+      const images = await docker.listImages({ filters: { label: [`mini-lambda.agent=${ctx.agentId}`, `mini-lambda.function=${name}`] } })
+      return images.map(image => ({ ref: image.RepoTags?.[0] ?? image.Id, id: image.Id, version: Number(image.Labels?.['mini-lambda.version']) }))
+    },
     async removeImage(image) {
       await docker.getImage(image.id ?? image.ref).remove({ force: true }).catch((error: { statusCode?: number }) => {
         if (error.statusCode !== 404) throw error

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { cp, mkdir, rm } from 'node:fs/promises'
+import { cp, mkdir, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { LambdaError } from '../../errors'
@@ -66,6 +66,11 @@ export function createProcessProvider(ctx: ProviderContext): Provider {
       running.add(instance)
       instance.exited.then(() => running.delete(instance))
       return instance
+    },
+    async listImages(name) {
+      const dir = join(imagesDir, name)
+      const entries = await readdir(dir).catch(() => [] as string[])
+      return entries.filter(e => /^v\d+$/.test(e)).map(e => ({ ref: join(dir, e), version: Number(e.slice(1)) }))
     },
     async removeImage(image) {
       // Only ever delete inside our own images folder.

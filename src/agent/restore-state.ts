@@ -1,0 +1,29 @@
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { AgentContext } from './context'
+import { finishPendingSwitch } from './versions/releases'
+import { pruneFunction } from './versions/prune'
+
+/**
+ * Brings the gateway back to what the store says, after a clean stop or a kill -9 alike: a release
+ * rollback cut short is completed, every kept version is routable, every current version serves,
+ * and whatever a crash left half-done (uploads, images of unfinished builds) is removed.
+ */
+export async function restoreState(ctx: AgentContext): Promise<string[]> {
+  await rm(join(ctx.options.dataDir, 'uploads'), { recursive: true, force: true })
+  await finishPendingSwitch(ctx)
+  const restored: string[] = []
+  for (const record of await ctx.functions.list()) {
+    for (const version of await ctx.functions.listVersions(record.name)) {
+      if (version.number === record.currentVersion) {
+        ctx.serving.switchTo(version)
+        restored.push(record.name)
+      }
+      else {
+        ctx.serving.keep(version)
+      }
+    }
+    await pruneFunction(ctx, record.name)
+  }
+  return restored
+}

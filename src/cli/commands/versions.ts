@@ -1,0 +1,25 @@
+import { consola } from 'consola'
+import { defineLambdaCommand } from '../define-command'
+import { agentClientFromSettings } from './_agent-client'
+import { printTable } from './_table'
+
+export default defineLambdaCommand({
+  meta: { name: 'versions', description: 'List the kept versions of a function' },
+  args: {
+    name: { type: 'positional', required: true, description: 'Function name' },
+    json: { type: 'boolean', default: false, description: 'Print JSON' },
+    history: { type: 'boolean', default: false, description: 'Also show what was current when' },
+  },
+  async run({ args }) {
+    const info = await agentClientFromSettings().listVersions(args.name)
+    if (args.json) return void process.stdout.write(`${JSON.stringify(info, null, 2)}\n`)
+    printTable([
+      ['VERSION', 'CURRENT', 'HASH', 'CREATED', 'IMAGE'],
+      ...[...info.versions].reverse().map(v => [`v${v.number}`, v.current ? '*' : '', v.hash.slice(0, 12), v.createdAt, v.image]),
+    ])
+    if (args.history) {
+      consola.log('')
+      printTable([['AT', 'VERSION', 'BY'], ...info.history.map(h => [h.at, `v${h.version}`, h.action === 'release-rollback' ? `release rollback to #${h.release}` : h.action])])
+    }
+  },
+})
