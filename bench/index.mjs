@@ -3,6 +3,7 @@ const which = process.argv[2]
 const suites = {
   dev: () => import('./dev.mjs').then(m => m.benchDev()),
   agent: () => import('./agent.mjs').then(m => m.benchAgent()),
+  versions: () => import('./versions.mjs').then(m => m.benchVersions()),
 }
 for (const [name, run] of Object.entries(suites)) {
   if (which && which !== name) continue
