@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cli, freePort, repoRoot, startProcess } from './processes.mjs'
@@ -10,9 +10,14 @@ export async function startAgent({ provider = 'docker', idleTimeout = 300, extra
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-agent-'))
   const agent = await startProcess(process.execPath, [cli, 'agent', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--provider', provider, '--idle-timeout', String(idleTimeout), ...extraArgs], { ready: /Agent ready/ })
   const key = agent.output().match(/mlk_[a-z0-9]{8}_[A-Za-z0-9_-]{43}/)[0]
-  const env = { ...process.env, LAMBDA_HOST: `http://127.0.0.1:${port}`, LAMBDA_API_KEY: key, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'bench-cli-')), NO_COLOR: '1' }
+  const settingsDir = mkdtempSync(join(tmpdir(), 'bench-cli-'))
+  const env = { ...process.env, LAMBDA_HOST: `http://127.0.0.1:${port}`, LAMBDA_API_KEY: key, XDG_CONFIG_HOME: settingsDir, NO_COLOR: '1' }
   const agentId = JSON.parse(readFileSync(join(dataDir, 'state/meta/agent'), 'utf8')).id
-  return { port, key, dataDir, env, agentId, stop: () => agent.stop() }
+  const removeImages = () => {
+    const images = execFileSync('docker', ['images', '-q', '--filter', `label=mini-lambda.agent=${agentId}`], { encoding: 'utf8' }).split('\n').filter(Boolean)
+    if (images.length > 0) execFileSync('docker', ['rmi', '-f', ...new Set(images)], { stdio: 'ignore' })
+  }
+  return { port, key, dataDir, env, agentId, stop: async () => { await agent.stop(); if (provider === 'docker') removeImages(); rmSync(settingsDir, { recursive: true, force: true }) } }
 }
 
 /** A copy of the sample project to deploy. */

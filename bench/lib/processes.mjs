@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
@@ -27,7 +27,7 @@ export function startProcess(command, args, { ready, cwd, env } = {}) {
   const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', fd, fd] })
   closeSync(fd)
   const output = () => readFileSync(logFile, 'utf8')
-  const handle = { child, output, logFile, stop: () => stop(child) }
+  const handle = { child, output, logFile, stop: () => stop(child).then(() => rmSync(dirname(logFile), { recursive: true, force: true })) }
   return new Promise((resolve, reject) => {
     child.on('exit', code => reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output()}`)))
     if (!ready) return resolve(handle)

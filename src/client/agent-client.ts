@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { FetchError, ofetch } from 'ofetch'
 import type { $Fetch } from 'ofetch'
 import { LambdaError } from '../errors'
+import type { DeployResult as DeployResponse } from '../agent/deploy/deploy-function'
 import type { ReleaseRecord, SwitchRecord } from '../store/records'
 import type { Connection } from './settings'
 
@@ -16,14 +17,7 @@ export interface DeployedFunction {
   deployedAt: string
 }
 
-export interface DeployResponse {
-  name: string
-  status: 'built' | 'unchanged'
-  version: number
-  hash: string
-  url: string
-  durationMs: number
-}
+export type { DeployResult as DeployResponse } from '../agent/deploy/deploy-function'
 
 export interface FunctionVersions {
   name: string

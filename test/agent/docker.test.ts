@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { AgentProcess } from '../helpers/agent'
-import { startAgentProcess } from '../helpers/agent'
+import { useAgent } from '../helpers/agent'
 import { describeDocker } from '../helpers/docker'
-import type { TempProject } from '../helpers/project'
 import { agentContract, sampleProject } from './provider-contract'
 
 const agentIdOf = (agent: AgentProcess) => JSON.parse(readFileSync(`${agent.dataDir}/state/meta/agent`, 'utf8')).id as string
@@ -35,23 +34,14 @@ describeDocker('agent with the docker provider', () => {
   })
 
   describe('containers', () => {
-    let agent: AgentProcess
-    let project: TempProject
-    beforeAll(async () => {
-      project = sampleProject()
-      agent = await startAgentProcess({ provider: 'docker', idleTimeout: 2 })
-      const deploy = await agent.cli(['deploy', '--only', 'hello,hog'], { cwd: project.dir })
+    const suite = useAgent({ provider: 'docker', idleTimeout: 2 }, () => sampleProject(), async (suite) => {
+      const deploy = await suite.agent.cli(['deploy', '--only', 'hello,hog'], { cwd: suite.project.dir })
       expect(deploy.code, deploy.output).toBe(0)
-    })
-    afterAll(async () => {
-      await agent?.stop()
-      agent?.cleanup()
-      project?.remove()
     })
 
     it('run with no network, their memory limit, a pids limit, a read-only root, a private /tmp, a non-root user and labels', async () => {
-      await agent.call('hog')
-      const [id] = containersOf(agent, 'hog')
+      await suite.agent.call('hog')
+      const [id] = containersOf(suite.agent, 'hog')
       const info = inspect(id!)
       expect(info.HostConfig.NetworkMode).toBe('none')
       expect(info.HostConfig.Memory).toBe(64 * 1024 * 1024)
@@ -68,90 +58,80 @@ describeDocker('agent with the docker provider', () => {
     })
 
     it('concurrent requests during a cold start share one start', async () => {
-      await until('hello to scale to zero', () => containersOf(agent, 'hello'), ids => ids.length === 0)
-      const responses = await Promise.all(Array.from({ length: 12 }, () => agent.call('hello')))
+      await until('hello to scale to zero', () => containersOf(suite.agent, 'hello'), ids => ids.length === 0)
+      const responses = await Promise.all(Array.from({ length: 12 }, () => suite.agent.call('hello')))
       expect(responses.map(r => r.status)).toEqual(Array.from({ length: 12 }, () => 200))
       // one container ran; at most one more waits, created but not started, for the next cold start
-      expect(containersOf(agent, 'hello')).toHaveLength(1)
+      expect(containersOf(suite.agent, 'hello')).toHaveLength(1)
     })
 
     it('an idle instance is stopped and removed (scale to zero), and the next request cold-starts a new one', async () => {
-      await agent.call('hello')
-      const [first] = containersOf(agent, 'hello')
+      await suite.agent.call('hello')
+      const [first] = containersOf(suite.agent, 'hello')
       expect(first).toBeDefined()
-      await until('the idle container to go', () => containersOf(agent, 'hello'), ids => ids.length === 0)
-      expect(containersOf(agent, 'hello', true).filter(id => id === first)).toEqual([])
-      const res = await agent.call('hello')
+      await until('the idle container to go', () => containersOf(suite.agent, 'hello'), ids => ids.length === 0)
+      expect(containersOf(suite.agent, 'hello', true).filter(id => id === first)).toEqual([])
+      const res = await suite.agent.call('hello')
       expect(res.json()).toEqual({ message: 'Hello, World!' })
-      const [second] = containersOf(agent, 'hello')
+      const [second] = containersOf(suite.agent, 'hello')
       expect(second).toBeDefined()
       expect(second).not.toBe(first)
     })
 
     it('after a graceful restart functions keep serving and nothing is left behind', async () => {
-      await agent.call('hello')
-      await agent.stop()
-      expect(containersOf(agent, undefined, true)).toEqual([])
-      agent = await agent.restart()
-      expect(agent.process.output()).toMatch(/Serving 2 deployed function\(s\): hello, hog/)
-      expect((await agent.call('hello')).json()).toEqual({ message: 'Hello, World!' })
+      await suite.agent.call('hello')
+      await suite.agent.stop()
+      expect(containersOf(suite.agent, undefined, true)).toEqual([])
+      suite.agent = await suite.agent.restart()
+      expect(suite.agent.process.output()).toMatch(/Serving 2 deployed function\(s\): hello, hog/)
+      expect((await suite.agent.call('hello')).json()).toEqual({ message: 'Hello, World!' })
     })
 
-    it('after kill -9 of the agent, a restart removes the orphaned containers and serves again', async () => {
-      await agent.call('hello')
-      await agent.call('hog')
-      const before = containersOf(agent, undefined, true)
+    it('after kill -9 of the suite.agent, a restart removes the orphaned containers and serves again', async () => {
+      await suite.agent.call('hello')
+      await suite.agent.call('hog')
+      const before = containersOf(suite.agent, undefined, true)
       expect(before.length).toBeGreaterThanOrEqual(2)
-      await agent.process.stop('SIGKILL')
+      await suite.agent.process.stop('SIGKILL')
       // the containers outlive a killed agent…
-      expect(containersOf(agent, undefined, true).sort()).toEqual(before.sort())
-      agent = await agent.restart()
-      expect(agent.process.output()).toMatch(/Removed \d+ container\(s\) left by an earlier run/)
+      expect(containersOf(suite.agent, undefined, true).sort()).toEqual(before.sort())
+      suite.agent = await suite.agent.restart()
+      expect(suite.agent.process.output()).toMatch(/Removed \d+ container\(s\) left by an earlier run/)
       // …and are gone once it is back: none of the old ones survives
-      const after = containersOf(agent, undefined, true)
+      const after = containersOf(suite.agent, undefined, true)
       expect(after.filter(id => before.includes(id))).toEqual([])
-      expect((await agent.call('hello')).json()).toEqual({ message: 'Hello, World!' })
+      expect((await suite.agent.call('hello')).json()).toEqual({ message: 'Hello, World!' })
     })
   })
 
   describe('functions with their own Dockerfile', () => {
-    let agent: AgentProcess
-    let project: TempProject
-    beforeAll(async () => {
-      project = sampleProject()
-      agent = await startAgentProcess({ provider: 'docker' })
-    })
-    afterAll(async () => {
-      await agent?.stop()
-      agent?.cleanup()
-      project?.remove()
-    })
+    const suite = useAgent({ provider: 'docker' }, () => sampleProject())
 
     it('the docker template builds offline and serves on $LAMBDA_SOCKET', async () => {
-      expect((await agent.cli(['new', 'custom', '--template', 'docker'], { cwd: project.dir })).code).toBe(0)
-      const deploy = await agent.cli(['deploy', '--only', 'custom'], { cwd: project.dir })
+      expect((await suite.agent.cli(['new', 'custom', '--template', 'docker'], { cwd: suite.project.dir })).code).toBe(0)
+      const deploy = await suite.agent.cli(['deploy', '--only', 'custom'], { cwd: suite.project.dir })
       expect(deploy.code, deploy.output).toBe(0)
       expect(deploy.output).toMatch(/custom\s+built\s+v1/)
-      const res = await agent.call('custom', '/anything?x=1')
+      const res = await suite.agent.call('custom', '/anything?x=1')
       expect(res.json()).toMatchObject({ function: 'custom', version: '1', method: 'GET', url: '/anything?x=1', requestId: res.headers['x-request-id'] })
     })
 
     it('a failing Dockerfile fails the deploy with the build log lines that matter', async () => {
-      project.write('functions/broken/Dockerfile', 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY server-that-was-never-written.mjs /var/task/\n')
-      const deploy = await agent.cli(['deploy', '--only', 'broken'], { cwd: project.dir })
+      suite.project.write('functions/broken/Dockerfile', 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY server-that-was-never-written.mjs /var/task/\n')
+      const deploy = await suite.agent.cli(['deploy', '--only', 'broken'], { cwd: suite.project.dir })
       expect(deploy.code).toBe(1)
       expect(deploy.output).toContain('Building the image for function "broken" failed')
       expect(deploy.output).toContain('server-that-was-never-written.mjs')
       expect(deploy.output).toContain('COPY server-that-was-never-written.mjs')
       expect(deploy.output).toMatch(/broken\s+failed/)
-      expect((await agent.call('broken')).status).toBe(404)
+      expect((await suite.agent.call('broken')).status).toBe(404)
     })
 
     it('deploys one folder with lambda deploy <path> --name', async () => {
-      const deploy = await agent.cli(['deploy', `${project.dir}/functions/echo`, '--name', 'echo2'])
+      const deploy = await suite.agent.cli(['deploy', `${suite.project.dir}/functions/echo`, '--name', 'echo2'])
       expect(deploy.code, deploy.output).toBe(0)
       expect(deploy.output).toMatch(/echo2\s+built\s+v1/)
-      expect((await agent.call('echo2', '/', { body: 'one folder' })).text).toBe('one folder')
+      expect((await suite.agent.call('echo2', '/', { body: 'one folder' })).text).toBe('one folder')
     })
   })
 })

@@ -16,6 +16,7 @@ export interface ContractHooks {
 export function sampleProject(): TempProject {
   const project = createProject({}, { samples: true })
   cpSync(join(repoRoot, 'test/fixtures/agent-project'), project.dir, { recursive: true })
+  for (const fn of ['crash', 'spin']) cpSync(join(repoRoot, 'test/fixtures/contract/functions', fn), join(project.dir, 'functions', fn), { recursive: true })
   return project
 }
 

@@ -1,9 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { AgentProcess } from '../helpers/agent'
-import { startAgentProcess } from '../helpers/agent'
+import { useAgent } from '../helpers/agent'
 import { describeDocker } from '../helpers/docker'
 import { request } from '../helpers/http'
 import { cliPath } from '../helpers/paths'
@@ -13,7 +13,8 @@ import { createProject } from '../helpers/project'
 const greeter = (text: string) => `export default () => ({ text: ${JSON.stringify(text)} })\n`
 const agentIdOf = (agent: AgentProcess) => JSON.parse(readFileSync(`${agent.dataDir}/state/meta/agent`, 'utf8')).id as string
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).split('\n').filter(Boolean)
-const imagesOf = (agent: AgentProcess, fn: string) => docker('images', '--format', '{{.Tag}}', '--filter', `label=mini-lambda.agent=${agentIdOf(agent)}`, '--filter', `label=mini-lambda.function=${fn}`).sort()
+/** Versions of a function that have an image, from Docker itself; an untagged leftover shows as <none>. */
+const imagesOf = (agent: AgentProcess, fn: string) => docker('images', '--format', '{{.Tag}}', '--filter', `label=mini-lambda.agent=${agentIdOf(agent)}`, '--filter', `label=mini-lambda.function=${fn}`).map(tag => tag.replace(/-[0-9a-f]{12}$/, '')).sort()
 const containerVersions = (agent: AgentProcess, fn: string) => docker('ps', '-a', '--format', '{{.Label "mini-lambda.version"}}', '--filter', `label=mini-lambda.agent=${agentIdOf(agent)}`, '--filter', `label=mini-lambda.function=${fn}`)
 const textOf = async (agent: AgentProcess, host: string) => (await agent.call(host)).json().text
 
@@ -25,111 +26,91 @@ async function deployOk(agent: AgentProcess, project: TempProject, args: string[
 
 describeDocker('versions, releases and rollback', () => {
   describe('one function', () => {
-    let agent: AgentProcess
-    let project: TempProject
-    beforeAll(async () => {
-      project = createProject({ 'functions/greeter/index.ts': greeter('one') })
-      agent = await startAgentProcess({ provider: 'docker' })
-    })
-    afterAll(async () => {
-      await agent?.stop()
-      agent?.cleanup()
-      project?.remove()
-    })
+    const suite = useAgent({ provider: 'docker' }, () => createProject({ 'functions/greeter/index.ts': greeter('one') }))
 
     it('deploy v1, deploy v2, list versions, roll back to v1: the URL answers v1 again', async () => {
-      await deployOk(agent, project)
-      project.write('functions/greeter/index.ts', greeter('two'))
-      expect((await deployOk(agent, project)).output).toMatch(/greeter\s+built\s+v2/)
-      expect(await textOf(agent, 'greeter')).toBe('two')
+      await deployOk(suite.agent, suite.project)
+      suite.project.write('functions/greeter/index.ts', greeter('two'))
+      expect((await deployOk(suite.agent, suite.project)).output).toMatch(/greeter\s+built\s+v2/)
+      expect(await textOf(suite.agent, 'greeter')).toBe('two')
 
-      const versions = await agent.cli(['versions', 'greeter'])
+      const versions = await suite.agent.cli(['versions', 'greeter'])
       expect(versions.stdout).toMatch(/VERSION\s+CURRENT\s+HASH\s+CREATED\s+IMAGE/)
-      expect(versions.stdout).toMatch(/v2\s+\*\s+[0-9a-f]{12}\s+\S+\s+mini-lambda\/greeter:v2/)
-      expect(versions.stdout).toMatch(/v1\s+[0-9a-f]{12}\s+\S+\s+mini-lambda\/greeter:v1/)
+      expect(versions.stdout).toMatch(/v2\s+\*\s+[0-9a-f]{12}\s+\S+\s+mini-lambda\/greeter:v2-[0-9a-f]{12}/)
+      expect(versions.stdout).toMatch(/v1\s+[0-9a-f]{12}\s+\S+\s+mini-lambda\/greeter:v1-[0-9a-f]{12}/)
 
-      const rollback = await agent.cli(['rollback', 'greeter'])
+      const rollback = await suite.agent.cli(['rollback', 'greeter'])
       expect(rollback.code, rollback.output).toBe(0)
       expect(rollback.output).toContain('now serves v1 (was v2)')
-      expect(await textOf(agent, 'greeter')).toBe('one')
-      const json = JSON.parse((await agent.cli(['versions', 'greeter', '--json'])).stdout)
+      expect(await textOf(suite.agent, 'greeter')).toBe('one')
+      const json = JSON.parse((await suite.agent.cli(['versions', 'greeter', '--json'])).stdout)
       expect(json.current).toBe(1)
       expect(json.history.map((h: { version: number, action: string }) => `${h.action}:v${h.version}`)).toEqual(['deploy:v1', 'deploy:v2', 'rollback:v1'])
-      expect((await agent.cli(['versions', 'greeter', '--history'])).stdout).toMatch(/rollback/)
+      expect((await suite.agent.cli(['versions', 'greeter', '--history'])).stdout).toMatch(/rollback/)
     })
 
     it('rolls forward to a named version without rebuilding', async () => {
-      const imagesBefore = imagesOf(agent, 'greeter')
-      const result = await agent.cli(['rollback', 'greeter', '2'])
+      const imagesBefore = imagesOf(suite.agent, 'greeter')
+      const result = await suite.agent.cli(['rollback', 'greeter', '2'])
       expect(result.code, result.output).toBe(0)
-      expect(await textOf(agent, 'greeter')).toBe('two')
-      expect(imagesOf(agent, 'greeter')).toEqual(imagesBefore)
+      expect(await textOf(suite.agent, 'greeter')).toBe('two')
+      expect(imagesOf(suite.agent, 'greeter')).toEqual(imagesBefore)
     })
 
     it('reaches each kept version at v<N>.<fn> while <fn> serves the current one', async () => {
-      expect(await textOf(agent, 'v1.greeter')).toBe('one')
-      expect(await textOf(agent, 'v2.greeter')).toBe('two')
-      expect(await textOf(agent, 'greeter')).toBe('two')
-      const missing = await agent.call('v9.greeter')
+      expect(await textOf(suite.agent, 'v1.greeter')).toBe('one')
+      expect(await textOf(suite.agent, 'v2.greeter')).toBe('two')
+      expect(await textOf(suite.agent, 'greeter')).toBe('two')
+      const missing = await suite.agent.call('v9.greeter')
       expect(missing.status).toBe(404)
       expect(missing.json().error.code).toBe('VERSION_NOT_FOUND')
     })
 
     it('refuses a version it does not have, listing the ones it has', async () => {
-      const result = await agent.cli(['rollback', 'greeter', '7'])
+      const result = await suite.agent.cli(['rollback', 'greeter', '7'])
       expect(result.code).toBe(1)
       expect(result.output).toContain('has no version 7')
       expect(result.output).toContain('Available: v1, v2')
-      expect(await textOf(agent, 'greeter')).toBe('two')
+      expect(await textOf(suite.agent, 'greeter')).toBe('two')
     })
 
     it('a deploy that cannot start leaves the serving version and no image behind', async () => {
-      project.write('functions/greeter/index.ts', 'throw new Error(\'boot failure\')\nexport default () => 1\n')
-      const result = await agent.cli(['deploy'], { cwd: project.dir })
+      suite.project.write('functions/greeter/index.ts', 'throw new Error(\'boot failure\')\nexport default () => 1\n')
+      const result = await suite.agent.cli(['deploy'], { cwd: suite.project.dir })
       expect(result.code).toBe(1)
       expect(result.output).toContain('boot failure')
-      expect(await textOf(agent, 'greeter')).toBe('two')
-      expect(imagesOf(agent, 'greeter')).toEqual(['v1', 'v2'])
-      project.write('functions/greeter/index.ts', greeter('two'))
+      expect(await textOf(suite.agent, 'greeter')).toBe('two')
+      expect(imagesOf(suite.agent, 'greeter')).toEqual(['v1', 'v2'])
+      suite.project.write('functions/greeter/index.ts', greeter('two'))
     })
   })
 
   describe('a three-function project', () => {
-    let agent: AgentProcess
-    let project: TempProject
-    beforeAll(async () => {
-      project = createProject({ 'functions/alpha/index.ts': greeter('alpha-1'), 'functions/beta/index.ts': greeter('beta-1'), 'functions/gamma/index.ts': greeter('gamma-1') })
-      agent = await startAgentProcess({ provider: 'docker' })
-    })
-    afterAll(async () => {
-      await agent?.stop()
-      agent?.cleanup()
-      project?.remove()
-    })
+    const suite = useAgent({ provider: 'docker' }, () => createProject({ 'functions/alpha/index.ts': greeter('alpha-1'), 'functions/beta/index.ts': greeter('beta-1'), 'functions/gamma/index.ts': greeter('gamma-1') }))
 
     it('each whole-project deploy records a release; rollback --release puts all three back in one step', async () => {
-      expect((await deployOk(agent, project)).output).toContain('Release #1')
-      for (const name of ['alpha', 'beta', 'gamma']) project.write(`functions/${name}/index.ts`, greeter(`${name}-2`))
-      expect((await deployOk(agent, project)).output).toContain('Release #2')
-      expect(await textOf(agent, 'beta')).toBe('beta-2')
+      expect((await deployOk(suite.agent, suite.project)).output).toContain('Release #1')
+      for (const name of ['alpha', 'beta', 'gamma']) suite.project.write(`functions/${name}/index.ts`, greeter(`${name}-2`))
+      expect((await deployOk(suite.agent, suite.project)).output).toContain('Release #2')
+      expect(await textOf(suite.agent, 'beta')).toBe('beta-2')
 
-      const releases = await agent.cli(['releases'])
+      const releases = await suite.agent.cli(['releases'])
       expect(releases.stdout).toMatch(/#2\s+\S+\s+deploy\s+alpha@v2 beta@v2 gamma@v2/)
       expect(releases.stdout).toMatch(/#1\s+\S+\s+deploy\s+alpha@v1 beta@v1 gamma@v1/)
 
-      const rollback = await agent.cli(['rollback', '--release'])
+      const rollback = await suite.agent.cli(['rollback', '--release'])
       expect(rollback.code, rollback.output).toBe(0)
       expect(rollback.output).toContain('release #1')
-      for (const name of ['alpha', 'beta', 'gamma']) expect(await textOf(agent, name)).toBe(`${name}-1`)
-      expect((await agent.cli(['releases'])).stdout).toMatch(/#3\s+\S+\s+rollback to #1\s+alpha@v1 beta@v1 gamma@v1/)
+      for (const name of ['alpha', 'beta', 'gamma']) expect(await textOf(suite.agent, name)).toBe(`${name}-1`)
+      expect((await suite.agent.cli(['releases'])).stdout).toMatch(/#3\s+\S+\s+rollback to #1\s+alpha@v1 beta@v1 gamma@v1/)
 
-      const forward = await agent.cli(['rollback', '--release', '2'])
+      const forward = await suite.agent.cli(['rollback', '--release', '2'])
       expect(forward.code, forward.output).toBe(0)
-      for (const name of ['alpha', 'beta', 'gamma']) expect(await textOf(agent, name)).toBe(`${name}-2`)
+      for (const name of ['alpha', 'beta', 'gamma']) expect(await textOf(suite.agent, name)).toBe(`${name}-2`)
     })
 
     it('an unknown release is refused with the list of releases', async () => {
-      const result = await agent.cli(['rollback', '--release', '42'])
+      const result = await suite.agent.cli(['rollback', '--release', '42'])
       expect(result.code).toBe(1)
       expect(result.output).toContain('There is no release #42')
       expect(result.output).toMatch(/#1, #2, #3/)
@@ -137,73 +118,54 @@ describeDocker('versions, releases and rollback', () => {
   })
 
   describe('pruning', () => {
-    let agent: AgentProcess
-    let project: TempProject
-    beforeAll(async () => {
-      project = createProject({
-        'functions/busy/index.ts': greeter('busy-1'),
-        'lambda.config.ts': 'export default { deploy: { keepVersions: 2 } }\n',
-      })
-      agent = await startAgentProcess({ provider: 'docker', extraArgs: ['--keep-releases', '2'] })
-    })
-    afterAll(async () => {
-      await agent?.stop()
-      agent?.cleanup()
-      project?.remove()
-    })
+    const suite = useAgent({ provider: 'docker', extraArgs: ['--keep-releases', '2'] }, () => createProject({
+      'functions/busy/index.ts': greeter('busy-1'),
+      'lambda.config.ts': 'export default { deploy: { keepVersions: 2 } }\n',
+    }))
 
     it('keeps the newest keepVersions versions; Docker itself shows nothing of the pruned ones', async () => {
       for (let i = 1; i <= 4; i++) {
-        project.write('functions/busy/index.ts', greeter(`busy-${i}`))
-        await deployOk(agent, project)
+        suite.project.write('functions/busy/index.ts', greeter(`busy-${i}`))
+        await deployOk(suite.agent, suite.project)
         // leave a running instance of each version behind, and a container waiting for its next start
-        await agent.call('busy')
-        await agent.call(`v${i}.busy`)
+        await suite.agent.call('busy')
+        await suite.agent.call(`v${i}.busy`)
       }
-      const versions = JSON.parse((await agent.cli(['versions', 'busy', '--json'])).stdout)
+      const versions = JSON.parse((await suite.agent.cli(['versions', 'busy', '--json'])).stdout)
       expect(versions.versions.map((v: { number: number }) => v.number)).toEqual([3, 4])
-      expect(imagesOf(agent, 'busy')).toEqual(['v3', 'v4'])
-      expect(containerVersions(agent, 'busy').filter(v => v === '1' || v === '2')).toEqual([])
-      expect((await agent.call('v1.busy')).status).toBe(404)
-      expect(await textOf(agent, 'busy')).toBe('busy-4')
+      expect(imagesOf(suite.agent, 'busy')).toEqual(['v3', 'v4'])
+      expect(containerVersions(suite.agent, 'busy').filter(v => v === '1' || v === '2')).toEqual([])
+      expect((await suite.agent.call('v1.busy')).status).toBe(404)
+      expect(await textOf(suite.agent, 'busy')).toBe('busy-4')
       // numbers only grow, also after pruning
-      project.write('functions/busy/index.ts', greeter('busy-5'))
-      expect((await deployOk(agent, project)).output).toMatch(/busy\s+built\s+v5/)
+      suite.project.write('functions/busy/index.ts', greeter('busy-5'))
+      expect((await deployOk(suite.agent, suite.project)).output).toMatch(/busy\s+built\s+v5/)
     })
 
     it('lambda delete removes every image and container of the function', async () => {
-      expect((await agent.cli(['delete', 'busy', '--yes'])).code).toBe(0)
-      expect(imagesOf(agent, 'busy')).toEqual([])
-      expect(containerVersions(agent, 'busy')).toEqual([])
+      expect((await suite.agent.cli(['delete', 'busy', '--yes'])).code).toBe(0)
+      expect(imagesOf(suite.agent, 'busy')).toEqual([])
+      expect(containerVersions(suite.agent, 'busy')).toEqual([])
     })
   })
 
   describe('concurrency and switches under load', () => {
-    let agent: AgentProcess
-    let project: TempProject
-    beforeAll(async () => {
-      project = createProject({ 'functions/hot/index.ts': greeter('hot-1'), 'functions/other/index.ts': greeter('other-1') })
-      agent = await startAgentProcess({ provider: 'docker' })
-      await deployOk(agent, project)
-    })
-    afterAll(async () => {
-      await agent?.stop()
-      agent?.cleanup()
-      project?.remove()
+    const suite = useAgent({ provider: 'docker' }, () => createProject({ 'functions/hot/index.ts': greeter('hot-1'), 'functions/other/index.ts': greeter('other-1') }), async (suite) => {
+      await deployOk(suite.agent, suite.project)
     })
 
     it('two deploys of one function at once are serialized: two new versions, one current', async () => {
       const a = createProject({ 'functions/hot/index.ts': greeter('hot-a') })
       const b = createProject({ 'functions/hot/index.ts': greeter('hot-b') })
       try {
-        const [ra, rb] = await Promise.all([agent.cli(['deploy'], { cwd: a.dir }), agent.cli(['deploy'], { cwd: b.dir })])
+        const [ra, rb] = await Promise.all([suite.agent.cli(['deploy'], { cwd: a.dir }), suite.agent.cli(['deploy'], { cwd: b.dir })])
         expect(ra.code, ra.output).toBe(0)
         expect(rb.code, rb.output).toBe(0)
-        const info = JSON.parse((await agent.cli(['versions', 'hot', '--json'])).stdout)
+        const info = JSON.parse((await suite.agent.cli(['versions', 'hot', '--json'])).stdout)
         expect(info.versions.map((v: { number: number }) => v.number)).toEqual([1, 2, 3])
         expect(info.versions.filter((v: { current: boolean }) => v.current)).toHaveLength(1)
-        const servedBy3 = (await agent.call('v3.hot')).json().text
-        expect(await textOf(agent, 'hot')).toBe(servedBy3)
+        const servedBy3 = (await suite.agent.call('v3.hot')).json().text
+        expect(await textOf(suite.agent, 'hot')).toBe(servedBy3)
       }
       finally {
         a.remove()
@@ -218,7 +180,7 @@ describeDocker('versions, releases and rollback', () => {
       const worker = async () => {
         while (!stop) {
           try {
-            const res = await request(agent.port, '/', { host: `other.localhost:${agent.port}` })
+            const res = await request(suite.agent.port, '/', { host: `other.localhost:${suite.agent.port}` })
             if (res.status !== 200) failures.push(`${res.status} ${res.text}`)
             else seen.set(res.json().text, (seen.get(res.json().text) ?? 0) + 1)
           }
@@ -229,75 +191,66 @@ describeDocker('versions, releases and rollback', () => {
       }
       const workers = Array.from({ length: 6 }, worker)
       await new Promise(r => setTimeout(r, 300))
-      project.write('functions/other/index.ts', greeter('other-2'))
-      await deployOk(agent, project, ['--only', 'other'])
+      suite.project.write('functions/other/index.ts', greeter('other-2'))
+      await deployOk(suite.agent, suite.project, ['--only', 'other'])
       await new Promise(r => setTimeout(r, 300))
-      expect((await agent.cli(['rollback', 'other'])).code).toBe(0)
+      expect((await suite.agent.cli(['rollback', 'other'])).code).toBe(0)
       await new Promise(r => setTimeout(r, 300))
       stop = true
       await Promise.all(workers)
       expect(failures).toEqual([])
       expect(seen.get('other-1')).toBeGreaterThan(0)
       expect(seen.get('other-2')).toBeGreaterThan(0)
-      expect(await textOf(agent, 'other')).toBe('other-1')
+      expect(await textOf(suite.agent, 'other')).toBe('other-1')
     })
   })
 
   describe('kill -9 of the agent', () => {
-    let agent: AgentProcess
-    let project: TempProject
-    beforeAll(async () => {
-      project = createProject({ 'functions/sturdy/index.ts': greeter('sturdy-1') })
-      agent = await startAgentProcess({ provider: 'docker' })
-      await deployOk(agent, project)
-    })
-    afterAll(async () => {
-      await agent?.stop()
-      agent?.cleanup()
-      project?.remove()
+    const suite = useAgent({ provider: 'docker' }, () => createProject({ 'functions/sturdy/index.ts': greeter('sturdy-1') }), async (suite) => {
+      await deployOk(suite.agent, suite.project)
     })
 
     /** After a restart the store must be readable, the URL must serve what it says is current, and nothing may be orphaned. */
     async function expectConsistentAfterRestart(allowed: string[]) {
-      agent = await agent.restart()
-      const list = await agent.cli(['list', '--json'])
+      suite.agent = await suite.agent.restart()
+      const list = await suite.agent.cli(['list', '--json'])
       expect(list.code, list.output).toBe(0)
       const [sturdy] = JSON.parse(list.stdout)
-      const served = await textOf(agent, 'sturdy')
+      const served = await textOf(suite.agent, 'sturdy')
       expect(allowed).toContain(served)
-      expect(await textOf(agent, `v${sturdy.version}.sturdy`)).toBe(served)
-      const versions = JSON.parse((await agent.cli(['versions', 'sturdy', '--json'])).stdout).versions.map((v: { number: number }) => `v${v.number}`)
+      expect(await textOf(suite.agent, `v${sturdy.version}.sturdy`)).toBe(served)
+      const versions = JSON.parse((await suite.agent.cli(['versions', 'sturdy', '--json'])).stdout).versions.map((v: { number: number }) => `v${v.number}`)
       // every image is a kept version; every container belongs to the new run
-      expect(imagesOf(agent, 'sturdy')).toEqual([...versions].sort())
-      const containersNow = docker('ps', '-a', '--format', '{{.Label "mini-lambda.version"}}', '--filter', `label=mini-lambda.agent=${agentIdOf(agent)}`)
+      expect(imagesOf(suite.agent, 'sturdy')).toEqual([...versions].sort())
+      const containersNow = docker('ps', '-a', '--format', '{{.Label "mini-lambda.version"}}', '--filter', `label=mini-lambda.agent=${agentIdOf(suite.agent)}`)
       for (const version of containersNow) expect(versions).toContain(`v${version}`)
       return sturdy.version as number
     }
 
     it('during a deploy: the previous version serves after restart, with no orphans', async () => {
       for (const [i, delay] of [[2, 150], [3, 600]] as const) {
-        project.write('functions/sturdy/index.ts', greeter(`sturdy-${i}`))
-        const before = await textOf(agent, 'sturdy')
-        const deploy = spawn(process.execPath, [cliPath, 'deploy'], { cwd: project.dir, env: { ...process.env, ...agent.env }, stdio: 'ignore' })
+        suite.project.write('functions/sturdy/index.ts', greeter(`sturdy-${i}`))
+        const before = await textOf(suite.agent, 'sturdy')
+        const deploy = spawn(process.execPath, [cliPath, 'deploy'], { cwd: suite.project.dir, env: { ...process.env, ...suite.agent.env }, stdio: 'ignore' })
         await new Promise(r => setTimeout(r, delay))
-        await agent.process.stop('SIGKILL')
+        await suite.agent.process.stop('SIGKILL')
         await new Promise(resolve => deploy.once('exit', resolve))
         await expectConsistentAfterRestart([before, `sturdy-${i}`])
       }
       // and it deploys again
-      project.write('functions/sturdy/index.ts', greeter('sturdy-final'))
-      await deployOk(agent, project)
-      expect(await textOf(agent, 'sturdy')).toBe('sturdy-final')
+      suite.project.write('functions/sturdy/index.ts', greeter('sturdy-final'))
+      await deployOk(suite.agent, suite.project)
+      expect(await textOf(suite.agent, 'sturdy')).toBe('sturdy-final')
     })
 
     it('during a rollback: the restarted agent serves one whole version, the one it recorded', async () => {
-      const before = await textOf(agent, 'sturdy')
-      const versions = JSON.parse((await agent.cli(['versions', 'sturdy', '--json'])).stdout).versions
+      const before = await textOf(suite.agent, 'sturdy')
+      const versions = JSON.parse((await suite.agent.cli(['versions', 'sturdy', '--json'])).stdout).versions
       const target = versions.at(-2)
-      const targetText = (await agent.call(`v${target.number}.sturdy`)).json().text
-      const rollback = spawn(process.execPath, [cliPath, 'rollback', 'sturdy', String(target.number)], { env: { ...process.env, ...agent.env }, stdio: 'ignore' })
+      const targetText = (await suite.agent.call(`v${target.number}.sturdy`)).json().text
+      const rollback = spawn(process.execPath, [cliPath, 'rollback', 'sturdy', String(target.number)], { env: { ...process.env, ...suite.agent.env }, stdio: 'ignore' })
       await new Promise(r => setTimeout(r, 120))
-      await agent.process.stop('SIGKILL')
+      await suite.agent.process.stop('SIGKILL')
       await new Promise(resolve => rollback.once('exit', resolve))
       await expectConsistentAfterRestart([before, targetText])
     })

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -44,6 +44,7 @@ describe('lambda build', () => {
     const p = withDependency()
     await runCli(['build'], { cwd: p.dir })
     const isolated = mkdtempSync(join(tmpdir(), 'artifact-'))
+    projects.push({ dir: isolated, write: () => {}, remove: () => rmSync(isolated, { recursive: true, force: true }) })
     cpSync(join(p.dir, '.lambda/build/padded'), isolated, { recursive: true })
     const runtime = await startRuntime(join(isolated, 'index.mjs'))
     try {

@@ -2,11 +2,13 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterAll, beforeAll } from 'vitest'
 import type { CliResult, LongRunning } from './cli'
 import { runCli, startCli } from './cli'
 import type { HttpResult, RequestInit } from './http'
 import { request } from './http'
 import { freePort } from './ports'
+import type { TempProject } from './project'
 
 export interface AgentProcess {
   port: number
@@ -85,4 +87,28 @@ export async function startAgentProcess(opts: AgentStartOptions): Promise<AgentP
     },
   }
   return self
+}
+
+export interface AgentSuite {
+  agent: AgentProcess
+  project: TempProject
+}
+
+/**
+ * A real agent and a project for one describe block: started before its tests, and stopped and
+ * removed after them (with the images the agent built). Tests may replace `agent` (after a restart).
+ */
+export function useAgent(opts: AgentStartOptions, makeProject: () => TempProject, setup?: (suite: AgentSuite) => Promise<void>): AgentSuite {
+  const suite = {} as AgentSuite
+  beforeAll(async () => {
+    suite.project = makeProject()
+    suite.agent = await startAgentProcess(opts)
+    await setup?.(suite)
+  })
+  afterAll(async () => {
+    await suite.agent?.stop()
+    suite.agent?.cleanup()
+    suite.project?.remove()
+  })
+  return suite
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { HttpResult, RequestInit } from './http'
@@ -17,7 +17,8 @@ export interface RuntimeHandle {
 
 /** Starts runtime/bootstrap.mjs on a bundle, as the dev server and containers do, and waits for its socket. */
 export async function startRuntime(handlerPath: string, env: Record<string, string> = {}): Promise<RuntimeHandle> {
-  const socketPath = join(mkdtempSync(join(tmpdir(), 'rt-')), 'fn.sock')
+  const socketDir = mkdtempSync(join(tmpdir(), 'rt-'))
+  const socketPath = join(socketDir, 'fn.sock')
   const child = spawn(process.execPath, [runtimeBootstrap], {
     env: { PATH: process.env.PATH, LAMBDA_SOCKET: socketPath, LAMBDA_HANDLER: handlerPath, LAMBDA_FUNCTION_NAME: 'test-fn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,6 +41,7 @@ export async function startRuntime(handlerPath: string, env: Record<string, stri
     async stop() {
       if (child.exitCode === null) child.kill('SIGKILL')
       await exited
+      rmSync(socketDir, { recursive: true, force: true })
     },
   }
 }

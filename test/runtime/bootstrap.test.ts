@@ -1,22 +1,32 @@
 import { spawn } from 'node:child_process'
 import { connect } from 'node:net'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { request } from '../helpers/http'
 import { runtimeBootstrap } from '../helpers/paths'
 import { startRuntime } from '../helpers/runtime'
 
+const temporary: string[] = []
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  temporary.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
 const bundle = (code: string) => {
-  const file = join(mkdtempSync(join(tmpdir(), 'bundle-')), 'index.mjs')
+  const file = join(tempDir('bundle-'), 'index.mjs')
   writeFileSync(file, code)
   return file
 }
 
 describe('runtime/bootstrap.mjs', () => {
   it('the socket path appears only once it accepts connections', async () => {
-    const socketDir = mkdtempSync(join(tmpdir(), 'ready-'))
+    const socketDir = tempDir('ready-')
     const socketPath = join(socketDir, 'fn.sock')
     const child = spawn(process.execPath, [runtimeBootstrap], { env: { LAMBDA_SOCKET: socketPath, LAMBDA_HANDLER: bundle('export default () => "ok"') } })
     try {
@@ -113,7 +123,7 @@ describe('runtime/bootstrap.mjs', () => {
   })
 
   it('reports an import-time error beside the socket and exits non-zero', async () => {
-    const socketPath = join(mkdtempSync(join(tmpdir(), 'fail-')), 'fn.sock')
+    const socketPath = join(tempDir('fail-'), 'fn.sock')
     const child = spawn(process.execPath, [runtimeBootstrap], { env: { LAMBDA_SOCKET: socketPath, LAMBDA_HANDLER: bundle('throw new Error("cannot load")') } })
     const code = await new Promise(resolve => child.on('exit', resolve))
     expect(code).toBe(1)
@@ -122,7 +132,7 @@ describe('runtime/bootstrap.mjs', () => {
   })
 
   it('rejects a module that exports no handler, saying what it must export', async () => {
-    const socketPath = join(mkdtempSync(join(tmpdir(), 'fail-')), 'fn.sock')
+    const socketPath = join(tempDir('fail-'), 'fn.sock')
     const child = spawn(process.execPath, [runtimeBootstrap], { env: { LAMBDA_SOCKET: socketPath, LAMBDA_HANDLER: bundle('export const notAHandler = 1') } })
     await new Promise(resolve => child.on('exit', resolve))
     expect(JSON.parse(readFileSync(`${socketPath}.error.json`, 'utf8')).message).toContain('export default (request, context)')

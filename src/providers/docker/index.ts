@@ -87,11 +87,12 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       baseTag ??= (await ensureBaseImage(docker, { source: options.baseImage, onLog: options.onLog })).tag
       const files = await readdir(request.contextDir)
       const context = createTar({ cwd: request.contextDir, portable: true, noMtime: true }, files)
-      const tag = `mini-lambda/${request.name}:v${request.version}`
+      // The agent id keeps two agents on one Docker host from moving each other's tags.
+      const tag = `mini-lambda/${request.name}:v${request.version}-${ctx.agentId}`
       const { imageId, log } = await buildImage(docker, context as unknown as NodeJS.ReadableStream, {
         tag,
         subject: `function "${request.name}"`,
-        buildArgs: { BASE_IMAGE: baseTag },
+        buildArgs: { BASE_IMAGE: baseTag, MINI_LAMBDA_AGENT: ctx.agentId, MINI_LAMBDA_FUNCTION: request.name, MINI_LAMBDA_VERSION: String(request.version) },
         labels: { 'mini-lambda.agent': ctx.agentId, 'mini-lambda.function': request.name, 'mini-lambda.version': String(request.version), 'mini-lambda.hash': request.hash },
       })
       for (const line of log) onLog?.(line)
@@ -124,7 +125,11 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       return images.map(image => ({ ref: image.RepoTags?.[0] ?? image.Id, id: image.Id, version: Number(image.Labels?.['mini-lambda.version']) }))
     },
     async removeImage(image) {
-      await docker.getImage(image.id ?? image.ref).remove({ force: true }).catch((error: { statusCode?: number }) => {
+      const target = image.id ?? image.ref
+      // A container (even a stopped one) keeps its image alive as an untagged leftover: remove ours first.
+      const users = await docker.listContainers({ all: true, filters: { ancestor: [target], label: [`${CONTAINER_LABELS.agent}=${ctx.agentId}`] } })
+      await Promise.all(users.map(c => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})))
+      await docker.getImage(target).remove({ force: true }).catch((error: { statusCode?: number }) => {
         if (error.statusCode !== 404) throw error
       })
     },
