@@ -20,6 +20,8 @@ export interface AgentOptions {
   /** How function URLs are printed: scheme and port as clients reach the agent (e.g. behind a proxy). */
   publicScheme: 'http' | 'https'
   publicPort: number
+  /** Print one line per invocation (method, path, status, duration). Default: false. */
+  accessLog: boolean
   /** Releases kept for `lambda rollback --release`. Default: 20. */
   keepReleases: number
   /** unstorage driver for the agent's state, when not the crash-safe fs driver in the data dir. */
@@ -51,6 +53,7 @@ export function resolveAgentOptions(input: AgentOptionsInput): AgentOptions {
     publicScheme: input.publicScheme ?? 'http',
     publicPort: input.publicPort ?? port,
     keepReleases: input.keepReleases ?? 20,
+    accessLog: input.accessLog ?? false,
     store: input.store,
   }
 }

@@ -48,7 +48,8 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
   const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000 })
   const context: AgentContext = { options, provider, functions, keys, serving, locks: new KeyedLock() }
   const restored = await restoreState(context)
-  const app = createAgentApp(context, { onInvocation: logInvocation })
+  // An access log line per request costs a noticeable share of the gateway's CPU at high rates: opt-in.
+  const app = createAgentApp(context, { onInvocation: options.accessLog ? logInvocation : undefined })
   const listener = await listenStrict(app, options.port, options.host)
 
   let closed = false

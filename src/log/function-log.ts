@@ -3,19 +3,16 @@ import { colors } from 'consola/utils'
 import type { InvocationRecord } from '../proxy/invoke'
 
 const palette = [colors.cyan, colors.magenta, colors.yellow, colors.blue, colors.green, colors.red]
-const assigned = new Map<string, (text: string) => string>()
-
-function colorFor(name: string) {
-  let color = assigned.get(name)
-  if (!color) {
-    color = palette[assigned.size % palette.length]!
-    assigned.set(name, color)
-  }
-  return color
-}
+// Built once per function: the prefix is on every log line.
+const prefixes = new Map<string, string>()
 
 export function functionPrefix(name: string): string {
-  return colorFor(name)(`[${name}]`)
+  let prefix = prefixes.get(name)
+  if (prefix === undefined) {
+    prefix = palette[prefixes.size % palette.length]!(`[${name}]`)
+    prefixes.set(name, prefix)
+  }
+  return prefix
 }
 
 // Under load one write per line is one syscall per request; lines are gathered and written once per tick.
@@ -41,17 +38,21 @@ export function logFunctionOutput(name: string, line: string, stream: 'stdout' |
   write(stream, `${functionPrefix(name)} ${line}\n`)
 }
 
-function statusColor(status: number) {
-  if (status >= 500) return colors.red
-  if (status >= 400) return colors.yellow
-  return colors.green
+const statusTexts = new Map<number, string>()
+function statusText(status: number): string {
+  let text = statusTexts.get(status)
+  if (text === undefined) {
+    text = (status >= 500 ? colors.red : status >= 400 ? colors.yellow : colors.green)(String(status))
+    statusTexts.set(status, text)
+  }
+  return text
 }
+const coldMark = colors.dim(' (cold start)')
 
 /** One line per invocation: method, path, status, duration. */
 export function logInvocation(record: InvocationRecord) {
   if (consola.level < 3) return
   const duration = record.durationMs < 10 ? `${record.durationMs.toFixed(1)}ms` : `${Math.round(record.durationMs)}ms`
-  const cold = record.coldStart ? colors.dim(' (cold start)') : ''
   const error = record.error ? colors.dim(` ${record.error}`) : ''
-  write('stdout', `${functionPrefix(record.function)} ${record.method} ${record.path} ${statusColor(record.status)(String(record.status))} ${duration}${cold}${error}\n`)
+  write('stdout', `${functionPrefix(record.function)} ${record.method} ${record.path} ${statusText(record.status)} ${duration}${record.coldStart ? coldMark : ''}${error}\n`)
 }

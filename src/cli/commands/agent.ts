@@ -100,6 +100,7 @@ export default defineLambdaCommand({
     'public-port': { type: 'string', description: 'Port shown in function URLs (when a proxy fronts the agent)' },
     'public-scheme': { type: 'enum', options: ['http', 'https'], description: 'Scheme shown in function URLs' },
     'keep-releases': { type: 'string', description: 'Releases kept for `lambda rollback --release` (default: 20)' },
+    'access-log': { type: 'boolean', description: 'Print one line per invocation (method, path, status, duration)', default: false },
   },
   subCommands: { keys },
   async run({ args, rawArgs }) {
@@ -118,6 +119,7 @@ export default defineLambdaCommand({
       publicPort: positiveNumber(args['public-port'], 'public-port'),
       publicScheme: args['public-scheme'] as 'http' | 'https' | undefined,
       keepReleases: positiveNumber(args['keep-releases'], 'keep-releases'),
+      accessLog: args['access-log'],
       store: storeFromArgs(args),
     })
     const { options, provider } = agent.context
