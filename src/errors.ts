@@ -50,14 +50,3 @@ export class LambdaError extends Error {
     return new LambdaError({ code, message, hint, status, data: Object.keys(data).length > 0 ? data : undefined })
   }
 }
-
-export function createError(init: LambdaErrorInit): LambdaError {
-  return new LambdaError(init)
-}
-
-/** Wraps anything thrown into a LambdaError without losing the original. */
-export function toLambdaError(error: unknown, fallback: Omit<LambdaErrorInit, 'cause'> = { code: 'INTERNAL', message: 'Internal error' }): LambdaError {
-  if (LambdaError.is(error)) return error
-  const message = error instanceof Error ? error.message : String(error)
-  return new LambdaError({ ...fallback, message: fallback.message === 'Internal error' ? message : fallback.message, cause: error })
-}

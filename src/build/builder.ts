@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { BuildContext, BuildFailure, Message } from 'esbuild'
 import type { LambdaOptions, ResolvedFunction } from '../config/types'
@@ -74,8 +73,4 @@ export async function createFunctionBuilder(fn: ResolvedFunction, options: Pick<
       context = undefined
     },
   }
-}
-
-export function readArtifact(dir: string): FunctionArtifact {
-  return JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as FunctionArtifact
 }

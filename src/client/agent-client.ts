@@ -45,7 +45,7 @@ function unreachable(conn: Connection, cause: unknown): LambdaError {
 }
 
 /** Turns ofetch failures into LambdaErrors: the agent's own error body, or "unreachable". */
-function toLambdaError(conn: Connection, error: unknown): LambdaError {
+function fromFetchFailure(conn: Connection, error: unknown): LambdaError {
   if (error instanceof FetchError) {
     if (error.response) {
       return LambdaError.fromBody(error.data, error.response.status) ?? new LambdaError({
@@ -72,7 +72,7 @@ export function createAgentClient(conn: Connection) {
       return await run()
     }
     catch (error) {
-      throw toLambdaError(conn, error)
+      throw fromFetchFailure(conn, error)
     }
   }
   return {

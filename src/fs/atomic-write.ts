@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { open, mkdir, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
@@ -48,12 +47,4 @@ export async function syncDir(dir: string): Promise<void> {
   finally {
     await handle?.close()
   }
-}
-
-/** Synchronous variant for small files where the caller cannot await (no fsync: not for state). */
-export function writeFileReplaceSync(file: string, data: string | Uint8Array, mode?: number): void {
-  mkdirSync(dirname(file), { recursive: true })
-  const temp = tempPathFor(file)
-  writeFileSync(temp, data, { mode })
-  renameSync(temp, file)
 }

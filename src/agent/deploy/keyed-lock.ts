@@ -5,10 +5,6 @@
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>()
 
-  isLocked(key: string): boolean {
-    return this.tails.has(key)
-  }
-
   async run<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve()
     let release!: () => void
