@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -69,6 +69,26 @@ describe('lambda agent refuses to start with a clear error', () => {
     expect(result.code).toBe(1)
     expect(result.output).toContain(`does not answer at ${socket}`)
     expect(result.output).toMatch(/systemctl start docker|dockerd/)
+  })
+})
+
+describe('the agent\'s state', () => {
+  it('lives in another unstorage driver when --store says so: a flag, not a code change', async () => {
+    const { startAgentProcess } = await import('../helpers/agent')
+    const { createProject } = await import('../helpers/project')
+    const agent = await startAgentProcess({ provider: 'process', extraArgs: ['--store', 'memory'] })
+    const project = createProject({ 'functions/hello/index.ts': 'export default () => ({ stored: \'in memory\' })\n' })
+    try {
+      expect((await agent.cli(['deploy'], { cwd: project.dir })).code).toBe(0)
+      expect((await agent.call('hello')).json()).toEqual({ stored: 'in memory' })
+      // nothing was written where the fs driver would keep state
+      expect(existsSync(join(agent.dataDir, 'state'))).toBe(false)
+    }
+    finally {
+      await agent.stop()
+      agent.cleanup()
+      project.remove()
+    }
   })
 })
 
