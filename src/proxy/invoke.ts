@@ -100,14 +100,15 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
   return new Promise<void>((resolve, reject) => {
     let settled = false
     let upstreamRes: IncomingMessage | undefined
-    const settle = (error?: LambdaError) => {
+    const settle = (error?: LambdaError, clientGone = false) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
       res.off('close', onClientClose)
       lease.release()
       record(upstreamRes?.statusCode ?? 0, lease, error)
-      if (error && !upstreamRes) reject(error)
+      // Nobody is left to read an error once the client has gone.
+      if (error && !upstreamRes && !clientGone) reject(error)
       else resolve()
     }
 
@@ -156,7 +157,7 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
     const onClientClose = () => {
       if (settled) return
       upstream.destroy()
-      settle(new LambdaError({ code: 'CLIENT_CLOSED', status: 499, message: 'Client closed the connection' }))
+      settle(new LambdaError({ code: 'CLIENT_CLOSED', status: 499, message: 'Client closed the connection' }), true)
     }
     res.on('close', onClientClose)
 
