@@ -64,10 +64,6 @@ export class InstancePool {
     }
   }
 
-  get size() {
-    return this.instances.size
-  }
-
   get isDraining() {
     return this.draining
   }
@@ -93,8 +89,8 @@ export class InstancePool {
   async acquire(): Promise<Lease> {
     for (;;) {
       if (this.draining) throw new LambdaError({ code: 'VERSION_RETIRED', status: 503, message: `Version ${this.options.version} of "${this.options.name}" no longer takes requests.`, hint: 'Retry: new requests go to the current version.' })
-      const ready = this.leastBusy()
-      if (ready) return this.lease(ready, false)
+      const free = this.tryAcquire()
+      if (free) return free
 
       const starting = [...this.instances].find(p => p.state === 'starting' && p.reserved + p.inflight < this.options.concurrency)
       if (starting) return this.waitForStart(starting)
