@@ -209,11 +209,14 @@ describeDocker('base image: functions run on this host\'s Node without any regis
     await expect(ensureBaseImage(absent)).rejects.toMatchObject({ code: 'DOCKER_UNAVAILABLE' })
   })
 
-  it('falls back to this host\'s Node, with a warning, when node:20-bookworm-slim is neither here nor pullable', async () => {
-    await expect(docker.getImage('node:20-bookworm-slim').inspect(), 'precondition: this test needs node:20-bookworm-slim to be absent locally').rejects.toMatchObject({ statusCode: 404 })
+  it('falls back to this host\'s Node, with a warning, when the Node image is neither here nor pullable', async () => {
+    // A registry on 127.0.0.1:1 refuses at once: the pull fails as it would offline, and the test sends
+    // nothing beyond this machine (a real registry name would make the daemon ask the DNS server).
+    const source = `127.0.0.1:1/mini-lambda-test/node-${run}:20`
+    await expect(docker.getImage(source).inspect(), 'precondition: the image must be absent locally').rejects.toMatchObject({ statusCode: 404 })
     const lines: string[] = []
     const started = Date.now()
-    const result = await ensureBaseImage(docker, { source: 'node:20-bookworm-slim', pullTimeoutMs: 5_000, onLog: line => lines.push(line) })
+    const result = await ensureBaseImage(docker, { source, pullTimeoutMs: 5_000, onLog: line => lines.push(line) })
     timings['registry fallback'] = Date.now() - started
     expect(result).toEqual({ tag: base.tag, source: 'host', created: false })
     expect(lines.join('\n')).toContain('registry unreachable, assembling the base from this host\'s Node')
