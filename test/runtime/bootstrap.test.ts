@@ -145,6 +145,7 @@ describe('runtime/bootstrap.mjs', () => {
     process.kill(rt.pid, 'SIGTERM')
     expect((await pending).text).toBe('done')
     expect(await rt.exited).toBe(0)
+    await rt.stop()
   })
 
   it('serves a request through a plain unix-socket HTTP client', async () => {

@@ -41,7 +41,7 @@ export async function receiveUpload(body: NodeJS.ReadableStream, dest: string, l
     throw LambdaError.is(error) ? error : uploadFailed('store', dir, error)
   }
   finally {
-    await rm(workDir, { recursive: true, force: true })
+    await rm(workDir, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 })
   }
 }
 

@@ -40,12 +40,16 @@ async function receiveBody(body: NodeJS.ReadableStream, file: string, maxBytes: 
     if (error) counter.destroy(uploadRejected('interrupted', 'the upload was interrupted before it finished', 'Check the network between the CLI and the agent, then deploy again.', error))
   })
   body.pipe(counter)
+  const out = createWriteStream(file)
   try {
-    await pipeline(counter, createWriteStream(file))
+    await pipeline(counter, out)
     return counter.bytes
   }
   finally {
     body.unpipe(counter)
+    // A stream destroyed mid-open still opens (creating the file) and then closes: wait for that,
+    // or the caller's clean-up could run first and leave the file behind.
+    if (!out.closed) await new Promise<void>(resolve => out.once('close', () => resolve()))
   }
 }
 
