@@ -39,6 +39,8 @@ export interface AgentStartOptions {
   dataDir?: string
   port?: number
   key?: string
+  /** Reused by restart(), so one suite leaves one settings folder to remove. */
+  settingsDir?: string
 }
 
 /** Images the agent built are labelled with its id; tests leave none behind. */
@@ -61,7 +63,7 @@ export async function startAgentProcess(opts: AgentStartOptions): Promise<AgentP
   await proc.waitFor(/Agent ready/, 120_000)
   const key = opts.key ?? proc.output().match(/mlk_[a-z0-9]{8}_[A-Za-z0-9_-]{43}/)?.[0]
   if (!key) throw new Error(`no admin key printed:\n${proc.output()}`)
-  const settingsDir = mkdtempSync(join(tmpdir(), 'lambda-cli-'))
+  const settingsDir = opts.settingsDir ?? mkdtempSync(join(tmpdir(), 'lambda-cli-'))
   const env = { LAMBDA_HOST: `http://127.0.0.1:${port}`, LAMBDA_API_KEY: key, XDG_CONFIG_HOME: settingsDir }
   const self: AgentProcess = {
     port,
@@ -79,7 +81,7 @@ export async function startAgentProcess(opts: AgentStartOptions): Promise<AgentP
     async stop() {
       await proc.stop()
     },
-    restart: () => startAgentProcess({ ...opts, port, dataDir, key }),
+    restart: () => startAgentProcess({ ...opts, port, dataDir, key, settingsDir }),
     cleanup() {
       if (opts.provider === 'docker') removeAgentImages(dataDir)
       rmSync(dataDir, { recursive: true, force: true })
