@@ -33,15 +33,17 @@ function target(ctx: AgentContext, name: string, version: number | undefined): V
 
 /** Forwards one request to `name` (its serving version, or version `version`) and streams the answer. */
 export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: GatewayOptions & { viaAdmin?: boolean; version?: number } = {}): Promise<void> {
+  let version = target(ctx, name, opts.version)
   let dropHeaders: ReadonlySet<string> | undefined
-  if (target(ctx, name, opts.version).config.auth === 'key' || opts.viaAdmin) {
+  if (version.config.auth === 'key' || opts.viaAdmin) {
     if (!opts.viaAdmin) await requireApiKey(ctx.keys, req)
     dropHeaders = DROP_AUTHORIZATION
+    // Checking the key took a turn of the event loop, in which a switch may have happened.
+    version = target(ctx, name, opts.version)
   }
   // A switch can retire the pool between the lookup and the forward; the request then goes to the
   // version that replaced it instead of failing.
-  for (let attempt = 1; ; attempt++) {
-    const version = target(ctx, name, opts.version)
+  for (let attempt = 1; ; attempt++, version = target(ctx, name, opts.version)) {
     try {
       return await forwardTo(ctx, req, res, version, path, dropHeaders, opts)
     }
