@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import type { Instance, InstanceExit, InstanceSpec } from './types'
-import { readStartupError, startFailedError } from './startup-error'
+import { HEAP_EXHAUSTED, readStartupError, startFailedError } from './startup-error'
 import type { SpareProcesses } from './spare-processes'
 import { spawnRuntime } from './spare-processes'
 
@@ -45,7 +45,6 @@ function functionEnv(options: ProcessInstanceOptions, socketPath: string): Recor
   }
 }
 
-const HEAP_EXHAUSTED = /JavaScript heap out of memory|Reached heap limit/
 const PAGE_SIZE = 4096
 
 /**

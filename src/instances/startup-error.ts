@@ -14,6 +14,9 @@ export async function readStartupError(socketPath: string): Promise<string | und
   }
 }
 
+/** What Node prints when V8's heap cap is hit: the process provider's and a container's sign of an OOM. */
+export const HEAP_EXHAUSTED = /JavaScript heap out of memory|Reached heap limit/
+
 export function describeExit(exit: InstanceExit): string {
   if (exit.oomKilled) return 'was killed for exceeding its memory limit'
   if (exit.signal) return `was killed by ${exit.signal}`

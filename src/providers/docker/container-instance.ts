@@ -3,7 +3,7 @@ import { chmod, mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type Dockerode from 'dockerode'
 import type { Instance, InstanceExit } from '../../instances/types'
-import { readStartupError, startFailedError } from '../../instances/startup-error'
+import { HEAP_EXHAUSTED, readStartupError, startFailedError } from '../../instances/startup-error'
 import type { LaunchRequest } from '../types'
 import { waitForSocket } from './wait-for-socket'
 import { containerSpec } from './container-spec'
@@ -22,7 +22,6 @@ export interface PreparedContainer {
   created: Promise<Dockerode.Container>
 }
 
-const HEAP_EXHAUSTED = /JavaScript heap out of memory|Reached heap limit/
 
 async function tailLogs(container: Dockerode.Container, lines = 20): Promise<string> {
   try {
