@@ -13,6 +13,7 @@ export async function restoreState(ctx: AgentContext): Promise<string[]> {
   await rm(join(ctx.options.dataDir, 'uploads'), { recursive: true, force: true })
   await finishPendingSwitch(ctx)
   const restored: string[] = []
+  const releases = await ctx.functions.listReleases()
   for (const record of await ctx.functions.list()) {
     for (const version of await ctx.functions.listVersions(record.name)) {
       if (version.number === record.currentVersion) {
@@ -23,7 +24,7 @@ export async function restoreState(ctx: AgentContext): Promise<string[]> {
         ctx.serving.keep(version)
       }
     }
-    await pruneFunction(ctx, record.name)
+    await pruneFunction(ctx, record.name, releases)
   }
   return restored
 }

@@ -22,7 +22,8 @@ export async function recordRelease(ctx: AgentContext, names: string[], partial:
     const release: ReleaseRecord = { id: await nextReleaseId(ctx), createdAt: new Date().toISOString(), kind: 'deploy', partial, functions }
     await ctx.functions.putRelease(release)
     await pruneReleases(ctx)
-    for (const name of Object.keys(functions)) await ctx.locks.run(name, () => pruneFunction(ctx, name))
+    const kept = await ctx.functions.listReleases()
+    for (const name of Object.keys(functions)) await ctx.locks.run(name, () => pruneFunction(ctx, name, kept))
     return release
   })
 }
