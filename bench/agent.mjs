@@ -1,4 +1,4 @@
-// The agent: gateway vs the container's own socket vs nginx; cold start vs `docker run`; deploy times.
+// The agent: gateway vs the same image serving its own socket vs nginx; cold start vs `docker run`; deploy times.
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs'
 import { request } from 'node:http'
@@ -26,28 +26,45 @@ async function untilGone(agentId, fn) {
   while (containersOf(agentId, fn).length > 0) await sleep(20)
 }
 
-/** `docker run` of the function's image to its first HTTP response on the socket. */
-async function dockerRunToFirstResponse(image) {
+/**
+ * The function's image run by hand with the runtime listening on a socket in a writable folder (the
+ * runtime's standalone mode): the floor the gateway is measured against. Benchmark-only; the agent
+ * never gives a container a writable host folder.
+ */
+function runListening(image, args = ['-d']) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-run-'))
   chmodSync(dir, 0o777)
   const socketPath = join(dir, 'fn.sock')
-  const started = performance.now()
-  const child = spawn('docker', ['run', '--rm', '-v', `${dir}:/run/lambda`, image], { stdio: 'ignore' })
+  const child = spawn('docker', ['run', '--rm', ...args, '-e', 'LAMBDA_SOCKET=/run/lambda/fn.sock', '-e', 'LAMBDA_FUNCTION_NAME=hello', '-v', `${dir}:/run/lambda`, image], { stdio: 'ignore' })
+  const remove = async () => {
+    const ids = execFileSync('docker', ['ps', '-q', '--filter', `ancestor=${image}`, '--filter', 'label=mini-lambda.bench=1'], { encoding: 'utf8' }).split('\n').filter(Boolean)
+    for (const id of ids) execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' })
+    if (child.exitCode === null) await new Promise(resolve => child.once('exit', resolve))
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return { socketPath, remove }
+}
+
+async function untilAnswers(socketPath) {
   for (;;) {
     if (existsSync(socketPath)) {
       try {
         await get({ socketPath })
-        break
+        return
       }
       catch {}
     }
     await sleep(2)
   }
+}
+
+/** `docker run` of the function's image to its first HTTP response on the socket. */
+async function dockerRunToFirstResponse(image) {
+  const started = performance.now()
+  const run = runListening(image, ['--label', 'mini-lambda.bench=1'])
+  await untilAnswers(run.socketPath)
   const ms = performance.now() - started
-  const name = execFileSync('docker', ['ps', '-q', '--filter', `ancestor=${image}`], { encoding: 'utf8' }).split('\n').filter(Boolean)
-  for (const id of name) execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' })
-  await new Promise(resolve => child.once('exit', resolve))
-  rmSync(dir, { recursive: true, force: true })
+  await run.remove()
   return ms
 }
 
@@ -57,6 +74,7 @@ export async function benchAgent() {
   const host = `hello.localhost:${agent.port}`
   const results = {}
   let nginx
+  let listening
   try {
     // Deploy times: first, unchanged, one function changed.
     results.firstDeploy = timedCli(['deploy'], { cwd: project, env: agent.env }).ms
@@ -68,10 +86,13 @@ export async function benchAgent() {
       results.changed.push(timedCli(['deploy'], { cwd: project, env: agent.env }).ms)
     }
 
-    // Warm throughput and latency: gateway, the container's socket, nginx on the same socket.
+    // Warm throughput and latency: gateway, the same image serving its own socket, nginx on that socket.
     await get({ port: agent.port, host })
     const [container] = containersOf(agent.agentId, 'hello')
-    const socketPath = join(agent.dataDir, 'run', container.name, 'fn.sock')
+    const image = execFileSync('docker', ['inspect', '--format', '{{.Config.Image}}', container.id], { encoding: 'utf8' }).trim()
+    listening = runListening(image, ['-d', '--label', 'mini-lambda.bench=1'])
+    const { socketPath } = listening
+    await untilAnswers(socketPath)
     const nginxPort = await freePort()
     if (hasNginx()) nginx = await startNginx(nginxPort, socketPath)
     // A slow trickle keeps the instance from idling out between runs (idle timeout is 1 s for the cold starts).
@@ -85,9 +106,10 @@ export async function benchAgent() {
     clearInterval(keepWarm)
     await nginx?.stop()
     nginx = undefined
+    await listening.remove()
+    listening = undefined
 
     // Cold starts: wait for scale to zero, then time the first response; alternate with docker run.
-    const image = execFileSync('docker', ['inspect', '--format', '{{.Config.Image}}', container.id], { encoding: 'utf8' }).trim()
     results.cold = []
     results.dockerRun = []
     for (let i = 0; i < rounds; i++) {
@@ -100,13 +122,14 @@ export async function benchAgent() {
   }
   finally {
     await nginx?.stop()
+    await listening?.remove()
     await agent.stop()
     rmSync(project, { recursive: true, force: true })
     rmSync(agent.dataDir, { recursive: true, force: true })
   }
 
   const { direct, gateway, directLatency, gatewayLatency } = results
-  console.log('\n## agent: gateway vs direct socket vs nginx (hello, warm, docker provider)')
+  console.log('\n## agent: gateway vs the image on its own socket (direct) vs nginx (hello, warm, docker provider)')
   console.log(`throughput, 10 connections: direct ${fmt.rps(direct.rps)} | gateway ${fmt.rps(gateway.rps)} (${fmt.ratio(gateway.rps / direct.rps)} of direct, target ≥ 0.70×)${results.nginx ? ` | nginx ${fmt.rps(results.nginx.rps)} (${fmt.ratio(results.nginx.rps / direct.rps)})` : ' | nginx not installed'}`)
   console.log(`latency, 1 connection: direct p50 ${fmt.ms(directLatency.p50)} p99 ${fmt.ms(directLatency.p99)} | gateway p50 ${fmt.ms(gatewayLatency.p50)} p99 ${fmt.ms(gatewayLatency.p99)} (adds ${fmt.ms(gatewayLatency.p50 - directLatency.p50)} at p50, target ≤ 0.50 ms)${results.nginxLatency ? ` | nginx p50 ${fmt.ms(results.nginxLatency.p50)} p99 ${fmt.ms(results.nginxLatency.p99)}` : ''}`)
   const failed = { direct: direct.failed, gateway: gateway.failed, nginx: results.nginx?.failed ?? 0 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Serves one bundled function over HTTP on the unix socket named by LAMBDA_SOCKET.
+// Serves one bundled function over HTTP: dialing the agent at LAMBDA_AGENT_SOCKET, or on LAMBDA_SOCKET.
 // Dependency-free on purpose: this folder is copied as-is into container images.
 import { loadHandler } from './handler.mjs'
 import { startServer } from './server.mjs'
@@ -9,7 +9,9 @@ import { waitForAssignment } from './spare.mjs'
 if (process.env.LAMBDA_SPARE === '1') Object.assign(process.env, await waitForAssignment())
 
 const settings = {
+  agentSocket: process.env.LAMBDA_AGENT_SOCKET,
   socketPath: process.env.LAMBDA_SOCKET,
+  concurrency: Number(process.env.LAMBDA_CONCURRENCY) || 50,
   handlerPath: process.env.LAMBDA_HANDLER || '/var/task/index.mjs',
   functionName: process.env.LAMBDA_FUNCTION_NAME || 'function',
   version: process.env.LAMBDA_FUNCTION_VERSION || '$LATEST',
@@ -17,9 +19,11 @@ const settings = {
   memory: Number(process.env.LAMBDA_MEMORY || 128),
   dev: process.env.LAMBDA_DEV === '1',
 }
+// The function sees none of the runtime's plumbing.
+delete process.env.LAMBDA_AGENT_SOCKET
 
-if (!settings.socketPath) {
-  console.error('[runtime] LAMBDA_SOCKET is not set: it must name the unix socket to serve on.')
+if (!settings.agentSocket && !settings.socketPath) {
+  console.error('[runtime] neither LAMBDA_AGENT_SOCKET (the agent to dial) nor LAMBDA_SOCKET (a unix socket to serve on) is set.')
   process.exit(64)
 }
 
@@ -28,7 +32,7 @@ try {
   handler = await loadHandler(settings.handlerPath)
 }
 catch (error) {
-  reportStartupError(settings.socketPath, error)
+  await reportStartupError(settings, error)
   process.exit(1)
 }
 

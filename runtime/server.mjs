@@ -2,47 +2,65 @@ import { chmodSync, renameSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { createInvocationContext } from './context.mjs'
 import { logInvocationError, sendError } from './errors.mjs'
+import { linkToAgent } from './link.mjs'
 
+/**
+ * Serves the function over HTTP: on connections dialed to the agent (LAMBDA_AGENT_SOCKET, how the
+ * agent and `lambda dev` run it), or listening on LAMBDA_SOCKET (to run the runtime by hand).
+ */
 export function startServer(invoke, settings) {
+  // Handlers still running, by request id: the agent may ask when one whose client left is done.
+  const running = new Map()
   const server = createServer((req, res) => {
     const context = createInvocationContext(req, settings)
-    invoke(req, res, context, settings).catch((error) => {
+    const settled = invoke(req, res, context, settings).catch((error) => {
       logInvocationError(settings.functionName, context.requestId, error)
       sendError(res, 500, 'FUNCTION_ERROR', error, settings.dev)
-    })
+    }).finally(() => running.delete(context.requestId))
+    running.set(context.requestId, settled)
   })
-  // The caller keeps connections alive and reuses them; if we closed idle ones first,
-  // a request sent at that instant would be lost. Deadlines are the caller's job too.
-  server.keepAliveTimeout = 10 * 60_000
+  // The caller keeps connections alive and reuses them, and deadlines are its job too.
+  server.keepAliveTimeout = 0
   server.headersTimeout = 0
   server.requestTimeout = 0
 
-  const { socketPath } = settings
-  const pendingPath = `${socketPath}.${process.pid}.tmp`
-  rmSync(socketPath, { force: true })
-  rmSync(pendingPath, { force: true })
-  server.listen(pendingPath, () => {
-    // The gateway may run as another user than the function.
-    chmodSync(pendingPath, 0o666)
-    // Readiness: the socket appears under its real name only once it accepts connections,
-    // so a caller that sees the path can never connect too early.
-    renameSync(pendingPath, socketPath)
-    if (process.send) process.send({ type: 'ready' })
-  })
-
   let closing = false
+  let link
   const shutdown = () => {
     if (closing) return
     closing = true
     // Finish requests in flight, then go; docker stop / the pool escalate to SIGKILL if we hang.
-    server.close(() => process.exit(0))
+    link?.closeIdle()
+    if (server.listening) server.close()
     server.closeIdleConnections()
+    const exitWhenIdle = () => (running.size === 0 ? process.exit(0) : setTimeout(exitWhenIdle, 10))
+    exitWhenIdle()
     setTimeout(() => process.exit(0), settings.timeoutMs + 1000).unref()
   }
   process.on('SIGTERM', shutdown)
   process.on('SIGINT', shutdown)
   // Started by lambda dev or the process provider: never outlive the parent, even if it was SIGKILLed.
   if (process.send) process.on('disconnect', shutdown)
+
+  if (settings.agentSocket) {
+    link = linkToAgent(server, {
+      agentSocket: settings.agentSocket,
+      concurrency: settings.concurrency,
+      whenDone: id => running.get(id) ?? Promise.resolve(),
+      onLost: shutdown,
+    })
+    return server
+  }
+
+  const { socketPath } = settings
+  const pendingPath = `${socketPath}.${process.pid}.tmp`
+  rmSync(socketPath, { force: true })
+  rmSync(pendingPath, { force: true })
+  server.listen(pendingPath, () => {
+    chmodSync(pendingPath, 0o666)
+    // Readiness: the socket appears under its real name only once it accepts connections.
+    renameSync(pendingPath, socketPath)
+  })
   process.on('exit', () => rmSync(socketPath, { force: true }))
   return server
 }

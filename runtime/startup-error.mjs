@@ -1,15 +1,12 @@
-import { writeFileSync } from 'node:fs'
+import { sendStartupError } from './link.mjs'
 
 /**
- * A function that fails at import never becomes ready. Its error goes to stderr (logs) and to a file
- * beside the socket, so whoever started the instance can report the function's own message.
+ * A function that fails at import never becomes ready. Its error goes to stderr (logs) and, over the
+ * link, to whoever started the instance, so the deploy or request can report the function's own message.
  */
-export function reportStartupError(socketPath, error) {
+export async function reportStartupError(settings, error) {
   const message = error instanceof Error ? error.message : String(error)
   const stack = error instanceof Error ? error.stack : undefined
   console.error(`[runtime] the function failed to load: ${stack || message}`)
-  try {
-    writeFileSync(`${socketPath}.error.json`, JSON.stringify({ message, stack }))
-  }
-  catch {}
+  if (settings.agentSocket) await sendStartupError(settings.agentSocket, { message, stack })
 }

@@ -13,4 +13,8 @@ export interface AgentContext {
   keys: KeyStore
   serving: ServingTable
   locks: KeyedLock
+  /** The agent's own temp folder (upload spools), emptied at every start. */
+  tmpDir: string
+  /** Where uploads are unpacked before they are built, emptied at every start. */
+  uploadsDir: string
 }

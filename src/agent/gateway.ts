@@ -17,15 +17,17 @@ export interface GatewayOptions {
   onInvocation?: (record: InvocationRecord) => void
 }
 
-function target(ctx: AgentContext, name: string, version: number | undefined): VersionRecord {
+/** `viaAdmin`: the caller holds a key, so a miss may list what is deployed; a public caller learns nothing. */
+function target(ctx: AgentContext, name: string, version: number | undefined, viaAdmin = false): VersionRecord {
+  const notFound = () => functionNotFound(name, viaAdmin ? ctx.serving.names() : undefined)
   if (version === undefined) {
     const entry = ctx.serving.get(name)
-    if (!entry) throw functionNotFound(name, ctx.serving.names())
+    if (!entry) throw notFound()
     return entry.version
   }
   const kept = ctx.serving.version(name, version)
   if (!kept) {
-    if (!ctx.serving.get(name)) throw functionNotFound(name, ctx.serving.names())
+    if (!ctx.serving.get(name)) throw notFound()
     throw new LambdaError({ code: 'VERSION_NOT_FOUND', status: 404, message: `Function "${name}" has no version ${version} (never deployed, or pruned).`, hint: `See the kept versions with \`lambda versions ${name}\`.` })
   }
   return kept
@@ -33,17 +35,17 @@ function target(ctx: AgentContext, name: string, version: number | undefined): V
 
 /** Forwards one request to `name` (its serving version, or version `version`) and streams the answer. */
 export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: GatewayOptions & { viaAdmin?: boolean; version?: number } = {}): Promise<void> {
-  let version = target(ctx, name, opts.version)
+  let version = target(ctx, name, opts.version, opts.viaAdmin)
   let dropHeaders: ReadonlySet<string> | undefined
   if (version.config.auth === 'key' || opts.viaAdmin) {
     if (!opts.viaAdmin) await requireApiKey(ctx.keys, req)
     dropHeaders = DROP_AUTHORIZATION
     // Checking the key took a turn of the event loop, in which a switch may have happened.
-    version = target(ctx, name, opts.version)
+    version = target(ctx, name, opts.version, opts.viaAdmin)
   }
   // A switch can retire the pool between the lookup and the forward; the request then goes to the
   // version that replaced it instead of failing.
-  for (let attempt = 1; ; attempt++, version = target(ctx, name, opts.version)) {
+  for (let attempt = 1; ; attempt++, version = target(ctx, name, opts.version, opts.viaAdmin)) {
     try {
       return await forwardTo(ctx, req, res, version, path, dropHeaders, opts)
     }

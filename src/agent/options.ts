@@ -24,6 +24,8 @@ export interface AgentOptions {
   accessLog: boolean
   /** Releases kept for `lambda rollback --release`. Default: 20. */
   keepReleases: number
+  /** Seconds a function's image build may take before it is stopped. Default: 600. */
+  buildTimeout: number
   /** unstorage driver for the agent's state, when not the crash-safe fs driver in the data dir. */
   store?: { name: string; options?: Record<string, unknown> }
 }
@@ -53,6 +55,7 @@ export function resolveAgentOptions(input: AgentOptionsInput): AgentOptions {
     publicScheme: input.publicScheme ?? 'http',
     publicPort: input.publicPort ?? port,
     keepReleases: input.keepReleases ?? 20,
+    buildTimeout: input.buildTimeout ?? 600,
     accessLog: input.accessLog ?? false,
     store: input.store,
   }

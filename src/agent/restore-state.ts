@@ -1,5 +1,3 @@
-import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { AgentContext } from './context'
 import { finishPendingSwitch } from './versions/releases'
 import { pruneFunction } from './versions/prune'
@@ -7,10 +5,9 @@ import { pruneFunction } from './versions/prune'
 /**
  * Brings the gateway back to what the store says, after a clean stop or a kill -9 alike: a release
  * rollback cut short is completed, every kept version is routable, every current version serves,
- * and whatever a crash left half-done (uploads, images of unfinished builds) is removed.
+ * and images of unfinished builds are removed.
  */
 export async function restoreState(ctx: AgentContext): Promise<string[]> {
-  await rm(join(ctx.options.dataDir, 'uploads'), { recursive: true, force: true })
   await finishPendingSwitch(ctx)
   const restored: string[] = []
   const releases = await ctx.functions.listReleases()

@@ -15,6 +15,8 @@ import type { AgentOptionsInput } from './options'
 import { ADMIN_PREFIX, resolveAgentOptions } from './options'
 import { ServingTable } from './serving-table'
 import { restoreState } from './restore-state'
+import { lockDataDir } from './data-dir-lock'
+import { resetTempDirs } from './temp-dir'
 
 export interface AgentHandle {
   url: string
@@ -29,43 +31,61 @@ export interface AgentHandle {
 /** Starts the agent: storage, provider, the serving table restored from state, then the HTTP server. */
 export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHandle> {
   const options = resolveAgentOptions(input)
-  // Fail on a bad port before touching Docker or the data dir.
-  await checkPortFree(options.port, options.host)
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
+  // Before anything touches the data dir: a second agent on it would remove the first one's instances.
+  const lock = await lockDataDir(options.dataDir, options.port)
+  const opened: Array<() => Promise<unknown>> = [() => lock.release()]
+  const closeOpened = async () => {
+    for (const close of opened.splice(0).reverse()) await close().catch(() => {})
+  }
+  try {
+    // Fail on a bad port before touching Docker.
+    await checkPortFree(options.port, options.host)
+    const { tmpDir, uploadsDir } = await resetTempDirs(options.dataDir)
 
-  const storage = await createAgentStorage({ dataDir: options.dataDir, driver: options.store })
-  const identity = await ensureAgentIdentity(storage)
-  const keys = createKeyStore(storage)
-  const functions = createFunctionStore(storage)
-  const firstAdminKey = (await keys.list()).length === 0 ? (await createApiKey(keys, 'admin')).key : undefined
+    const storage = await createAgentStorage({ dataDir: options.dataDir, driver: options.store })
+    opened.push(() => storage.dispose())
+    const identity = await ensureAgentIdentity(storage)
+    const keys = createKeyStore(storage)
+    const functions = createFunctionStore(storage)
+    const firstAdminKey = (await keys.list()).length === 0 ? (await createApiKey(keys, 'admin')).key : undefined
 
-  const provider = await createProvider(
-    { provider: options.provider, dockerSocket: options.dockerSocket, baseImage: options.baseImage, onLog: line => consola.info(line) },
-    { dataDir: options.dataDir, agentId: identity.id, onOutput: (fn, line, stream) => logFunctionOutput(fn, line, stream) },
-  )
-  const { orphansRemoved } = await provider.init()
+    const provider = await createProvider(
+      { provider: options.provider, dockerSocket: options.dockerSocket, baseImage: options.baseImage, buildTimeoutMs: options.buildTimeout * 1000, onLog: line => consola.info(line) },
+      { dataDir: options.dataDir, tmpDir, agentId: identity.id, onOutput: (fn, line, stream) => logFunctionOutput(fn, line, stream) },
+    )
+    opened.push(() => provider.close())
+    const { orphansRemoved } = await provider.init()
 
-  const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000 })
-  const context: AgentContext = { options, provider, functions, keys, serving, locks: new KeyedLock() }
-  const restored = await restoreState(context)
-  // An access log line per request costs a noticeable share of the gateway's CPU at high rates: opt-in.
-  const app = createAgentApp(context, { onInvocation: options.accessLog ? logInvocation : undefined })
-  const listener = await listenStrict(app, options.port, options.host)
+    const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000 })
+    opened.push(() => serving.close())
+    const context: AgentContext = { options, provider, functions, keys, serving, locks: new KeyedLock(), tmpDir, uploadsDir }
+    const restored = await restoreState(context)
+    // An access log line per request costs a noticeable share of the gateway's CPU at high rates: opt-in.
+    const app = createAgentApp(context, { onInvocation: options.accessLog ? logInvocation : undefined })
+    const listener = await listenStrict(app, options.port, options.host)
 
-  let closed = false
-  return {
-    url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${options.port}${ADMIN_PREFIX}`,
-    firstAdminKey,
-    orphansRemoved,
-    restored,
-    context,
-    async close() {
-      if (closed) return
-      closed = true
-      await listener.close()
-      await serving.close()
-      await provider.close()
-      await storage.dispose()
-    },
+    let closed = false
+    return {
+      url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${options.port}${ADMIN_PREFIX}`,
+      firstAdminKey,
+      orphansRemoved,
+      restored,
+      context,
+      async close() {
+        if (closed) return
+        closed = true
+        // Stop accepting first, then end the instances (so requests in flight get their answer or an
+        // error), and only then wait, briefly, for client connections to finish.
+        const serverClosed = listener.close()
+        await closeOpened()
+        listener.server.closeAllConnections?.()
+        await Promise.race([serverClosed, new Promise(resolve => setTimeout(resolve, 2000).unref())])
+      },
+    }
+  }
+  catch (error) {
+    await closeOpened()
+    throw error
   }
 }

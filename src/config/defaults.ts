@@ -3,6 +3,7 @@ import type { LambdaConfig } from './types'
 export const FUNCTION_DEFAULTS = {
   timeout: 30,
   memory: 128,
+  cpu: 1,
   concurrency: 50,
   minInstances: 0,
   maxInstances: 10,

@@ -20,6 +20,8 @@ export interface FunctionConfig {
   timeout?: number
   /** Memory limit in MB. Default: 128. */
   memory?: number
+  /** CPU cores the function's container may use (cgroup quota), e.g. 0.5. Default: 1. */
+  cpu?: number
   /** Environment variables the function sees in `process.env`. */
   env?: Record<string, string>
   /** Cron schedules that invoke the function. */
@@ -88,6 +90,7 @@ export interface ResolvedFunction {
   entry?: string
   timeout: number
   memory: number
+  cpu: number
   env: Record<string, string>
   schedule: ResolvedSchedule[]
   concurrency: number

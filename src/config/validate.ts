@@ -98,6 +98,7 @@ const schedule: Validator = (value, path, issues) => {
 const functionOptions: Shape = {
   timeout: number({ min: 0.001, max: 900, unit: 'seconds', example: 30 }),
   memory: number({ min: 16, max: 65536, integer: true, unit: 'MB', example: 128 }),
+  cpu: number({ min: 0.01, max: 256, unit: 'cores', example: 1 }),
   env: envRecord,
   schedule,
   concurrency: number({ min: 1, max: 10000, integer: true, unit: 'requests', example: 50 }),

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
-import { FUNCTION_DEFAULTS } from '../config/defaults'
+import { resolveFunctionSettings } from '../config/resolve/function-settings'
 import { findEntry } from '../config/resolve/functions'
 import type { ConfigIssue } from '../config/validate'
 import { validateFunctionName } from '../config/validate'
@@ -22,13 +22,5 @@ export function resolveSingleFunction(path: string, name: string | undefined): R
   if (!entry && !hasDockerfile) {
     throw new LambdaError({ code: 'NO_ENTRY', status: 400, message: `${path} holds neither an index.ts/.js/.mjs nor a Dockerfile.`, hint: 'Point at a function folder, or create one with `lambda new <name>`.' })
   }
-  return {
-    ...FUNCTION_DEFAULTS,
-    name: fnName,
-    dir,
-    kind: entry ? 'node' : 'dockerfile',
-    entry,
-    env: {},
-    schedule: [],
-  }
+  return { ...resolveFunctionSettings(fnName, entry ? 'node' : 'dockerfile', {}), dir, entry }
 }

@@ -109,6 +109,7 @@ export class DevFunction {
         name: fn.name,
         version: '$LATEST',
         timeout: fn.timeout,
+        concurrency: fn.concurrency,
         memory: fn.memory,
         env: fn.env,
         dev: true,

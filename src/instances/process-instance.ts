@@ -2,14 +2,16 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
+import { LambdaError } from '../errors'
 import type { Instance, InstanceExit, InstanceSpec } from './types'
-import { HEAP_EXHAUSTED, readStartupError, startFailedError } from './startup-error'
+import { HEAP_EXHAUSTED, INIT_TIMED_OUT, INIT_TIMEOUT_MS, startFailedError } from './startup-error'
+import { RuntimeLink } from './runtime-link'
 import type { SpareProcesses } from './spare-processes'
 import { spawnRuntime } from './spare-processes'
 
 export interface ProcessInstanceOptions extends InstanceSpec {
   bundlePath: string
-  /** Folder for the socket; its path must stay short (unix sockets allow ~107 bytes). */
+  /** Folder for the link's socket: the parent's own, and short (unix sockets allow ~107 bytes). */
   socketDir: string
   /** Pass this process's environment on (lambda dev), or only a minimal one (the agent). */
   inheritEnv: boolean
@@ -32,10 +34,11 @@ export function runtimeBaseEnv(inheritEnv: boolean): NodeJS.ProcessEnv {
   return base
 }
 
-function functionEnv(options: ProcessInstanceOptions, socketPath: string): Record<string, string> {
+function functionEnv(options: ProcessInstanceOptions, agentSocket: string): Record<string, string> {
   return {
     ...options.env,
-    LAMBDA_SOCKET: socketPath,
+    LAMBDA_AGENT_SOCKET: agentSocket,
+    LAMBDA_CONCURRENCY: String(options.concurrency),
     LAMBDA_HANDLER: options.bundlePath,
     LAMBDA_FUNCTION_NAME: options.name,
     LAMBDA_FUNCTION_VERSION: options.version,
@@ -72,10 +75,12 @@ function watchResidentMemory(pid: number, limitMb: number, onExceeded: () => voi
 
 /** Starts the runtime as a child process (a waiting spare when there is one): one instance. */
 export function startProcessInstance(options: ProcessInstanceOptions): Instance {
-  const id = `${options.name}-${randomBytes(4).toString('hex')}`
-  const socketPath = join(options.socketDir, `${id}.sock`)
+  const suffix = randomBytes(4).toString('hex')
+  const id = `${options.name}-${suffix}`
+  // Not derived from the name: the path stays short whatever the function is called.
+  const link = RuntimeLink.open({ socketPath: join(options.socketDir, `${suffix}.sock`), concurrency: options.concurrency, socketMode: 0o600 })
   const nodeArgs = options.limitMemory ? [`--max-old-space-size=${options.memory}`] : []
-  const env = functionEnv(options, socketPath)
+  const env = functionEnv(options, link.socketPath)
   let child = options.spares?.take(nodeArgs)
   if (child) {
     child.ref()
@@ -100,36 +105,46 @@ export function startProcessInstance(options: ProcessInstanceOptions): Instance 
     })
   }
 
-  let markReady!: () => void
-  let markFailed!: (error: Error) => void
-  const ready = new Promise<void>((resolve, reject) => {
-    markReady = resolve
-    markFailed = reject
-  })
-  ready.catch(() => {})
-  child.on('message', (message: { type?: string }) => {
-    if (message?.type === 'ready') markReady()
-  })
-
+  let initTimedOut = false
+  let served = false
+  link.ready.then(() => (served = true), () => {})
   const exited = new Promise<InstanceExit>((resolve) => {
     child.once('error', (error) => {
-      const exit = { code: null, signal: null, startupError: `could not start node: ${error.message}` }
-      markFailed(startFailedError(options.name, exit))
-      resolve(exit)
+      void link.close()
+      resolve({ code: null, signal: null, startupError: `could not start node: ${error.message}` })
     })
     child.once('exit', async (code, signal) => {
       if (watchdog) clearInterval(watchdog)
-      const exit: InstanceExit = { code, signal, oomKilled: heapExhausted || overLimit, startupError: await readStartupError(socketPath) }
-      // Exit before 'ready' means it never served: say why, with the function's own error.
-      markFailed(startFailedError(options.name, exit))
-      resolve(exit)
+      const startupError = served ? undefined : await link.startupErrorAfterExit()
+      void link.close()
+      resolve({ code, signal, oomKilled: heapExhausted || overLimit, startupError: startupError ?? (initTimedOut ? INIT_TIMED_OUT : undefined) })
     })
   })
+  let initTimer: NodeJS.Timeout | undefined
+  const ready = Promise.race([
+    link.ready,
+    // Exit before the first connection means it never served: say why, with the function's own error.
+    exited.then(exit => Promise.reject(startFailedError(options.name, exit))),
+    new Promise<never>((_, reject) => {
+      initTimer = setTimeout(() => {
+        initTimedOut = true
+        child.kill('SIGKILL')
+        exited.then(exit => reject(startFailedError(options.name, exit)))
+      }, INIT_TIMEOUT_MS)
+      initTimer.unref()
+    }),
+  ]).finally(() => clearTimeout(initTimer)).catch((error) => {
+    if (LambdaError.is(error)) throw error
+    // The link's socket could not be bound: the instance could never be reached.
+    child.kill('SIGKILL')
+    throw startFailedError(options.name, { code: null, signal: null, startupError: `the agent could not listen on ${link.socketPath} (${(error as Error).message})` })
+  })
+  ready.catch(() => {})
 
   const alive = () => child.exitCode === null && child.signalCode === null
   return {
     id,
-    socketPath,
+    link,
     ready,
     exited,
     async stop(graceMs = 5000) {

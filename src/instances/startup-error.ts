@@ -1,18 +1,11 @@
-import { readFile, rm } from 'node:fs/promises'
 import { LambdaError } from '../errors'
 import type { InstanceExit } from './types'
 
-/** The runtime leaves `<socket>.error.json` when the function fails to load. */
-export async function readStartupError(socketPath: string): Promise<string | undefined> {
-  try {
-    const { message, stack } = JSON.parse(await readFile(`${socketPath}.error.json`, 'utf8'))
-    await rm(`${socketPath}.error.json`, { force: true })
-    return stack || message
-  }
-  catch {
-    return undefined
-  }
-}
+/** An instance must be serving this soon after it was started, or it is killed and the start fails. */
+export const INIT_TIMEOUT_MS = 30_000
+
+/** Why a start that never connected was given up, as an exit's startup error. */
+export const INIT_TIMED_OUT = `it did not connect to the agent within ${INIT_TIMEOUT_MS / 1000} s of its start (a function that blocks while loading, or a custom image that does not serve on $LAMBDA_SOCKET)`
 
 /** What Node prints when V8's heap cap is hit: the process provider's and a container's sign of an OOM. */
 export const HEAP_EXHAUSTED = /JavaScript heap out of memory|Reached heap limit/

@@ -1,3 +1,5 @@
+import type { RuntimeLink } from './runtime-link'
+
 /** How an instance ended. */
 export interface InstanceExit {
   code: number | null
@@ -8,10 +10,11 @@ export interface InstanceExit {
   startupError?: string
 }
 
-/** One running copy of a function, serving HTTP on a unix socket. */
+/** One running copy of a function, serving HTTP over the connections it dialed to its link. */
 export interface Instance {
   readonly id: string
-  readonly socketPath: string
+  /** The agent's end of the instance's connections (see runtime-link.ts). */
+  readonly link: RuntimeLink
   /** Resolves once the instance accepts connections; rejects with a LambdaError if it dies first. */
   readonly ready: Promise<void>
   /** Resolves when the instance has ended (never rejects). */
@@ -27,6 +30,8 @@ export interface InstanceSpec {
   name: string
   version: string
   timeout: number
+  /** Requests one instance serves at once (bounds the connections it may open). */
+  concurrency: number
   memory: number
   env: Record<string, string>
   network?: boolean

@@ -1,4 +1,4 @@
-import { Agent } from 'node:http'
+import type { Agent } from 'node:http'
 import { LambdaError } from '../errors'
 import type { Instance, InstanceExit } from '../instances/types'
 
@@ -25,7 +25,7 @@ export type PoolEvent =
 
 export interface PooledInstance {
   readonly instance: Instance
-  /** Keep-alive connections to this instance's socket. */
+  /** Keep-alive HTTP over the connections the instance dialed in. */
   readonly agent: Agent
   state: 'starting' | 'ready' | 'retiring' | 'dead'
   inflight: number
@@ -186,7 +186,7 @@ export class InstancePool {
     const instance = this.options.launch()
     const pooled: PooledInstance = {
       instance,
-      agent: new Agent({ keepAlive: true, maxFreeSockets: this.options.concurrency }),
+      agent: instance.link.agent,
       state: 'starting',
       inflight: 0,
       reserved: 0,

@@ -5,6 +5,8 @@ export interface ProviderChoice {
   provider: ProviderName | 'auto'
   dockerSocket?: string
   baseImage?: string
+  /** Longest a function's image build may take. */
+  buildTimeoutMs?: number
   onLog?: (line: string) => void
 }
 
@@ -17,7 +19,7 @@ export async function createProvider(choice: ProviderChoice, ctx: ProviderContex
   }
   if (name === 'docker') {
     const { createDockerProvider } = await import('./docker')
-    return createDockerProvider(ctx, { socketPath: choice.dockerSocket, baseImage: choice.baseImage, onLog: choice.onLog })
+    return createDockerProvider(ctx, { socketPath: choice.dockerSocket, baseImage: choice.baseImage, buildTimeoutMs: choice.buildTimeoutMs, onLog: choice.onLog })
   }
   consola.warn('Provider "process": functions run as plain child processes, NOT isolated from this host or from each other. Use Docker for anything you do not fully trust.')
   const { createProcessProvider } = await import('./process')

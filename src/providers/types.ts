@@ -49,6 +49,8 @@ export interface Provider {
 export interface ProviderContext {
   /** The agent's data folder (images, sockets). */
   dataDir: string
+  /** The agent's own temp folder, emptied at every start. */
+  tmpDir: string
   /** Labels this agent's containers. */
   agentId: string
   onOutput?: (fn: string, line: string, stream: 'stdout' | 'stderr') => void

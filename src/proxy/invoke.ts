@@ -105,7 +105,8 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
       settled = true
       clearTimeout(timer)
       res.off('close', onClientClose)
-      lease.release()
+      if (clientGone) holdSlotUntilDone(pool, lease, opts.forwarded.requestId, deadline)
+      else lease.release()
       record(upstreamRes?.statusCode ?? 0, lease, error)
       // Nobody is left to read an error once the client has gone.
       if (error && !upstreamRes && !clientGone) reject(error)
@@ -114,7 +115,6 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
 
     const upstream: ClientRequest = request({
       agent: pooled.agent,
-      socketPath: pooled.instance.socketPath,
       method: req.method,
       path: opts.path,
       headers: upstreamRequestHeaders(req, { ...opts.forwarded, deadline }, opts.dropHeaders),
@@ -153,7 +153,8 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
       settle(error)
     }, Math.max(0, deadline - Date.now()))
 
-    // The client went away: stop the work it asked for.
+    // The client went away: stop sending it anything (the function's response ends), but the slot stays
+    // taken until the function is done, or the next request would pile onto work still running.
     const onClientClose = () => {
       if (settled) return
       upstream.destroy()
@@ -164,4 +165,24 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
     if (hasBody(req)) req.pipe(upstream)
     else upstream.end()
   })
+}
+
+/**
+ * Keeps a request's slot until the runtime says its handler has settled. One that runs past its
+ * deadline is stuck, as with any timeout: its instance is replaced. A custom image's server cannot be
+ * asked, so its slot is held to the deadline and then freed.
+ */
+function holdSlotUntilDone(pool: InstancePool, lease: Lease, requestId: string, deadline: number) {
+  const { pooled } = lease
+  const done = pooled.instance.link.whenDone(requestId)
+  const timer = setTimeout(() => {
+    if (done) pool.retire(pooled, 'timeout')
+    lease.release()
+  }, Math.max(0, deadline - Date.now()))
+  const release = () => {
+    clearTimeout(timer)
+    lease.release()
+  }
+  done?.then(release)
+  void pooled.instance.exited.then(release)
 }

@@ -30,6 +30,11 @@ export interface ImageRef {
   ref: string
   /** Docker image id, when known. */
   id?: string
+  /**
+   * Docker, a custom image built on the base image: its own command, which the base image's connector
+   * runs and bridges to the agent's link. Absent: the image dials the link itself (our runtime does).
+   */
+  connector?: string[]
 }
 
 /** One immutable build of a function. */

@@ -1,18 +1,8 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import type { AgentProcess } from '../helpers/agent'
 import { useAgent } from '../helpers/agent'
-import { describeDocker } from '../helpers/docker'
+import { containersOf, describeDocker } from '../helpers/docker'
 import { agentContract, sampleProject } from './provider-contract'
-
-const agentIdOf = (agent: AgentProcess) => JSON.parse(readFileSync(`${agent.dataDir}/state/meta/agent`, 'utf8')).id as string
-
-/** Ids of this agent's containers for one function, from Docker itself. */
-export function containersOf(agent: AgentProcess, fn?: string, all = false): string[] {
-  const filters = ['--filter', `label=mini-lambda.agent=${agentIdOf(agent)}`, ...(fn ? ['--filter', `label=mini-lambda.function=${fn}`] : [])]
-  return execFileSync('docker', ['ps', ...(all ? ['-a'] : []), '-q', ...filters], { encoding: 'utf8' }).split('\n').filter(Boolean)
-}
 
 const inspect = (id: string) => JSON.parse(execFileSync('docker', ['inspect', id], { encoding: 'utf8' }))[0]
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
@@ -39,21 +29,32 @@ describeDocker('agent with the docker provider', () => {
       expect(deploy.code, deploy.output).toBe(0)
     })
 
-    it('run with no network, their memory limit, a pids limit, a read-only root, a private /tmp, a non-root user and labels', async () => {
+    it('run with no network, their memory and CPU limits, pids and open-files limits, a read-only root, a noexec /tmp, the link folder read-only, no capabilities, a non-root user and labels', async () => {
       await suite.agent.call('hog')
       const [id] = containersOf(suite.agent, 'hog')
       const info = inspect(id!)
       expect(info.HostConfig.NetworkMode).toBe('none')
       expect(info.HostConfig.Memory).toBe(64 * 1024 * 1024)
       expect(info.HostConfig.MemorySwap).toBe(64 * 1024 * 1024)
-      expect(info.HostConfig.PidsLimit).toBeGreaterThan(0)
+      // cpu defaults to one core, through the cgroup's CPU quota
+      expect(info.HostConfig.NanoCpus).toBe(1e9)
+      expect(info.HostConfig.PidsLimit).toBe(256)
+      expect(info.HostConfig.Ulimits).toEqual([{ Name: 'nofile', Soft: 8192, Hard: 8192 }])
       expect(info.HostConfig.ReadonlyRootfs).toBe(true)
-      expect(Object.keys(info.HostConfig.Tmpfs)).toContain('/tmp')
-      expect(info.HostConfig.CapDrop).toContain('ALL')
+      expect(info.HostConfig.Tmpfs).toEqual({ '/tmp': 'rw,nosuid,nodev,noexec,size=64m' })
+      expect(info.HostConfig.CapDrop).toEqual(['ALL'])
+      expect(info.HostConfig.CapAdd ?? []).toEqual([])
+      expect(info.HostConfig.SecurityOpt).toContain('no-new-privileges')
+      expect(info.HostConfig.Privileged).toBe(false)
       expect(info.Config.User).toBe('10001:10001')
       expect(info.Config.Labels).toMatchObject({ 'mini-lambda.function': 'hog', 'mini-lambda.version': '1' })
-      // the unix socket lives in a bind-mounted folder; no port is published anywhere
-      expect(info.HostConfig.Binds[0]).toMatch(/:\/run\/lambda$/)
+      // The only host path inside is the instance's link folder, read-only; no port is published anywhere.
+      expect(info.HostConfig.Binds ?? []).toEqual([])
+      const binds = info.Mounts.filter((m: { Type: string }) => m.Type === 'bind')
+      expect(binds).toHaveLength(1)
+      expect(binds[0]).toMatchObject({ Destination: '/run/lambda', RW: false })
+      expect(binds[0].Source.startsWith(suite.agent.dataDir)).toBe(true)
+      expect(info.Mounts.filter((m: { Type: string }) => m.Type === 'volume')).toEqual([])
       expect(info.HostConfig.PortBindings ?? {}).toEqual({})
     })
 

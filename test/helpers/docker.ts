@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { describe } from 'vitest'
+import type { AgentProcess } from './agent'
 
 function dockerAnswers(): boolean {
   try {
@@ -27,3 +29,11 @@ export const describeDocker: typeof describe = ((name: string, fn: () => void) =
   console.warn(`[skip] "${name}": no Docker engine answers here (start dockerd to run it).`)
   return describe.skip(name, fn)
 }) as typeof describe
+
+const agentIdOf = (agent: AgentProcess) => JSON.parse(readFileSync(`${agent.dataDir}/state/meta/agent`, 'utf8')).id as string
+
+/** Ids of this agent's containers (of one function), from Docker itself. */
+export function containersOf(agent: AgentProcess, fn?: string, all = false): string[] {
+  const filters = ['--filter', `label=mini-lambda.agent=${agentIdOf(agent)}`, ...(fn ? ['--filter', `label=mini-lambda.function=${fn}`] : [])]
+  return execFileSync('docker', ['ps', ...(all ? ['-a'] : []), '-q', ...filters], { encoding: 'utf8' }).split('\n').filter(Boolean)
+}

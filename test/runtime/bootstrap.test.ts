@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { connect } from 'node:net'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -122,20 +122,23 @@ describe('runtime/bootstrap.mjs', () => {
     }
   })
 
-  it('reports an import-time error beside the socket and exits non-zero', async () => {
-    const socketPath = join(tempDir('fail-'), 'fn.sock')
-    const child = spawn(process.execPath, [runtimeBootstrap], { env: { LAMBDA_SOCKET: socketPath, LAMBDA_HANDLER: bundle('throw new Error("cannot load")') } })
+  it('reports an import-time error on stderr, exits non-zero, and writes no file', async () => {
+    const socketDir = tempDir('fail-')
+    const child = spawn(process.execPath, [runtimeBootstrap], { env: { LAMBDA_SOCKET: join(socketDir, 'fn.sock'), LAMBDA_HANDLER: bundle('throw new Error("cannot load")') } })
+    let stderr = ''
+    child.stderr.on('data', (d) => { stderr += d })
     const code = await new Promise(resolve => child.on('exit', resolve))
     expect(code).toBe(1)
-    expect(JSON.parse(readFileSync(`${socketPath}.error.json`, 'utf8')).message).toBe('cannot load')
-    expect(existsSync(socketPath)).toBe(false)
+    expect(stderr).toContain('cannot load')
+    expect(readdirSync(socketDir)).toEqual([])
   })
 
   it('rejects a module that exports no handler, saying what it must export', async () => {
-    const socketPath = join(tempDir('fail-'), 'fn.sock')
-    const child = spawn(process.execPath, [runtimeBootstrap], { env: { LAMBDA_SOCKET: socketPath, LAMBDA_HANDLER: bundle('export const notAHandler = 1') } })
+    const child = spawn(process.execPath, [runtimeBootstrap], { env: { LAMBDA_SOCKET: join(tempDir('fail-'), 'fn.sock'), LAMBDA_HANDLER: bundle('export const notAHandler = 1') } })
+    let stderr = ''
+    child.stderr.on('data', (d) => { stderr += d })
     await new Promise(resolve => child.on('exit', resolve))
-    expect(JSON.parse(readFileSync(`${socketPath}.error.json`, 'utf8')).message).toContain('export default (request, context)')
+    expect(stderr).toContain('export default (request, context)')
   })
 
   it('finishes in-flight requests on SIGTERM, then exits', async () => {

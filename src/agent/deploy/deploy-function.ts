@@ -27,11 +27,11 @@ export interface DeployResult {
 export async function deployFunction(ctx: AgentContext, name: string, body: NodeJS.ReadableStream): Promise<DeployResult> {
   const started = performance.now()
   assertDeployableName(name)
-  const uploadDir = join(ctx.options.dataDir, 'uploads', `${name}-${randomBytes(4).toString('hex')}`)
+  const uploadDir = join(ctx.uploadsDir, `${name}-${randomBytes(4).toString('hex')}`)
   await mkdir(uploadDir, { recursive: true })
   try {
     // Checked and unpacked before taking the lock, so queued deploys of one function upload in parallel.
-    await receiveUpload(body, uploadDir, { maxBytes: ctx.options.maxUploadBytes })
+    await receiveUpload(body, uploadDir, { maxBytes: ctx.options.maxUploadBytes, tmpDir: ctx.tmpDir })
     const manifest = await readDeployManifest(uploadDir, name)
     return await ctx.locks.run(name, async () => {
       const now = new Date().toISOString()

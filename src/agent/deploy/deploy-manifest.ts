@@ -1,6 +1,8 @@
 import { readFile, rm } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import type { FunctionRuntimeConfig } from '../../config/types'
+import { resolveFunctionSettings } from '../../config/resolve/function-settings'
 import { configError, validateConfig, validateFunctionName } from '../../config/validate'
 import type { ConfigIssue } from '../../config/validate'
 import { LambdaError } from '../../errors'
@@ -34,15 +36,20 @@ export async function readDeployManifest(dir: string, expectedName: string): Pro
   if (manifest.name !== expectedName) throw badManifest(`the manifest names function "${manifest.name}" but the upload went to "${expectedName}".`)
   if (manifest.kind !== 'node' && manifest.kind !== 'dockerfile') throw badManifest(`unknown function kind ${JSON.stringify(manifest.kind)}.`)
   if (typeof manifest.hash !== 'string' || !/^[0-9a-f]{64}$/.test(manifest.hash)) throw badManifest('the content hash is missing or malformed.')
-  if (!manifest.config || typeof manifest.config !== 'object') throw badManifest('the function config is missing.')
+  if (!manifest.config || typeof manifest.config !== 'object' || Array.isArray(manifest.config)) throw badManifest('the function config is missing or not an object.')
   if (manifest.keepVersions !== undefined && (!Number.isInteger(manifest.keepVersions) || manifest.keepVersions < 1 || manifest.keepVersions > 1000)) {
     throw badManifest(`keepVersions must be a whole number from 1 to 1000, not ${JSON.stringify(manifest.keepVersions)}.`)
   }
-  // Never trust a client's config: it must pass the same checks as lambda.config.ts.
-  const { name: _name, kind: _kind, ...options } = manifest.config
+  // Never trust a client's config: it must pass the same checks as lambda.config.ts, and whatever it
+  // leaves out gets the same defaults, so nothing downstream ever sees undefined.
+  const { name: _name, kind: _kind, ...options } = manifest.config as Partial<FunctionRuntimeConfig>
   const issues = validateConfig({ functions: { [expectedName]: options } })
+  const cores = availableParallelism()
+  if (typeof options.cpu === 'number' && options.cpu > cores) {
+    issues.push({ path: `functions.${expectedName}.cpu`, value: options.cpu, problem: `is more than the ${cores} CPU core(s) of the agent's machine`, fix: `set it to ${cores} or less` })
+  }
   if (issues.length > 0) throw configError(`the deploy of "${expectedName}"`, issues)
-  return manifest
+  return { ...manifest, config: resolveFunctionSettings(expectedName, manifest.kind, options) }
 }
 
 export function assertDeployableName(name: string): void {

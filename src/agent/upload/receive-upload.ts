@@ -10,6 +10,8 @@ import { uploadFailed } from './upload-errors'
 export interface UploadLimits {
   /** Largest body accepted, and largest total once decompressed and as declared by the archive. */
   maxBytes: number
+  /** Where the body is spooled: the agent's own temp folder, emptied at its start. Default: the system temp dir. */
+  tmpDir?: string
 }
 
 export interface ReceivedUpload {
@@ -30,7 +32,7 @@ export const DEFAULT_UPLOAD_LIMITS: UploadLimits = { maxBytes: 100 * 1024 * 1024
  */
 export async function receiveUpload(body: NodeJS.ReadableStream, dest: string, limits: UploadLimits = DEFAULT_UPLOAD_LIMITS): Promise<ReceivedUpload> {
   const dir = resolve(dest)
-  const workDir = await mkdtemp(join(tmpdir(), 'lambda-upload-')).catch((error) => { throw uploadFailed('store', dir, error) })
+  const workDir = await mkdtemp(join(limits.tmpDir ?? tmpdir(), 'lambda-upload-')).catch((error) => { throw uploadFailed('store', dir, error) })
   try {
     const { tarFile, bytes } = await spoolUpload(body, workDir, limits.maxBytes)
     const files = checkEntries(await listArchive(tarFile, limits.maxBytes))

@@ -2,9 +2,13 @@ import { defineCommand } from 'citty'
 import { consola } from 'consola'
 import { colors } from 'consola/utils'
 import { startAgent } from '../../agent/server'
+import type { AgentHandle } from '../../agent/server'
 import { resolveAgentOptions } from '../../agent/options'
 import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
+
+/** However stuck Docker or an instance is, SIGTERM ends the agent within this. */
+const STOP_TIMEOUT_MS = 20_000
 
 const dataDirArg = {
   'data-dir': { type: 'string', description: 'Where the agent keeps its state (default: /var/lib/mini-lambda as root, else ~/.local/share/mini-lambda)', valueHint: 'dir' },
@@ -100,14 +104,35 @@ export default defineLambdaCommand({
     'public-port': { type: 'string', description: 'Port shown in function URLs (when a proxy fronts the agent)' },
     'public-scheme': { type: 'enum', options: ['http', 'https'], description: 'Scheme shown in function URLs' },
     'keep-releases': { type: 'string', description: 'Releases kept for `lambda rollback --release` (default: 20)' },
+    'build-timeout': { type: 'string', description: 'Seconds a function\'s image build may take (default: 600)' },
     'access-log': { type: 'boolean', description: 'Print one line per invocation (method, path, status, duration)', default: false },
   },
   subCommands: { keys },
   async run({ args, rawArgs }) {
     // citty runs a parent's `run` after its subcommand's: `lambda agent keys …` must not start the agent.
     if (rawArgs[0] === 'keys') return
+    // Handlers first: a SIGTERM that arrives while starting or right after "ready" must still stop cleanly.
+    let agent: AgentHandle | undefined
+    let stopping = false
+    const stop = async () => {
+      // A second signal means now.
+      if (stopping) process.exit(1)
+      stopping = true
+      // Every step of close() has its own deadline; this one bounds them all.
+      setTimeout(() => {
+        consola.warn(`Still stopping after ${STOP_TIMEOUT_MS / 1000} s: exiting now.`)
+        process.exit(1)
+      }, STOP_TIMEOUT_MS).unref()
+      if (!agent) return
+      consola.info('Stopping: instances are stopped and removed')
+      await agent.close()
+      process.exit(0)
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+
     const maxUploadMb = positiveNumber(args['max-upload-mb'], 'max-upload-mb')
-    const agent = await startAgent({
+    agent = await startAgent({
       port: positiveNumber(args.port, 'port'),
       host: args.host,
       domain: args.domain,
@@ -119,9 +144,15 @@ export default defineLambdaCommand({
       publicPort: positiveNumber(args['public-port'], 'public-port'),
       publicScheme: args['public-scheme'] as 'http' | 'https' | undefined,
       keepReleases: positiveNumber(args['keep-releases'], 'keep-releases'),
+      buildTimeout: positiveNumber(args['build-timeout'], 'build-timeout'),
       accessLog: args['access-log'],
       store: storeFromArgs(args),
     })
+    // Stopped while starting: finish stopping now that there is something to close.
+    if (stopping) {
+      stopping = false
+      return stop()
+    }
     const { options, provider } = agent.context
     consola.success(`Mini Lambda agent listening on ${colors.cyan(`http://${options.host}:${options.port}`)} (provider: ${provider.name}, data: ${options.dataDir})`)
     consola.info(`Functions answer at ${colors.cyan(`http://<name>.${options.domain}:${options.publicPort}/`)}; admin API at /_lambda on the bare host.`)
@@ -131,15 +162,5 @@ export default defineLambdaCommand({
       consola.box(`Admin API key (shown once; only its hash is stored):\n\n${agent.firstAdminKey}\n\nOn your machine: lambda config set-host http://<this-host>:${options.port}\n                 lambda config set-key <the key>`)
     }
     consola.ready('Agent ready')
-    let stopping = false
-    const stop = async () => {
-      if (stopping) return
-      stopping = true
-      consola.info('Stopping: instances are stopped and removed')
-      await agent.close()
-      process.exit(0)
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
   },
 })

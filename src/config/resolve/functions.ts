@@ -2,8 +2,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { basename, join, relative, resolve } from 'node:path'
 import type { ConfigIssue } from '../validate'
 import { validateFunctionName } from '../validate'
-import { ENTRY_CANDIDATES, FUNCTION_DEFAULTS } from '../defaults'
-import type { FunctionConfig, LambdaConfig, ResolvedFunction, ResolvedSchedule } from '../types'
+import { ENTRY_CANDIDATES } from '../defaults'
+import type { FunctionConfig, LambdaConfig, ResolvedFunction } from '../types'
+import { resolveFunctionSettings } from './function-settings'
 
 interface FunctionSource {
   name: string
@@ -30,14 +31,6 @@ function discoverFunctions(functionsDir: string): FunctionSource[] {
     if (findEntry(dir) || existsSync(join(dir, 'Dockerfile'))) found.push({ name: entry.name, dir, config: {}, origin: 'discovered' })
   }
   return found
-}
-
-function resolveSchedules(schedule: FunctionConfig['schedule']): ResolvedSchedule[] {
-  if (schedule === undefined) return []
-  return (Array.isArray(schedule) ? schedule : [schedule]).map(entry =>
-    typeof entry === 'string'
-      ? { cron: entry, timezone: 'UTC', enabled: true }
-      : { cron: entry.cron, timezone: entry.timezone ?? 'UTC', payload: entry.payload, enabled: entry.enabled ?? true })
 }
 
 /** Discovers `functionsDir/*` and merges `functions` over it, applying `defaults`. */
@@ -81,22 +74,9 @@ export function resolveFunctionsOptions(config: LambdaConfig, rootDir: string, i
         }
       }
     }
-    const merged = { ...FUNCTION_DEFAULTS, ...config.defaults, ...fn }
-    functions.push({
-      name,
-      dir,
-      kind,
-      entry,
-      timeout: merged.timeout,
-      memory: merged.memory,
-      env: { ...config.defaults?.env, ...fn.env },
-      schedule: resolveSchedules(merged.schedule),
-      concurrency: merged.concurrency,
-      minInstances: merged.minInstances,
-      maxInstances: Math.max(merged.maxInstances, merged.minInstances),
-      auth: merged.auth,
-      network: merged.network,
-    })
+    const { entry: _entry, dir: _dir, ...options } = fn
+    const settings = resolveFunctionSettings(name, kind, { ...config.defaults, ...options, env: { ...config.defaults?.env, ...fn.env } })
+    functions.push({ ...settings, dir, entry })
   }
   functions.sort((a, b) => a.name.localeCompare(b.name))
   return { functionsDir, functions }

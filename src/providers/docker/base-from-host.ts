@@ -108,7 +108,7 @@ export async function baseFromHost(docker: Dockerode, opts: BaseImageOptions): P
     const libraries = await sharedLibraries(nodeBinary)
     libraries.push(...nssModules(libraries))
     opts.onLog?.(`Assembling ${tag} from this host's Node ${process.version} (${nodeBinary}) and ${libraries.length} shared libraries`)
-    await buildFromContext(docker, tag, baseLabels(fingerprint, 'host'), opts.onLog, async (dir) => {
+    await buildFromContext(docker, tag, baseLabels(fingerprint, 'host'), opts, async (dir) => {
       const extraEnv = await writeHostContext(dir, nodeBinary, libraries)
       await writeFile(join(dir, 'Dockerfile'), [
         'FROM scratch',

@@ -65,7 +65,7 @@ export async function baseFromImage(docker: Dockerode, source: string, opts: Bas
   const tag = `${BASE_IMAGE_REPOSITORY}:${fingerprint.slice(0, 12)}`
   const created = await ensureTag(docker, tag, async () => {
     opts.onLog?.(`Building ${tag} from ${source}`)
-    await buildFromContext(docker, tag, baseLabels(fingerprint, source), opts.onLog, async (dir) => {
+    await buildFromContext(docker, tag, baseLabels(fingerprint, source), opts, async (dir) => {
       await writeRuntimeTree(await makeDir(dir, 'rootfs'))
       const user = `lambda:x:${LAMBDA_UID}:${LAMBDA_UID}:Mini Lambda function:/tmp:/sbin/nologin`
       const group = `lambda:x:${LAMBDA_UID}:`

@@ -19,6 +19,8 @@ export interface BaseImageOptions {
   onLog?: (line: string) => void
   /** How long to try pulling a registry `source` before falling back to the host's Node. */
   pullTimeoutMs?: number
+  /** Where build contexts are written (the agent's own temp folder). Default: the system temp dir. */
+  tmpDir?: string
 }
 
 export interface BaseImage {
@@ -48,7 +50,7 @@ export const BASE_IMAGE_LABELS = {
 
 
 /** Bump when the way a base is put together changes, so existing bases are not reused. */
-const RECIPE_VERSION = 1
+const RECIPE_VERSION = 2
 export const LAMBDA_UID = 10001
 
 const building = new Map<string, Promise<void>>()
@@ -89,8 +91,9 @@ export async function ensureTag(docker: Dockerode, tag: string, build: () => Pro
 }
 
 /** Writes a build context into a fresh folder, streams it to the engine as tar, and removes the folder. */
-export async function buildFromContext(docker: Dockerode, tag: string, labels: Record<string, string>, onLog: ((line: string) => void) | undefined, write: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'mini-lambda-base-'))
+export async function buildFromContext(docker: Dockerode, tag: string, labels: Record<string, string>, opts: BaseImageOptions, write: (dir: string) => Promise<void>): Promise<void> {
+  const { onLog } = opts
+  const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'mini-lambda-base-'))
   try {
     await write(dir)
     // `follow` packs what the rootfs symlinks point at, so host files go in without being copied first.
@@ -106,7 +109,7 @@ const entrypoint = JSON.stringify([BASE_IMAGE_LAYOUT.nodePath, '--enable-source-
 
 export function dockerfileTail(extraEnv: string[] = []): string[] {
   return [
-    `ENV NODE_ENV=production LAMBDA_HANDLER=${BASE_IMAGE_LAYOUT.taskDir}/index.mjs LAMBDA_SOCKET=${BASE_IMAGE_LAYOUT.socketDir}/fn.sock${extraEnv.map(e => ` ${e}`).join('')}`,
+    `ENV NODE_ENV=production LAMBDA_HANDLER=${BASE_IMAGE_LAYOUT.taskDir}/index.mjs${extraEnv.map(e => ` ${e}`).join('')}`,
     `USER ${BASE_IMAGE_LAYOUT.user}`,
     `WORKDIR ${BASE_IMAGE_LAYOUT.taskDir}`,
     `ENTRYPOINT ${entrypoint}`,
@@ -134,8 +137,8 @@ export async function writeRuntimeTree(rootfs: string): Promise<void> {
   await makeParents(rootfs, BASE_IMAGE_LAYOUT.taskDir)
   await makeDir(rootfs, BASE_IMAGE_LAYOUT.taskDir)
   await makeParents(rootfs, BASE_IMAGE_LAYOUT.socketDir)
-  // The function runs unprivileged and creates its socket here (normally a bind mount over it).
-  await makeDir(rootfs, BASE_IMAGE_LAYOUT.socketDir, 0o777)
+  // The agent mounts each instance's link folder here, read-only.
+  await makeDir(rootfs, BASE_IMAGE_LAYOUT.socketDir)
 }
 
 export function baseError(message: string, hint: string, cause?: unknown): LambdaError {

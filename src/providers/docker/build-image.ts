@@ -10,7 +10,12 @@ export interface BuildImageOptions {
   subject: string
   /** Receives every line of the build output as it arrives. */
   onLog?: (line: string) => void
+  /** A build that runs longer is aborted (a RUN step that never ends must not hold a deploy forever). */
+  timeoutMs?: number
 }
+
+/** Default for builds: generous for a Dockerfile that installs packages, finite all the same. */
+export const BUILD_TIMEOUT_MS = 10 * 60_000
 
 interface BuildEvent {
   stream?: string
@@ -61,6 +66,7 @@ export function dockerUnavailableError(docker: Dockerode, error: unknown): Lambd
 }
 
 function hintFor(errorLine: string): string {
+  if (/did not finish within/.test(errorLine)) return 'Find the step that never ends (a RUN waiting for input or the network, which functions do not have at build time either), or raise the limit with `lambda agent --build-timeout <seconds>`.'
   if (/pull access denied|manifest unknown|not found: manifest|no such host|dial tcp|i\/o timeout|TLS handshake|repository does not exist|toomanyrequests/i.test(errorLine)) {
     return 'The FROM image is not on this machine and could not be pulled: load it with `docker load`, or build FROM the Mini Lambda base image (mini-lambda/runtime), which is assembled offline.'
   }
@@ -98,9 +104,13 @@ export function daemonMessage(error: unknown): string {
  * build is an IMAGE_BUILD_FAILED error carrying the error line and the last lines of the log.
  */
 export async function buildImage(docker: Dockerode, context: NodeJS.ReadableStream, opts: BuildImageOptions): Promise<{ imageId: string; log: string[] }> {
+  const timeoutMs = opts.timeoutMs ?? BUILD_TIMEOUT_MS
+  const abortSignal = AbortSignal.timeout(timeoutMs)
+  const timedOut = (log: string[]) => buildFailed(opts.subject, `it did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`, log)
   let stream: NodeJS.ReadableStream
   try {
     stream = await docker.buildImage(context, {
+      abortSignal,
       t: opts.tag,
       ...(opts.labels ? { labels: opts.labels } : {}),
       ...(opts.buildArgs ? { buildargs: opts.buildArgs } : {}),
@@ -111,6 +121,7 @@ export async function buildImage(docker: Dockerode, context: NodeJS.ReadableStre
     })
   }
   catch (error) {
+    if (abortSignal.aborted) throw timedOut([])
     throw dockerUnavailableError(docker, error) ?? buildFailed(opts.subject, daemonMessage(error), [], error)
   }
 
@@ -138,6 +149,7 @@ export async function buildImage(docker: Dockerode, context: NodeJS.ReadableStre
     })
   })
   if (partial) push(partial.replace(ANSI_ESCAPE, ''))
+  if (abortSignal.aborted) throw timedOut(log)
 
   if (failure) throw buildFailed(opts.subject, failure, log)
   if (streamError) throw dockerUnavailableError(docker, streamError) ?? buildFailed(opts.subject, `the build output broke off: ${streamError.message}`, log, streamError)

@@ -1,31 +1,34 @@
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, rm } from 'node:fs/promises'
+import { chmodSync, mkdirSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type Dockerode from 'dockerode'
 import type { Instance, InstanceExit } from '../../instances/types'
-import { HEAP_EXHAUSTED, readStartupError, startFailedError } from '../../instances/startup-error'
+import { RuntimeLink } from '../../instances/runtime-link'
+import { HEAP_EXHAUSTED, INIT_TIMED_OUT, INIT_TIMEOUT_MS, startFailedError } from '../../instances/startup-error'
 import type { LaunchRequest } from '../types'
-import { waitForSocket } from './wait-for-socket'
-import { containerSpec } from './container-spec'
+import { withDockerDeadline } from './api-deadline'
+import { containerSpec, LINK_SOCKET_NAME } from './container-spec'
 
 export interface ContainerInstanceOptions extends LaunchRequest {
   docker: Dockerode
   agentId: string
-  /** Host folder holding one sub-folder per instance, bind-mounted at /run/lambda. */
+  /** Host folder (the agent's alone) holding one link folder per instance. */
   runDir: string
 }
 
-/** A container being created (not started) with its socket folder: all of a cold start but the start. */
+/** A container created (not started) with its link already listening: all of a cold start but the start. */
 export interface PreparedContainer {
   id: string
-  hostDir: string
+  linkDir: string
+  link: RuntimeLink
   created: Promise<Dockerode.Container>
 }
 
-
+/** The last lines a container printed (Docker's logs API: the agent reads no file the function wrote). */
 async function tailLogs(container: Dockerode.Container, lines = 20): Promise<string> {
   try {
-    const buffer = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false }) as unknown as Buffer
+    const buffer = await withDockerDeadline('reading the container\'s logs', abortSignal => container.logs({ stdout: true, stderr: true, tail: lines, follow: false, abortSignal }) as unknown as Promise<Buffer>)
     // Multiplexed frames: 8-byte header (stream, 0, 0, 0, size) before each chunk.
     const chunks: string[] = []
     for (let offset = 0; offset + 8 <= buffer.length;) {
@@ -41,35 +44,42 @@ async function tailLogs(container: Dockerode.Container, lines = 20): Promise<str
 }
 
 export function prepareContainer(options: ContainerInstanceOptions): PreparedContainer {
-  const id = `ml-${options.name}-v${options.version}-${randomBytes(3).toString('hex')}`
-  const hostDir = join(options.runDir, id)
-  const created = (async () => {
-    await mkdir(hostDir, { recursive: true })
-    // The function runs as an unprivileged user that must be able to create its socket here.
-    await chmod(hostDir, 0o777)
-    return options.docker.createContainer(containerSpec(options, id, hostDir))
-  })()
-  created.catch(() => rm(hostDir, { recursive: true, force: true }).catch(() => {}))
-  return { id, hostDir, created }
+  const suffix = randomBytes(4).toString('hex')
+  const id = `ml-${options.name}-v${options.version}-${suffix}`
+  // Named by a short random suffix, never the function's name: the socket path stays short.
+  const linkDir = join(options.runDir, suffix)
+  mkdirSync(linkDir)
+  // Traversable by the container's user whatever the umask; it is mounted read-only all the same.
+  chmodSync(linkDir, 0o755)
+  const link = RuntimeLink.open({ socketPath: join(linkDir, LINK_SOCKET_NAME), concurrency: options.config.concurrency, socketMode: 0o666 })
+  const created = withDockerDeadline('creating a container', abortSignal => options.docker.createContainer({ ...containerSpec(options, id, linkDir), abortSignal }))
+  created.catch(() => discardLink(link, linkDir))
+  return { id, linkDir, link, created }
+}
+
+async function discardLink(link: RuntimeLink, linkDir: string) {
+  await link.close()
+  await rm(linkDir, { recursive: true, force: true }).catch(() => {})
 }
 
 export async function discardPrepared(prepared: PreparedContainer): Promise<void> {
   const container = await prepared.created.catch(() => undefined)
-  await container?.remove({ force: true }).catch(() => {})
-  await rm(prepared.hostDir, { recursive: true, force: true }).catch(() => {})
+  await withDockerDeadline('removing a container', abortSignal => container?.remove({ force: true, abortSignal }) ?? Promise.resolve()).catch(() => {})
+  await discardLink(prepared.link, prepared.linkDir)
 }
 
 /**
- * One function instance as a container that serves on a unix socket in a bind-mounted folder.
- * Given a prepared container, a cold start is only `docker start` and the runtime's own start.
+ * One function instance as a container whose runtime dials the agent's link. Given a prepared
+ * container, a cold start is only `docker start` and the runtime's own start.
  */
 export function startContainerInstance(options: ContainerInstanceOptions, prepared: PreparedContainer): Instance {
-  const { id, hostDir } = prepared
-  const socketPath = join(hostDir, 'fn.sock')
+  const { id, link } = prepared
   let container: Dockerode.Container | undefined
   let resolveExit!: (exit: InstanceExit) => void
   const exited = new Promise<InstanceExit>(resolve => (resolveExit = resolve))
   let finished = false
+  let served = false
+  let initTimedOut = false
 
   const finish = async (exit: InstanceExit) => {
     if (finished) return
@@ -78,44 +88,66 @@ export function startContainerInstance(options: ContainerInstanceOptions, prepar
     resolveExit(exit)
   }
 
+  const onExit = async (result: { StatusCode: number }) => {
+    const state = await withDockerDeadline('inspecting a stopped container', abortSignal => container!.inspect({ abortSignal })).then(info => info.State).catch(() => undefined)
+    let startupError = served ? undefined : await link.startupErrorAfterExit()
+    let oomKilled = state?.OOMKilled ?? false
+    if (result.StatusCode === 134 || (!served && !startupError && !oomKilled)) {
+      const logs = await tailLogs(container!)
+      if (HEAP_EXHAUSTED.test(logs)) oomKilled = true
+      else if (!served && !startupError && logs) startupError = logs.split('\n').slice(-10).join('\n')
+    }
+    if (initTimedOut) startupError = INIT_TIMED_OUT
+    await finish({ code: result.StatusCode, signal: null, oomKilled, startupError })
+  }
+
   const ready = (async () => {
     container = await prepared.created
-    const waiting = container.wait({ condition: 'next-exit' }).then(async (result: { StatusCode: number }) => {
-      const state = await container!.inspect().then(info => info.State).catch(() => undefined)
-      let startupError = await readStartupError(socketPath)
-      let oomKilled = state?.OOMKilled ?? false
-      if (result.StatusCode === 134 || (!startupError && !oomKilled)) {
-        const logs = await tailLogs(container!)
-        if (HEAP_EXHAUSTED.test(logs)) oomKilled = true
-        else if (!startupError && logs) startupError = logs.split('\n').slice(-10).join('\n')
-      }
-      await finish({ code: result.StatusCode, signal: null, oomKilled, startupError })
-    }, () => finish({ code: null, signal: null }))
-    await container.start()
-    await waitForSocket(socketPath, waiting)
+    // Asked before the start, so even an instant exit is seen. The wait itself has no deadline: it lasts the container's life.
+    const waiting = container.wait({ condition: 'next-exit' }).then(onExit, () => finish({ code: null, signal: null }))
+    await withDockerDeadline('starting a container', abortSignal => container!.start({ abortSignal }))
+    let initTimer: NodeJS.Timeout | undefined
+    try {
+      await Promise.race([
+        link.ready,
+        waiting.then(() => Promise.reject(new Error('instance ended before it was ready'))),
+        new Promise<never>((_, reject) => {
+          initTimer = setTimeout(() => {
+            initTimedOut = true
+            reject(new Error(INIT_TIMED_OUT))
+          }, INIT_TIMEOUT_MS)
+        }),
+      ])
+      served = true
+    }
+    finally {
+      clearTimeout(initTimer)
+    }
   })()
 
   const failed = ready.catch(async (error) => {
-    if (!finished) await finish({ code: null, signal: null, startupError: (error as Error).message })
+    if (!finished) await withDockerDeadline('killing a container', abortSignal => container?.kill({ abortSignal }) ?? Promise.resolve()).catch(() => {})
+    if (!finished) await finish({ code: null, signal: null, startupError: initTimedOut ? INIT_TIMED_OUT : (error as Error).message })
     throw startFailedError(options.name, await exited)
   })
   failed.catch(() => {})
 
   return {
     id,
-    socketPath,
+    link,
     ready: ready.then(() => undefined, () => failed),
     exited,
     async stop(graceMs = 10_000) {
       if (finished) return void (await exited)
       await ready.catch(() => {})
-      await container?.stop({ t: Math.ceil(graceMs / 1000) }).catch(() => {})
+      const seconds = Math.ceil(graceMs / 1000)
+      await withDockerDeadline('stopping a container', abortSignal => container?.stop({ t: seconds, abortSignal }) ?? Promise.resolve(), graceMs + 15_000).catch(() => {})
       await finish({ code: 0, signal: 'SIGTERM' })
     },
     async kill() {
       if (finished) return void (await exited)
       await ready.catch(() => {})
-      await container?.kill().catch(() => {})
+      await withDockerDeadline('killing a container', abortSignal => container?.kill({ abortSignal }) ?? Promise.resolve()).catch(() => {})
       await finish({ code: null, signal: 'SIGKILL' })
     },
   }

@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode'
 import type { LaunchRequest } from '../types'
+import { BASE_IMAGE_LAYOUT } from './base-image-recipe'
 
 export const CONTAINER_LABELS = {
   agent: 'mini-lambda.agent',
@@ -7,21 +8,33 @@ export const CONTAINER_LABELS = {
   version: 'mini-lambda.version',
 } as const
 
-export const SOCKET_DIR_IN_CONTAINER = '/run/lambda'
+/** The instance's link folder, mounted read-only: the agent's socket is there, nothing the function can change. */
+export const LINK_DIR_IN_CONTAINER = BASE_IMAGE_LAYOUT.socketDir
+export const LINK_SOCKET_NAME = 'agent.sock'
+/** Where a custom image's own server listens, inside the container, when the base image's connector bridges it. */
+export const CUSTOM_SERVER_SOCKET = '/tmp/.mini-lambda/server.sock'
+/** The only writable paths: memory-backed, size-capped, never executable. */
+export const TMP_SIZE_MB = 64
+export const PIDS_LIMIT = 256
+export const OPEN_FILES_LIMIT = 8192
 
 /**
- * A function container: no network unless asked, its memory limit without swap, a pids limit,
- * a read-only root with a private /tmp, no capabilities, and labels naming its function and version.
+ * A function container: no network unless asked, its memory limit without swap, its CPU share, a pids
+ * and open-files limit, a read-only root whose only writable place is a noexec tmpfs, the link folder
+ * read-only, no capabilities, a non-root user, and labels naming its function and version.
  */
-export function containerSpec(launch: LaunchRequest & { agentId: string }, name: string, hostDir: string): Dockerode.ContainerCreateOptions {
-  const { config } = launch
+export function containerSpec(launch: LaunchRequest & { agentId: string }, name: string, linkDir: string): Dockerode.ContainerCreateOptions {
+  const { config, image } = launch
   const memoryBytes = config.memory * 1024 * 1024
+  const connector = image.connector
   return {
     name,
-    Image: launch.image.id ?? launch.image.ref,
+    Image: image.id ?? image.ref,
     Env: [
       ...Object.entries(config.env).map(([k, v]) => `${k}=${v}`),
-      `LAMBDA_SOCKET=${SOCKET_DIR_IN_CONTAINER}/fn.sock`,
+      `LAMBDA_AGENT_SOCKET=${LINK_DIR_IN_CONTAINER}/${LINK_SOCKET_NAME}`,
+      `LAMBDA_CONCURRENCY=${config.concurrency}`,
+      ...(connector ? [`LAMBDA_SOCKET=${CUSTOM_SERVER_SOCKET}`] : []),
       `LAMBDA_FUNCTION_NAME=${launch.name}`,
       `LAMBDA_FUNCTION_VERSION=${launch.version}`,
       `LAMBDA_TIMEOUT=${config.timeout}`,
@@ -29,22 +42,27 @@ export function containerSpec(launch: LaunchRequest & { agentId: string }, name:
       // No --max-old-space-size: the cgroup limit is the real bound (a kill is reported as out of memory),
       // V8 grows its heap with the live set anyway, and the flag costs ~25 ms of every cold start.
     ],
+    // A custom image built on the base image runs under the connector, which bridges its server to the link.
+    ...(connector ? { Entrypoint: [BASE_IMAGE_LAYOUT.nodePath, `${BASE_IMAGE_LAYOUT.runtimeDir}/connector.mjs`], Cmd: connector } : {}),
     Labels: {
       [CONTAINER_LABELS.agent]: launch.agentId,
       [CONTAINER_LABELS.function]: launch.name,
       [CONTAINER_LABELS.version]: String(launch.version),
     },
     // Whatever the image says, functions never run as root.
-    User: '10001:10001',
+    User: BASE_IMAGE_LAYOUT.user,
     StopTimeout: 10,
     HostConfig: {
-      Binds: [`${hostDir}:${SOCKET_DIR_IN_CONTAINER}`],
+      Mounts: [{ Type: 'bind', Source: linkDir, Target: LINK_DIR_IN_CONTAINER, ReadOnly: true }],
       NetworkMode: config.network ? 'bridge' : 'none',
       Memory: memoryBytes,
       MemorySwap: memoryBytes,
-      PidsLimit: 256,
+      NanoCpus: Math.round(config.cpu * 1e9),
+      PidsLimit: PIDS_LIMIT,
+      Ulimits: [{ Name: 'nofile', Soft: OPEN_FILES_LIMIT, Hard: OPEN_FILES_LIMIT }],
       ReadonlyRootfs: true,
-      Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
+      Tmpfs: { '/tmp': `rw,nosuid,nodev,noexec,size=${TMP_SIZE_MB}m` },
+      IpcMode: 'private',
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },

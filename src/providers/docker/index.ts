@@ -1,10 +1,12 @@
-import { mkdir, readdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { readdir } from 'node:fs/promises'
 import type Dockerode from 'dockerode'
 import { c as createTar } from 'tar'
 import { LambdaError } from '../../errors'
 import type { Instance } from '../../instances/types'
+import type { ImageRef } from '../../store/records'
 import type { Provider, ProviderContext } from '../types'
+import { makeLinkDir, removeLinkDir } from '../link-dir'
+import { withDockerDeadline } from './api-deadline'
 import { ensureBaseImage } from './base-image'
 import { buildImage } from './build-image'
 import { CONTAINER_LABELS } from './container-spec'
@@ -16,6 +18,8 @@ export interface DockerProviderOptions {
   socketPath?: string
   /** `host` (assemble from this machine's Node, works offline) or an image such as `node:20-bookworm-slim`. */
   baseImage?: string
+  /** Longest a function's image build may take. Default: 10 minutes. */
+  buildTimeoutMs?: number
   onLog?: (line: string) => void
 }
 
@@ -53,7 +57,7 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
   const { default: Docker } = await import('dockerode')
   const socketPath = dockerSocketPath(options.socketPath)
   const docker: Dockerode = new Docker({ socketPath })
-  const runDir = join(ctx.dataDir, 'run')
+  let runDir: string | undefined
   const running = new Set<Instance>()
   // One created-but-not-started container per version in service, so a cold start is just a start.
   const prepared = new Map<string, PreparedContainer>()
@@ -61,9 +65,21 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
   let baseTag: string | undefined
 
   const removeOwnContainers = async () => {
-    const containers = await docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABELS.agent}=${ctx.agentId}`] } })
-    await Promise.all(containers.map(c => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})))
+    const containers = await withDockerDeadline('listing containers', abortSignal => docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABELS.agent}=${ctx.agentId}`] }, abortSignal }))
+    await Promise.all(containers.map(c => withDockerDeadline('removing a container', abortSignal => docker.getContainer(c.Id).remove({ force: true, abortSignal })).catch(() => {})))
     return containers.length
+  }
+
+  /**
+   * A custom image built on the base image keeps its own command, run under the base image's connector;
+   * one that still runs the base's runtime, or comes from elsewhere, is started as it is.
+   */
+  const connectorFor = async (imageId: string): Promise<ImageRef['connector']> => {
+    const [image, base] = await Promise.all([imageId, baseTag!].map(ref => withDockerDeadline('inspecting an image', () => docker.getImage(ref).inspect())))
+    const fromBase = base!.RootFS.Layers?.every((layer, i) => image!.RootFS.Layers?.[i] === layer) ?? false
+    if (!fromBase || JSON.stringify(image!.Config.Entrypoint) === JSON.stringify(base!.Config.Entrypoint)) return undefined
+    const command = [...(image!.Config.Entrypoint ?? []), ...(image!.Config.Cmd ?? [])]
+    return command.length > 0 ? command : undefined
   }
 
   const provider: Provider = {
@@ -78,13 +94,12 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       }
       // Containers of an earlier run of this agent (a crash, kill -9) are nobody's now.
       const orphansRemoved = await removeOwnContainers()
-      await rm(runDir, { recursive: true, force: true })
-      await mkdir(runDir, { recursive: true })
-      baseTag = (await ensureBaseImage(docker, { source: options.baseImage, onLog: options.onLog })).tag
+      runDir = await makeLinkDir(ctx.dataDir)
+      baseTag = (await ensureBaseImage(docker, { source: options.baseImage, tmpDir: ctx.tmpDir, onLog: options.onLog })).tag
       return { orphansRemoved }
     },
     async buildImage(request, onLog) {
-      baseTag ??= (await ensureBaseImage(docker, { source: options.baseImage, onLog: options.onLog })).tag
+      baseTag ??= (await ensureBaseImage(docker, { source: options.baseImage, tmpDir: ctx.tmpDir, onLog: options.onLog })).tag
       const files = await readdir(request.contextDir)
       const context = createTar({ cwd: request.contextDir, portable: true, noMtime: true }, files)
       // The agent id keeps two agents on one Docker host from moving each other's tags.
@@ -92,15 +107,24 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       const { imageId, log } = await buildImage(docker, context as unknown as NodeJS.ReadableStream, {
         tag,
         subject: `function "${request.name}"`,
+        timeoutMs: options.buildTimeoutMs,
         buildArgs: { BASE_IMAGE: baseTag, MINI_LAMBDA_AGENT: ctx.agentId, MINI_LAMBDA_FUNCTION: request.name, MINI_LAMBDA_VERSION: String(request.version) },
         labels: { 'mini-lambda.agent': ctx.agentId, 'mini-lambda.function': request.name, 'mini-lambda.version': String(request.version), 'mini-lambda.hash': request.hash },
       })
       for (const line of log) onLog?.(line)
-      return { ref: tag, id: imageId }
+      const connector = request.kind === 'dockerfile' ? await connectorFor(imageId) : undefined
+      return connector ? { ref: tag, id: imageId, connector } : { ref: tag, id: imageId }
     },
     prepare(request) {
       const key = keyOf(request)
-      if (!prepared.has(key)) prepared.set(key, prepareContainer({ ...request, docker, agentId: ctx.agentId, runDir }))
+      if (prepared.has(key)) return
+      try {
+        prepared.set(key, prepareContainer({ ...request, docker, agentId: ctx.agentId, runDir: runDir! }))
+      }
+      catch (error) {
+        // Only an optimisation: the next start prepares its own container and reports what fails.
+        options.onLog?.(`warning: could not prepare a container for ${key}: ${(error as Error).message}`)
+      }
     },
     discard(name, version) {
       const key = keyOf({ name, version })
@@ -109,7 +133,7 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       return container ? discardPrepared(container) : Promise.resolve()
     },
     startInstance(request) {
-      const options = { ...request, docker, agentId: ctx.agentId, runDir }
+      const options = { ...request, docker, agentId: ctx.agentId, runDir: runDir! }
       const key = keyOf(request)
       const container = prepared.get(key) ?? prepareContainer(options)
       prepared.delete(key)
@@ -121,15 +145,15 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       return instance
     },
     async listImages(name) {
-      const images = await docker.listImages({ filters: { label: [`mini-lambda.agent=${ctx.agentId}`, `mini-lambda.function=${name}`] } })
+      const images = await withDockerDeadline('listing images', abortSignal => docker.listImages({ filters: { label: [`mini-lambda.agent=${ctx.agentId}`, `mini-lambda.function=${name}`] }, abortSignal }))
       return images.map(image => ({ ref: image.RepoTags?.[0] ?? image.Id, id: image.Id, version: Number(image.Labels?.['mini-lambda.version']) }))
     },
     async removeImage(image) {
       const target = image.id ?? image.ref
       // A container (even a stopped one) keeps its image alive as an untagged leftover: remove ours first.
-      const users = await docker.listContainers({ all: true, filters: { ancestor: [target], label: [`${CONTAINER_LABELS.agent}=${ctx.agentId}`] } })
-      await Promise.all(users.map(c => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})))
-      await docker.getImage(target).remove({ force: true }).catch((error: { statusCode?: number }) => {
+      const users = await withDockerDeadline('listing containers', abortSignal => docker.listContainers({ all: true, filters: { ancestor: [target], label: [`${CONTAINER_LABELS.agent}=${ctx.agentId}`] }, abortSignal }))
+      await Promise.all(users.map(c => withDockerDeadline('removing a container', abortSignal => docker.getContainer(c.Id).remove({ force: true, abortSignal })).catch(() => {})))
+      await withDockerDeadline('removing an image', abortSignal => docker.getImage(target).remove({ force: true, abortSignal })).catch((error: { statusCode?: number }) => {
         if (error.statusCode !== 404) throw error
       })
     },
@@ -138,6 +162,7 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       prepared.clear()
       await Promise.all([...running].map(instance => instance.kill()))
       await removeOwnContainers().catch(() => {})
+      await removeLinkDir(ctx.dataDir, runDir)
     },
   }
   return provider

@@ -1,19 +1,11 @@
-import { createHash } from 'node:crypto'
 import { cp, mkdir, readdir, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { LambdaError } from '../../errors'
 import { runtimeBaseEnv, startProcessInstance } from '../../instances/process-instance'
 import { SpareProcesses } from '../../instances/spare-processes'
 import type { Instance } from '../../instances/types'
 import type { Provider, ProviderContext } from '../types'
-
-/** Unix socket paths are limited to ~107 bytes; a deep data dir would not fit. */
-function socketDirFor(ctx: ProviderContext): string {
-  const preferred = join(ctx.dataDir, 'run')
-  if (preferred.length < 60) return preferred
-  return join(tmpdir(), `mini-lambda-${createHash('sha256').update(ctx.dataDir).digest('hex').slice(0, 8)}`)
-}
+import { makeLinkDir, removeLinkDir } from '../link-dir'
 
 /**
  * Functions as child processes of the runtime, for hosts without Docker. Nothing isolates them from
@@ -21,7 +13,7 @@ function socketDirFor(ctx: ProviderContext): string {
  */
 export function createProcessProvider(ctx: ProviderContext): Provider {
   const imagesDir = join(ctx.dataDir, 'images')
-  const socketDir = socketDirFor(ctx)
+  let socketDir: string | undefined
   const spares = new SpareProcesses(() => runtimeBaseEnv(false))
   const running = new Set<Instance>()
 
@@ -30,8 +22,7 @@ export function createProcessProvider(ctx: ProviderContext): Provider {
     isolated: false,
     async init() {
       // Children end with the agent (they watch their IPC channel), so only stale sockets can be left.
-      await rm(socketDir, { recursive: true, force: true })
-      await mkdir(socketDir, { recursive: true })
+      socketDir = await makeLinkDir(ctx.dataDir)
       return { orphansRemoved: 0 }
     },
     async buildImage(request) {
@@ -54,10 +45,11 @@ export function createProcessProvider(ctx: ProviderContext): Provider {
         name: request.name,
         version: String(request.version),
         timeout: request.config.timeout,
+        concurrency: request.config.concurrency,
         memory: request.config.memory,
         env: request.config.env,
         bundlePath: join(request.image.ref, 'index.mjs'),
-        socketDir,
+        socketDir: socketDir!,
         inheritEnv: false,
         limitMemory: true,
         spares,
@@ -79,6 +71,7 @@ export function createProcessProvider(ctx: ProviderContext): Provider {
     async close() {
       spares.close()
       await Promise.all([...running].map(instance => instance.kill()))
+      await removeLinkDir(ctx.dataDir, socketDir)
     },
   }
 }

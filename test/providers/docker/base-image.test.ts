@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import Dockerode from 'dockerode'
@@ -10,7 +11,7 @@ import { BASE_IMAGE_LABELS, BASE_IMAGE_LAYOUT, ensureBaseImage, sharedLibraries 
 import type { BaseImage } from '../../../src/providers/docker/base-image'
 import { buildImage } from '../../../src/providers/docker/build-image'
 import { describeDocker } from '../../helpers/docker'
-import { request } from '../../helpers/http'
+import { RuntimeLink } from '../../../src/instances/runtime-link'
 
 const TEST_LABEL = 'mini-lambda-test.run'
 
@@ -106,7 +107,7 @@ describeDocker('base image: functions run on this host\'s Node without any regis
     expect(info.Config.User).toBe(BASE_IMAGE_LAYOUT.user)
     expect(info.Config.WorkingDir).toBe(BASE_IMAGE_LAYOUT.taskDir)
     expect(info.Config.Entrypoint).toEqual([BASE_IMAGE_LAYOUT.nodePath, '--enable-source-maps', `${BASE_IMAGE_LAYOUT.runtimeDir}/bootstrap.mjs`])
-    expect(info.Config.Env).toEqual(expect.arrayContaining(['NODE_ENV=production', 'LAMBDA_HANDLER=/var/task/index.mjs', 'LAMBDA_SOCKET=/run/lambda/fn.sock']))
+    expect(info.Config.Env).toEqual(expect.arrayContaining(['NODE_ENV=production', 'LAMBDA_HANDLER=/var/task/index.mjs']))
 
     started = Date.now()
     const again = await ensureBaseImage(docker)
@@ -129,7 +130,7 @@ describeDocker('base image: functions run on this host\'s Node without any regis
     expect(readOnly.stderr).toMatch(/EROFS|read-only/i)
   }, 60_000)
 
-  it('serves a function built FROM the base over HTTP on a unix socket in a bind-mounted folder', async () => {
+  it('serves a function built FROM the base over the agent\'s link, mounted read-only', async () => {
     let started = Date.now()
     const fn = await buildTestImage('hello', {
       'Dockerfile': `FROM ${base.tag}\nCOPY index.mjs /var/task/index.mjs\n`,
@@ -140,43 +141,46 @@ describeDocker('base image: functions run on this host\'s Node without any regis
     expect((await docker.getImage(fn.tag).inspect()).Id).toBe(fn.imageId)
     expect(fn.log.join('\n')).toContain('COPY index.mjs /var/task/index.mjs')
 
-    const socketDir = tempDir('ml-sock-')
-    chmodSync(socketDir, 0o777)
-    const socketPath = join(socketDir, 'fn.sock')
-    // LAMBDA_SOCKET is left to the image's default, /run/lambda/fn.sock.
+    // The agent's side of the link: a socket it listens on, in a folder mounted read-only.
+    const linkDir = tempDir('ml-link-')
+    chmodSync(linkDir, 0o755)
+    const link = RuntimeLink.open({ socketPath: join(linkDir, 'agent.sock'), concurrency: 4, socketMode: 0o666 })
     const container = await docker.createContainer({
       Image: fn.tag,
-      Env: ['LAMBDA_FUNCTION_NAME=hello'],
+      Env: ['LAMBDA_FUNCTION_NAME=hello', `LAMBDA_AGENT_SOCKET=${BASE_IMAGE_LAYOUT.socketDir}/agent.sock`],
       Labels: labels,
       HostConfig: {
-        Binds: [`${socketDir}:${BASE_IMAGE_LAYOUT.socketDir}`],
+        Mounts: [{ Type: 'bind', Source: linkDir, Target: BASE_IMAGE_LAYOUT.socketDir, ReadOnly: true }],
         NetworkMode: 'none',
         ReadonlyRootfs: true,
-        Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=16m' },
+        Tmpfs: { '/tmp': 'rw,nosuid,nodev,noexec,size=16m' },
         CapDrop: ['ALL'],
       },
     })
     try {
       started = Date.now()
       await container.start()
-      const deadline = Date.now() + 20_000
-      while (!existsSync(socketPath)) {
-        const state = (await container.inspect()).State
-        if (!state.Running || Date.now() > deadline) {
-          const logs = demux(await container.logs({ stdout: true, stderr: true, follow: false }) as unknown as Buffer)
-          throw new Error(`the function did not create its socket (running: ${state.Running}, exit ${state.ExitCode}):\n${logs.stdout}${logs.stderr}`)
-        }
-        await new Promise(resolve => setTimeout(resolve, 10))
-      }
-      timings['container start to socket'] = Date.now() - started
+      const exited = container.wait().then(async (result: { StatusCode: number }) => {
+        const logs = demux(await container.logs({ stdout: true, stderr: true, follow: false }) as unknown as Buffer)
+        throw new Error(`the function exited (${result.StatusCode}) before it connected:\n${logs.stdout}${logs.stderr}`)
+      })
+      await Promise.race([link.ready, exited])
+      timings['container start to connected'] = Date.now() - started
 
-      const response = await request(undefined, '/', { socketPath, host: 'hello.localhost' })
+      const response = await new Promise<{ status: number; type?: string; body: string }>((resolve, reject) => {
+        httpRequest({ agent: link.agent, path: '/', headers: { host: 'hello.localhost' } }, (res) => {
+          let body = ''
+          res.on('data', (d) => { body += d })
+          res.on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'], body }))
+        }).on('error', reject).end()
+      })
       expect(response.status).toBe(200)
-      expect(response.headers['content-type']).toContain('application/json')
-      expect(response.text).toBe('{"ok":true}')
+      expect(response.type).toContain('application/json')
+      expect(response.body).toBe('{"ok":true}')
     }
     finally {
       await container.remove({ force: true })
+      await link.close()
     }
   }, 120_000)
 
