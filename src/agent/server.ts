@@ -15,6 +15,8 @@ import type { AgentOptionsInput } from './options'
 import { ADMIN_PREFIX, resolveAgentOptions } from './options'
 import { ServingTable } from './serving-table'
 import { restoreState } from './restore-state'
+import { envResolver } from './secrets/function-env'
+import { SecretVault } from './secrets/secret-vault'
 
 export interface AgentHandle {
   url: string
@@ -37,6 +39,8 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
   const identity = await ensureAgentIdentity(storage)
   const keys = createKeyStore(storage)
   const functions = createFunctionStore(storage)
+  // Before the first key is made: a start that stops on an unreadable master key must not use up the key shown once.
+  const secrets = await SecretVault.open(storage, options.dataDir)
   const firstAdminKey = (await keys.list()).length === 0 ? (await createApiKey(keys, 'admin')).key : undefined
 
   const provider = await createProvider(
@@ -45,8 +49,8 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
   )
   const { orphansRemoved } = await provider.init()
 
-  const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000 })
-  const context: AgentContext = { options, provider, functions, keys, serving, locks: new KeyedLock() }
+  const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000, resolveEnv: envResolver(secrets, line => consola.warn(line)) })
+  const context: AgentContext = { options, provider, functions, keys, secrets, serving, locks: new KeyedLock() }
   const restored = await restoreState(context)
   // An access log line per request costs a noticeable share of the gateway's CPU at high rates: opt-in.
   const app = createAgentApp(context, { onInvocation: options.accessLog ? logInvocation : undefined })

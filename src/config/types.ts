@@ -1,3 +1,5 @@
+import type { SecretRef } from './secret'
+
 /** A cron schedule that invokes a function. */
 export interface ScheduleConfig {
   /** Cron expression (5 or 6 fields), e.g. `"*\/5 * * * *"`. */
@@ -20,8 +22,8 @@ export interface FunctionConfig {
   timeout?: number
   /** Memory limit in MB. Default: 128. */
   memory?: number
-  /** Environment variables the function sees in `process.env`. */
-  env?: Record<string, string>
+  /** Environment variables the function sees in `process.env`: a string, or `secret('name')` for a value kept on the agent. */
+  env?: Record<string, string | SecretRef>
   /** Cron schedules that invoke the function. */
   schedule?: string | ScheduleConfig | Array<string | ScheduleConfig>
   /** Requests one instance serves at the same time. Default: 50. */
@@ -88,7 +90,8 @@ export interface ResolvedFunction {
   entry?: string
   timeout: number
   memory: number
-  env: Record<string, string>
+  /** Secret refs stay refs: only the agent (or `lambda dev`, from its own environment) knows the values. */
+  env: Record<string, string | SecretRef>
   schedule: ResolvedSchedule[]
   concurrency: number
   minInstances: number

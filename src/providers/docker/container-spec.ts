@@ -20,7 +20,7 @@ export function containerSpec(launch: LaunchRequest & { agentId: string }, name:
     name,
     Image: launch.image.id ?? launch.image.ref,
     Env: [
-      ...Object.entries(config.env).map(([k, v]) => `${k}=${v}`),
+      ...Object.entries(launch.env).map(([k, v]) => `${k}=${v}`),
       `LAMBDA_SOCKET=${SOCKET_DIR_IN_CONTAINER}/fn.sock`,
       `LAMBDA_FUNCTION_NAME=${launch.name}`,
       `LAMBDA_FUNCTION_VERSION=${launch.version}`,

@@ -55,7 +55,7 @@ export function createProcessProvider(ctx: ProviderContext): Provider {
         version: String(request.version),
         timeout: request.config.timeout,
         memory: request.config.memory,
-        env: request.config.env,
+        env: request.env,
         bundlePath: join(request.image.ref, 'index.mjs'),
         socketDir,
         inheritEnv: false,
