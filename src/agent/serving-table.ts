@@ -57,6 +57,11 @@ export class ServingTable {
     await this.retirePool(version)
   }
 
+  /** The kept versions of one function. */
+  keptVersions(name: string): VersionRecord[] {
+    return [...this.kept.values()].filter(version => version.function === name)
+  }
+
   names(): string[] {
     return [...this.current.keys()].sort()
   }

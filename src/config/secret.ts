@@ -28,6 +28,8 @@ export function secretNameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string' || name.length === 0) return 'a secret name must be a non-empty string'
   if (name.length > 64) return `the secret name is ${name.length} characters long; at most 64 are allowed`
   if (!SECRET_NAME_RE.test(name)) return `the secret name ${JSON.stringify(name)} may only hold a-z, 0-9, "-", "_" and "."`
+  // They would be path segments in the admin API's URL, which clients and servers resolve away.
+  if (name === '.' || name === '..') return `the secret name cannot be "${name}"`
   return undefined
 }
 

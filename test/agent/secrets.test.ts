@@ -189,9 +189,14 @@ describe('secrets on the agent', () => {
     // The largest value allowed is stored.
     expect((await put('max.size_ok-1', JSON.stringify({ value: 'x'.repeat(32 * 1024) }))).status).toBe(200)
 
-    const badName = await suite.agent.cli(['secrets', 'set', 'Bad Name'], { input: 'v' })
-    expect(badName.code).toBe(1)
-    expect(badName.output).toContain('Invalid secret name')
+    for (const name of ['Bad Name', '..', 'x/y']) {
+      const badName = await suite.agent.cli(['secrets', 'set', name], { input: 'v' })
+      expect(badName.code, name).toBe(1)
+      expect(badName.output).toContain('Invalid secret name')
+    }
+    const looksLikeATempFile = await suite.agent.cli(['secrets', 'set', 'a.0123456789ab.tmp'], { input: 'v' })
+    expect(looksLikeATempFile.code, looksLikeATempFile.output).toBe(0)
+    expect((await suite.agent.cli(['secrets', 'rm', 'a.0123456789ab.tmp'])).code).toBe(0)
     const tooBig = await suite.agent.cli(['secrets', 'set', 'big'], { input: 'x'.repeat(40 * 1024) })
     expect(tooBig.code).toBe(1)
     expect(tooBig.output).toContain('32 KB')

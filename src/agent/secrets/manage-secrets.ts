@@ -1,5 +1,6 @@
 import { secretNamesOf } from '../../config/secret'
 import { LambdaError } from '../../errors'
+import type { VersionRecord } from '../../store/records'
 import type { AgentContext } from '../context'
 import type { SecretInfo } from './secret-vault'
 
@@ -33,9 +34,13 @@ export function listSecrets(ctx: AgentContext): SecretsOverview {
 /** New instances, with the new environment, for every kept version that refers to the secret. */
 async function recycleUsers(ctx: AgentContext, secret: string): Promise<string[]> {
   const recycled: string[] = []
-  for (const fn of ctx.serving.names()) {
-    // Under the function's lock: a deploy or rollback running now finishes first, then its pool is replaced too.
-    const versions = await ctx.locks.run(fn, () => ctx.serving.recycle(fn, version => secretNamesOf(version.config.env).includes(secret)))
+  const uses = (version: VersionRecord) => secretNamesOf(version.config.env).includes(secret)
+  // A deploy or rollback running now (its function's lock is held) may be starting instances that use
+  // it: wait for it, then replace them too.
+  const busy = ctx.locks.held().filter(key => !key.startsWith('secret:'))
+  for (const fn of new Set([...ctx.serving.names(), ...busy])) {
+    if (!busy.includes(fn) && !ctx.serving.keptVersions(fn).some(uses)) continue
+    const versions = await ctx.locks.run(fn, () => ctx.serving.recycle(fn, uses))
     if (versions.length > 0) recycled.push(fn)
   }
   return recycled
