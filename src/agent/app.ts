@@ -7,6 +7,7 @@ import { LambdaError } from '../errors'
 import { registerFunctionRoutes } from './routes/functions'
 import { registerHealthRoute } from './routes/health'
 import { registerKeyRoutes } from './routes/keys'
+import { registerSecretRoutes } from './routes/secrets'
 import { registerVersionRoutes } from './routes/versions'
 
 /** The agent's one h3 app: the gateway for function hosts, the admin API on the bare domain. */
@@ -17,6 +18,7 @@ export function createAgentApp(ctx: AgentContext, gateway: GatewayOptions = {}):
   registerFunctionRoutes(app, ctx, gateway)
   registerKeyRoutes(app, ctx)
   registerVersionRoutes(app, ctx)
+  registerSecretRoutes(app, ctx)
   app.all('/**', (event) => {
     throw new LambdaError({
       code: 'NOT_FOUND',

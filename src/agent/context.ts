@@ -2,6 +2,7 @@ import type { Provider } from '../providers/types'
 import type { FunctionStore } from '../store/function-store'
 import type { KeyStore } from '../store/key-store'
 import type { KeyedLock } from './deploy/keyed-lock'
+import type { SecretVault } from './secrets/secret-vault'
 import type { AgentOptions } from './options'
 import type { ServingTable } from './serving-table'
 
@@ -11,6 +12,8 @@ export interface AgentContext {
   provider: Provider
   functions: FunctionStore
   keys: KeyStore
+  /** Decrypted secrets, for function environments; values never leave the agent. */
+  secrets: SecretVault
   serving: ServingTable
   locks: KeyedLock
   /** The agent's own temp folder (upload spools), emptied at every start. */

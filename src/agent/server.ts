@@ -17,6 +17,8 @@ import { ServingTable } from './serving-table'
 import { restoreState } from './restore-state'
 import { lockDataDir } from './data-dir-lock'
 import { resetTempDirs } from './temp-dir'
+import { envResolver } from './secrets/function-env'
+import { SecretVault } from './secrets/secret-vault'
 
 export interface AgentHandle {
   url: string
@@ -48,6 +50,8 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     const identity = await ensureAgentIdentity(storage)
     const keys = createKeyStore(storage)
     const functions = createFunctionStore(storage)
+    // Before the first key is made: a start that stops on an unreadable master key must not use up the key shown once.
+    const secrets = await SecretVault.open(storage, options.dataDir)
     const firstAdminKey = (await keys.list()).length === 0 ? (await createApiKey(keys, 'admin')).key : undefined
 
     const provider = await createProvider(
@@ -57,9 +61,9 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     opened.push(() => provider.close())
     const { orphansRemoved } = await provider.init()
 
-    const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000 })
+    const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000, resolveEnv: envResolver(secrets, line => consola.warn(line)) })
     opened.push(() => serving.close())
-    const context: AgentContext = { options, provider, functions, keys, serving, locks: new KeyedLock(), tmpDir, uploadsDir }
+    const context: AgentContext = { options, provider, functions, keys, secrets, serving, locks: new KeyedLock(), tmpDir, uploadsDir }
     const restored = await restoreState(context)
     // An access log line per request costs a noticeable share of the gateway's CPU at high rates: opt-in.
     const app = createAgentApp(context, { onInvocation: options.accessLog ? logInvocation : undefined })

@@ -1,6 +1,6 @@
 import { InstancePool } from '../pool/instance-pool'
 import type { PoolEvent } from '../pool/instance-pool'
-import type { Provider } from '../providers/types'
+import type { LaunchRequest, Provider } from '../providers/types'
 import type { VersionRecord } from '../store/records'
 
 export interface ServingEntry {
@@ -11,10 +11,15 @@ export interface ServingEntry {
 export interface ServingTableOptions {
   provider: Provider
   idleTimeoutMs: number
+  /** The environment an instance of `version` starts with (secret refs resolved). Default: its plain values only. */
+  resolveEnv?: (version: VersionRecord) => Record<string, string>
   onEvent?: (fn: string, version: number, event: PoolEvent) => void
 }
 
 const keyOf = (name: string, version: number) => `${name}@${version}`
+
+const plainEnv = (version: VersionRecord) =>
+  Object.fromEntries(Object.entries(version.config.env ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
 
 /**
  * Which version of each function the gateway serves, and the instance pool of every version in
@@ -52,6 +57,11 @@ export class ServingTable {
     await this.retirePool(version)
   }
 
+  /** The kept versions of one function. */
+  keptVersions(name: string): VersionRecord[] {
+    return [...this.kept.values()].filter(version => version.function === name)
+  }
+
   names(): string[] {
     return [...this.current.keys()].sort()
   }
@@ -69,7 +79,7 @@ export class ServingTable {
         minInstances: version.config.minInstances,
         maxInstances: version.config.maxInstances,
         idleTimeoutMs: this.options.idleTimeoutMs,
-        launch: () => provider.startInstance({ name: version.function, version: version.number, image: version.image, config: version.config }),
+        launch: () => provider.startInstance(this.launchRequest(version)),
         onEvent: event => this.options.onEvent?.(version.function, version.number, event),
       })
       this.pools.set(key, pool)
@@ -81,11 +91,48 @@ export class ServingTable {
   switchTo(version: VersionRecord): void {
     this.keep(version)
     const pool = this.poolFor(version)
-    this.options.provider.prepare?.({ name: version.function, version: version.number, image: version.image, config: version.config })
+    this.options.provider.prepare?.(this.launchRequest(version))
     const previous = this.current.get(version.function)
     this.current.set(version.function, { version, pool })
     if (pool.options.minInstances > 0) pool.warm().catch(() => {})
     if (previous && previous.pool !== pool) void this.retirePool(previous.version)
+  }
+
+  /** Resolved at each start, so a changed secret reaches the next instance. */
+  private launchRequest(version: VersionRecord): LaunchRequest {
+    const env = (this.options.resolveEnv ?? plainEnv)(version)
+    return { name: version.function, version: version.number, image: version.image, config: version.config, env }
+  }
+
+  /**
+   * Replaces the instances of the versions of `name` that `affected` picks (their environment changed,
+   * e.g. a secret): new requests go to a fresh pool at once, the old pools drain. The docker provider's
+   * waiting container had its environment fixed at creation, so it is discarded and made again.
+   * Resolves once the switch is made, not when the old pools are drained.
+   */
+  async recycle(name: string, affected: (version: VersionRecord) => boolean): Promise<number[]> {
+    const { provider } = this.options
+    const recycled: number[] = []
+    for (const [key, pool] of [...this.pools]) {
+      const version = this.kept.get(key)
+      if (!key.startsWith(`${name}@`) || !version || !affected(version) || this.pools.get(key) !== pool) continue
+      this.pools.delete(key)
+      await provider.discard?.(version.function, version.number)
+      if (this.current.get(name)?.pool === pool) {
+        const fresh = this.poolFor(version)
+        this.current.set(name, { version, pool: fresh })
+        provider.prepare?.(this.launchRequest(version))
+        if (fresh.options.minInstances > 0) fresh.warm().catch(() => {})
+      }
+      recycled.push(version.number)
+      void pool.drain().then(async () => {
+        // An old instance that became ready during the drain may have prepared a container with the old environment.
+        if (this.current.get(name)?.version.number !== version.number) return
+        await provider.discard?.(version.function, version.number)
+        provider.prepare?.(this.launchRequest(version))
+      })
+    }
+    return recycled
   }
 
   /** Stops a version's instances once its requests are done (it stays deployable). */

@@ -3,6 +3,9 @@ import { FetchError, ofetch } from 'ofetch'
 import type { $Fetch } from 'ofetch'
 import { LambdaError } from '../errors'
 import type { DeployResult as DeployResponse } from '../agent/deploy/deploy-function'
+import type { EnvEntry } from '../agent/routes/env-entries'
+import type { SecretsOverview } from '../agent/secrets/manage-secrets'
+import type { FunctionRuntimeConfig } from '../config/types'
 import type { ReleaseRecord, SwitchRecord } from '../store/records'
 import type { Connection } from './settings'
 
@@ -15,7 +18,14 @@ export interface DeployedFunction {
   instances: number
   url: string
   deployedAt: string
+  /** The function's settings, without its environment. */
+  config: Omit<FunctionRuntimeConfig, 'env'>
+  /** Names and sources; plain values only when asked for (`showEnv`), secret values never. */
+  env: EnvEntry[]
 }
+
+export type { EnvEntry } from '../agent/routes/env-entries'
+export type { SecretsOverview, SecretListing } from '../agent/secrets/manage-secrets'
 
 export type { DeployResult as DeployResponse } from '../agent/deploy/deploy-function'
 
@@ -60,6 +70,12 @@ function fromFetchFailure(conn: Connection, error: unknown): LambdaError {
   return LambdaError.is(error) ? error : new LambdaError({ code: 'CLIENT_ERROR', status: 500, message: `Talking to the agent at ${conn.host} failed: ${(error as Error).message}`, cause: error })
 }
 
+/** The same error without its cause: a failed request to store a secret carries the value in its options. */
+function withoutCause(error: unknown): unknown {
+  if (!LambdaError.is(error)) return error
+  return new LambdaError({ code: error.code, status: error.status, message: error.message, hint: error.hint, data: error.data })
+}
+
 /** The admin API, over ofetch. */
 export function createAgentClient(conn: Connection) {
   const api: $Fetch = ofetch.create({
@@ -78,8 +94,8 @@ export function createAgentClient(conn: Connection) {
   return {
     connection: conn,
     health: () => call(() => api<{ ok: boolean; version: string; provider: string; domain: string; isolated: boolean }>('/health')),
-    listFunctions: () => call(() => api<{ functions: DeployedFunction[] }>('/functions')).then(r => r.functions),
-    getFunction: (name: string) => call(() => api<DeployedFunction>(`/functions/${encodeURIComponent(name)}`)),
+    listFunctions: (opts: { showEnv?: boolean } = {}) => call(() => api<{ functions: DeployedFunction[] }>('/functions', { query: opts.showEnv ? { env: 'true' } : {} })).then(r => r.functions),
+    getFunction: (name: string, opts: { showEnv?: boolean } = {}) => call(() => api<DeployedFunction>(`/functions/${encodeURIComponent(name)}`, { query: opts.showEnv ? { env: 'true' } : {} })),
     deleteFunction: (name: string) => call(() => api<{ name: string; versionsRemoved: number }>(`/functions/${encodeURIComponent(name)}`, { method: 'DELETE' })),
     /** Streams a build-context tar to the agent, which builds and switches to it. */
     deploy: (name: string, context: NodeJS.ReadableStream) => call(() => api<DeployResponse>(`/functions/${encodeURIComponent(name)}`, {
@@ -103,6 +119,12 @@ export function createAgentClient(conn: Connection) {
     listReleases: () => call(() => api<{ releases: ReleaseRecord[] }>('/releases')),
     recordRelease: (functions: string[], partial: boolean) => call(() => api<ReleaseRecord>('/releases', { method: 'POST', body: { functions, partial } })),
     rollbackRelease: (id?: number) => call(() => api<{ release: ReleaseRecord; from: Record<string, number | null> }>('/releases/rollback', { method: 'POST', body: id === undefined ? {} : { id } })),
+    listSecrets: () => call(() => api<SecretsOverview>('/secrets')),
+    /** The value goes in the body, never in the URL (which proxies and logs keep). */
+    setSecret: (name: string, value: string) => call(() => api<{ name: string; created: boolean; createdAt: string; updatedAt: string; recycled: string[] }>(`/secrets/${encodeURIComponent(name)}`, { method: 'PUT', body: { value } })).catch((error) => {
+      throw withoutCause(error)
+    }),
+    removeSecret: (name: string, force: boolean) => call(() => api<{ name: string; removed: boolean; usedBy: string[]; recycled: string[] }>(`/secrets/${encodeURIComponent(name)}`, { method: 'DELETE', query: force ? { force: 'true' } : {} })),
     listKeys: () => call(() => api<{ keys: Array<{ id: string; name: string; createdAt: string }> }>('/keys')),
   }
 }

@@ -1,3 +1,5 @@
+import type { SecretRef } from './secret'
+
 /** A cron schedule that invokes a function. */
 export interface ScheduleConfig {
   /** Cron expression (5 or 6 fields), e.g. `"*\/5 * * * *"`. */
@@ -22,8 +24,8 @@ export interface FunctionConfig {
   memory?: number
   /** CPU cores the function's container may use (cgroup quota), e.g. 0.5. Default: 1. */
   cpu?: number
-  /** Environment variables the function sees in `process.env`. */
-  env?: Record<string, string>
+  /** Environment variables the function sees in `process.env`: a string, or `secret('name')` for a value kept on the agent. */
+  env?: Record<string, string | SecretRef>
   /** Cron schedules that invoke the function. */
   schedule?: string | ScheduleConfig | Array<string | ScheduleConfig>
   /** Requests one instance serves at the same time. Default: 50. */
@@ -91,7 +93,8 @@ export interface ResolvedFunction {
   timeout: number
   memory: number
   cpu: number
-  env: Record<string, string>
+  /** Secret refs stay refs: only the agent (or `lambda dev`, from its own environment) knows the values. */
+  env: Record<string, string | SecretRef>
   schedule: ResolvedSchedule[]
   concurrency: number
   minInstances: number

@@ -1,6 +1,7 @@
 import { Cron } from 'croner'
 import { LambdaError } from '../errors'
 import { FUNCTION_NAME_RE, RESERVED_FUNCTION_NAMES, VERSION_LABEL_RE } from './defaults'
+import { isSecretRef, secretNameProblem } from './secret'
 
 /** One problem found in a config: where, what was there, what is wrong, how to fix it. */
 export interface ConfigIssue {
@@ -54,7 +55,11 @@ const envRecord: Validator = (value, path, issues) => {
   }
   for (const [key, v] of Object.entries(value)) {
     if (!ENV_NAME_RE.test(key)) issues.push({ path: `${path}.${key}`, value: key, problem: 'is not a valid environment variable name', fix: 'use letters, digits and underscores, not starting with a digit' })
-    else if (typeof v !== 'string') issues.push({ path: `${path}.${key}`, value: v, problem: 'must be a string', fix: `write it as a string, e.g. '${String(v)}'` })
+    else if (isSecretRef(v)) {
+      const problem = secretNameProblem(v.secret)
+      if (problem) issues.push({ path: `${path}.${key}`, value: v, problem: `refers to an invalid secret: ${problem}`, fix: 'name it like secret(\'stripe-token\')' })
+    }
+    else if (typeof v !== 'string') issues.push({ path: `${path}.${key}`, value: v, problem: 'must be a string or secret(\'name\')', fix: `write it as a string, e.g. '${String(v)}', or keep the value on the agent with secret('name')` })
   }
 }
 

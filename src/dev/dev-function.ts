@@ -9,6 +9,7 @@ import { startProcessInstance } from '../instances/process-instance'
 import type { SpareProcesses } from '../instances/spare-processes'
 import { InstancePool } from '../pool/instance-pool'
 import { functionPrefix, logFunctionOutput } from '../log/function-log'
+import { devFunctionEnv } from './dev-env'
 
 export interface DevFunctionContext {
   options: LambdaOptions
@@ -98,6 +99,7 @@ export class DevFunction {
     const previous = this.pool
     const version = String(++this.version)
     const { fn, ctx } = this
+    const env = devFunctionEnv(fn)
     this.pool = new InstancePool({
       name: fn.name,
       version,
@@ -111,7 +113,7 @@ export class DevFunction {
         timeout: fn.timeout,
         concurrency: fn.concurrency,
         memory: fn.memory,
-        env: fn.env,
+        env,
         dev: true,
         bundlePath: artifact.bundlePath!,
         socketDir: ctx.socketDir,

@@ -13,9 +13,9 @@ function tempPathFor(file: string): string {
  * Writes to a temp file in the same folder, fsyncs it, then renames it over the target:
  * readers (and a crash at any instant) see the old content or the new, never a torn file.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: { mode?: number; durable?: boolean } = {}): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: { mode?: number; dirMode?: number; durable?: boolean } = {}): Promise<void> {
   const durable = opts.durable ?? true
-  await mkdir(dirname(file), { recursive: true })
+  await mkdir(dirname(file), { recursive: true, mode: opts.dirMode })
   const temp = tempPathFor(file)
   try {
     const handle = await open(temp, 'w', opts.mode)

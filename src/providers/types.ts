@@ -20,6 +20,8 @@ export interface LaunchRequest {
   version: number
   image: ImageRef
   config: FunctionRuntimeConfig
+  /** The environment the function sees, made by the agent from `config.env` (secret refs resolved to values). */
+  env: Record<string, string>
 }
 
 /**

@@ -1,4 +1,5 @@
-import { readdirSync, rmSync } from 'node:fs'
+import type { Dirent } from 'node:fs'
+import { chmodSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { readFile, readdir, rm, stat, unlink } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { defineDriver } from 'unstorage'
@@ -27,16 +28,37 @@ function orIfMissing<T>(fallback: T) {
   }
 }
 
-/** Temp files left by a writer killed before its rename: never valid records, so safe to delete. */
-function removeCrashLeftovers(base: string): void {
-  let names: string[] = []
+// Records may hold what only the agent's user should read (config, key hashes, encrypted secrets).
+const RECORD_MODE = 0o600
+const FOLDER_MODE = 0o700
+
+/**
+ * Temp files left by a writer killed before its rename are never valid records, so safe to delete.
+ * Records and folders an older version left readable by others are made private (not `base` itself,
+ * which may be a mount point with the admin's own permissions).
+ */
+function tidyBase(base: string): void {
+  let entries: Dirent[] = []
   try {
-    names = readdirSync(base, { recursive: true, encoding: 'utf8' })
+    entries = readdirSync(base, { recursive: true, withFileTypes: true })
   }
   catch (error) {
     if (!isMissing(error)) throw error
   }
-  for (const name of names) if (ATOMIC_TEMP_FILE_RE.test(name)) rmSync(join(base, name), { force: true })
+  for (const entry of entries) {
+    const path = join(entry.parentPath, entry.name)
+    if (entry.isFile() && ATOMIC_TEMP_FILE_RE.test(entry.name)) rmSync(path, { force: true })
+    else if (entry.isFile()) tighten(path, RECORD_MODE)
+    else if (entry.isDirectory()) tighten(path, FOLDER_MODE)
+  }
+}
+
+/** Best effort: a file another writer just replaced, or one owned by another user, is left as it is. */
+function tighten(path: string, mode: number): void {
+  try {
+    if ((statSync(path).mode & 0o777 & ~mode) !== 0) chmodSync(path, mode)
+  }
+  catch {}
 }
 
 /**
@@ -50,7 +72,7 @@ export const atomicFsDriver = defineDriver((options: AtomicFsDriverOptions) => {
   }
   const base = resolve(options.base)
   const readOnly = options.readOnly === true
-  if (!readOnly) removeCrashLeftovers(base)
+  if (!readOnly) tidyBase(base)
 
   const toPath = (key: string): string => {
     // Keys become paths: `..` would escape base, and a temp-file name would be hidden and deleted as a leftover.
@@ -80,10 +102,10 @@ export const atomicFsDriver = defineDriver((options: AtomicFsDriverOptions) => {
       return info ? { atime: info.atime, mtime: info.mtime, size: info.size } : null
     },
     async setItem(key, value) {
-      if (!readOnly) await writeFileAtomic(toPath(key), value)
+      if (!readOnly) await writeFileAtomic(toPath(key), value, { mode: RECORD_MODE, dirMode: FOLDER_MODE })
     },
     async setItemRaw(key, value) {
-      if (!readOnly) await writeFileAtomic(toPath(key), value instanceof ArrayBuffer ? new Uint8Array(value) : value)
+      if (!readOnly) await writeFileAtomic(toPath(key), value instanceof ArrayBuffer ? new Uint8Array(value) : value, { mode: RECORD_MODE, dirMode: FOLDER_MODE })
     },
     async removeItem(key) {
       if (readOnly) return

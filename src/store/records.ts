@@ -73,3 +73,19 @@ export interface AgentRecord {
   id: string
   createdAt: string
 }
+
+/**
+ * One secret as stored: only ciphertext. AES-256-GCM under the agent's master key (`<dataDir>/master.key`,
+ * never in the store), with the secret's name bound in as associated data so a record cannot be
+ * passed off as another secret.
+ */
+export interface SecretRecord {
+  name: string
+  cipher: 'aes-256-gcm'
+  /** base64: 12-byte nonce, 16-byte authentication tag, the encrypted value. */
+  iv: string
+  tag: string
+  data: string
+  createdAt: string
+  updatedAt: string
+}

@@ -22,7 +22,7 @@ export interface AgentProcess {
   call(fn: string, path?: string, init?: RequestInit): Promise<HttpResult>
   /** A request to the admin API (`/_lambda…` on the bare host), with the key unless told otherwise. */
   admin(path: string, init?: RequestInit & { key?: string | null }): Promise<HttpResult>
-  cli(args: string[], opts?: { cwd?: string; env?: Record<string, string | undefined> }): Promise<CliResult>
+  cli(args: string[], opts?: { cwd?: string; env?: Record<string, string | undefined>; input?: string }): Promise<CliResult>
   /** Graceful stop (SIGTERM). */
   stop(): Promise<void>
   /** Starts the agent again on the same port and data dir. */
@@ -77,7 +77,7 @@ export async function startAgentProcess(opts: AgentStartOptions): Promise<AgentP
       const key_ = init.key === undefined ? key : init.key
       return request(port, `/_lambda${path}`, { host: `127.0.0.1:${port}`, ...init, headers: { ...(key_ ? { authorization: `Bearer ${key_}` } : {}), ...init.headers } })
     },
-    cli: (cliArgs, cliOpts = {}) => runCli(cliArgs, { cwd: cliOpts.cwd, env: { ...env, ...cliOpts.env } }),
+    cli: (cliArgs, cliOpts = {}) => runCli(cliArgs, { cwd: cliOpts.cwd, env: { ...env, ...cliOpts.env }, input: cliOpts.input }),
     async stop() {
       await proc.stop()
     },

@@ -13,9 +13,9 @@ export interface DevHandle {
 }
 
 /** Starts the real `lambda dev` on a free port and waits until it prints its URLs. */
-export async function startDev(cwd: string, extraArgs: string[] = []): Promise<DevHandle> {
+export async function startDev(cwd: string, extraArgs: string[] = [], env?: Record<string, string | undefined>): Promise<DevHandle> {
   const port = await freePort()
-  const proc = startCli(['dev', '--port', String(port), ...extraArgs], { cwd })
+  const proc = startCli(['dev', '--port', String(port), ...extraArgs], { cwd, env })
   const [, printedPort] = await proc.waitFor(/dev server on http:\/\/localhost:(\d+)\//, 60_000)
   const actual = Number(printedPort)
   return {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -106,6 +106,23 @@ describe('the crash-safe fs driver, used through unstorage', () => {
     expect(() => atomicFsDriver(undefined as never)).toThrow(/needs a `base` folder/)
     expect(() => atomicFsDriver({ base: '' })).toThrow(expect.objectContaining({ code: 'STORE_BASE_REQUIRED' }))
     expect(atomicFsDriverDefault).toBe(atomicFsDriver)
+  })
+
+  it('writes records readable only by their owner (0600, folders 0700), and makes looser ones left by an older version private', async () => {
+    const base = tempDir()
+    mkdirSync(join(base, 'functions'), { recursive: true, mode: 0o755 })
+    writeFileSync(join(base, 'functions/old'), '{"name":"old"}', { mode: 0o644 })
+    const storage = createStorage({ driver: atomicFsDriver({ base }) })
+    await storage.setItem('versions:hello:1', { env: { A: 'b' } })
+    await storage.setItemRaw('raw:blob', new Uint8Array([1, 2, 3]))
+    const mode = (path: string) => statSync(join(base, path)).mode & 0o777
+    expect(mode('versions/hello/1')).toBe(0o600)
+    expect(mode('raw/blob')).toBe(0o600)
+    expect(mode('versions')).toBe(0o700)
+    expect(mode('versions/hello')).toBe(0o700)
+    expect(mode('functions/old')).toBe(0o600)
+    expect(mode('functions')).toBe(0o700)
+    expect(await storage.getItem('functions:old')).toEqual({ name: 'old' })
   })
 
   it('after a crash, deletes the temp files it left behind and never lists temp files as keys', async () => {

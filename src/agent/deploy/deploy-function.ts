@@ -8,6 +8,7 @@ import { functionURL } from '../options'
 import { assertDeployableName, readDeployManifest } from './deploy-manifest'
 import { warmVersion, withSwitch } from '../versions/activate-version'
 import { pruneFunction } from '../versions/prune'
+import { assertSecretsSet } from '../secrets/function-env'
 
 const DEFAULT_KEEP_VERSIONS = 5
 
@@ -33,6 +34,8 @@ export async function deployFunction(ctx: AgentContext, name: string, body: Node
     // Checked and unpacked before taking the lock, so queued deploys of one function upload in parallel.
     await receiveUpload(body, uploadDir, { maxBytes: ctx.options.maxUploadBytes, tmpDir: ctx.tmpDir })
     const manifest = await readDeployManifest(uploadDir, name)
+    // Before the lock and the build: a missing secret is the user's to fix, not a failed build.
+    assertSecretsSet(name, manifest.config, ctx.secrets)
     return await ctx.locks.run(name, async () => {
       const now = new Date().toISOString()
       const existing = await ctx.functions.get(name)

@@ -21,6 +21,11 @@ export class KeyedLock {
     }
   }
 
+  /** Keys with an operation running or waiting right now. */
+  held(): string[] {
+    return [...this.tails.keys()]
+  }
+
   /** Holds every key's lock (taken in sorted order, so two callers can never wait on each other). */
   runAll<T>(keys: string[], task: () => Promise<T>): Promise<T> {
     const sorted = [...new Set(keys)].sort()

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { H3 } from 'h3'
-import { getRouterParam } from 'h3'
+import type { H3, H3Event } from 'h3'
+import { getQuery, getRouterParam } from 'h3'
 import type { AgentContext } from '../context'
 import { deleteFunction } from '../deploy/delete-function'
 import { deployFunction } from '../deploy/deploy-function'
@@ -8,14 +8,17 @@ import { invokeServing } from '../gateway'
 import type { GatewayOptions } from '../gateway'
 import { ADMIN_PREFIX, functionURL } from '../options'
 import { defineAdminHandler } from './define-admin'
+import { envEntries } from './env-entries'
 import { functionNotFound } from './not-found'
 
-async function describeFunction(ctx: AgentContext, name: string) {
+/** Env values stay out of the answer unless `?env=true`; secret values never leave the agent. */
+async function describeFunction(ctx: AgentContext, name: string, withEnvValues = false) {
   const record = await ctx.functions.get(name)
   if (!record?.currentVersion) return undefined
   const version = await ctx.functions.getVersion(name, record.currentVersion)
   if (!version) return undefined
   const stats = ctx.serving.stats(name)
+  const { env, ...config } = version.config
   return {
     name,
     version: version.number,
@@ -26,22 +29,26 @@ async function describeFunction(ctx: AgentContext, name: string) {
     inflight: stats.inflight,
     url: functionURL(ctx.options, name),
     deployedAt: version.createdAt,
-    config: version.config,
+    config,
+    env: envEntries(env, ctx.secrets, withEnvValues),
   }
 }
+
+const wantsEnvValues = (event: H3Event) => ['true', '1'].includes(String(getQuery(event).env))
 
 export function registerFunctionRoutes(app: H3, ctx: AgentContext, gateway: GatewayOptions) {
   const base = `${ADMIN_PREFIX}/functions`
 
-  app.get(base, defineAdminHandler(ctx, async () => {
+  app.get(base, defineAdminHandler(ctx, async (event) => {
     const records = await ctx.functions.list()
-    const functions = await Promise.all(records.map(r => describeFunction(ctx, r.name)))
+    const withEnvValues = wantsEnvValues(event)
+    const functions = await Promise.all(records.map(r => describeFunction(ctx, r.name, withEnvValues)))
     return { functions: functions.filter(Boolean) }
   }))
 
   app.get(`${base}/:name`, defineAdminHandler(ctx, async (event) => {
     const name = getRouterParam(event, 'name')!
-    const described = await describeFunction(ctx, name)
+    const described = await describeFunction(ctx, name, wantsEnvValues(event))
     if (!described) throw functionNotFound(name, ctx.serving.names())
     return described
   }))

@@ -1,5 +1,6 @@
 import type { FunctionRecord, SwitchRecord, VersionRecord } from '../../store/records'
 import type { AgentContext } from '../context'
+import { assertSecretsSet } from '../secrets/function-env'
 
 const HISTORY_LENGTH = 100
 
@@ -9,6 +10,7 @@ const HISTORY_LENGTH = 100
  * A failure to start leaves everything as it was and throws the function's own error.
  */
 export async function warmVersion(ctx: AgentContext, version: VersionRecord): Promise<void> {
+  assertSecretsSet(version.function, version.config, ctx.secrets)
   const pool = ctx.serving.poolFor(version)
   try {
     await pool.warm(true)

@@ -31,7 +31,7 @@ export function containerSpec(launch: LaunchRequest & { agentId: string }, name:
     name,
     Image: image.id ?? image.ref,
     Env: [
-      ...Object.entries(config.env).map(([k, v]) => `${k}=${v}`),
+      ...Object.entries(launch.env).map(([k, v]) => `${k}=${v}`),
       `LAMBDA_AGENT_SOCKET=${LINK_DIR_IN_CONTAINER}/${LINK_SOCKET_NAME}`,
       `LAMBDA_CONCURRENCY=${config.concurrency}`,
       ...(connector ? [`LAMBDA_SOCKET=${CUSTOM_SERVER_SOCKET}`] : []),

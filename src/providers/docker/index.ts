@@ -4,7 +4,7 @@ import { c as createTar } from 'tar'
 import { LambdaError } from '../../errors'
 import type { Instance } from '../../instances/types'
 import type { ImageRef } from '../../store/records'
-import type { Provider, ProviderContext } from '../types'
+import type { LaunchRequest, Provider, ProviderContext } from '../types'
 import { makeLinkDir, removeLinkDir } from '../link-dir'
 import { withDockerDeadline } from './api-deadline'
 import { ensureBaseImage } from './base-image'
@@ -60,8 +60,21 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
   let runDir: string | undefined
   const running = new Set<Instance>()
   // One created-but-not-started container per version in service, so a cold start is just a start.
-  const prepared = new Map<string, PreparedContainer>()
+  const prepared = new Map<string, PreparedContainer & { env: string }>()
   const keyOf = (request: { name: string; version: number }) => `${request.name}@${request.version}`
+  // A container's environment is fixed when it is created: one made before a secret changed must not serve.
+  const envOf = (request: LaunchRequest) => JSON.stringify(request.env)
+  /** The waiting container of this version, if it was made with this request's environment (a stale one goes). */
+  const takePrepared = (request: LaunchRequest) => {
+    const key = keyOf(request)
+    const waiting = prepared.get(key)
+    prepared.delete(key)
+    if (waiting && waiting.env !== envOf(request)) {
+      void discardPrepared(waiting)
+      return undefined
+    }
+    return waiting
+  }
   let baseTag: string | undefined
 
   const removeOwnContainers = async () => {
@@ -117,9 +130,12 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
     },
     prepare(request) {
       const key = keyOf(request)
-      if (prepared.has(key)) return
+      if (prepared.get(key)?.env === envOf(request)) return
+      const stale = prepared.get(key)
+      prepared.delete(key)
+      if (stale) void discardPrepared(stale)
       try {
-        prepared.set(key, prepareContainer({ ...request, docker, agentId: ctx.agentId, runDir: runDir! }))
+        prepared.set(key, { ...prepareContainer({ ...request, docker, agentId: ctx.agentId, runDir: runDir! }), env: envOf(request) })
       }
       catch (error) {
         // Only an optimisation: the next start prepares its own container and reports what fails.
@@ -134,9 +150,7 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
     },
     startInstance(request) {
       const options = { ...request, docker, agentId: ctx.agentId, runDir: runDir! }
-      const key = keyOf(request)
-      const container = prepared.get(key) ?? prepareContainer(options)
-      prepared.delete(key)
+      const container = takePrepared(request) ?? prepareContainer(options)
       const instance = startContainerInstance(options, container)
       running.add(instance)
       instance.exited.then(() => running.delete(instance))

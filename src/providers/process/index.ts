@@ -47,7 +47,7 @@ export function createProcessProvider(ctx: ProviderContext): Provider {
         timeout: request.config.timeout,
         concurrency: request.config.concurrency,
         memory: request.config.memory,
-        env: request.config.env,
+        env: request.env,
         bundlePath: join(request.image.ref, 'index.mjs'),
         socketDir: socketDir!,
         inheritEnv: false,
