@@ -42,6 +42,8 @@ export interface Provider {
   /** Drops what `prepare` made for a version that leaves service. */
   discard?(name: string, version: number): Promise<void>
   removeImage(image: ImageRef): Promise<void>
+  /** Rebuilds an image made by an older agent so it runs on this one; undefined when none was needed or possible. */
+  upgradeImage?(image: ImageRef, kind: 'node' | 'dockerfile'): Promise<ImageRef | undefined>
   /** Images this agent built for a function, with the version each was built as (to find strays). */
   listImages?(name: string): Promise<Array<ImageRef & { version: number }>>
   /** Stops every instance this provider started. */

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { useAgent } from '../helpers/agent'
 import { containersOf, describeDocker } from '../helpers/docker'
@@ -102,6 +105,37 @@ describeDocker('agent with the docker provider', () => {
       const after = containersOf(suite.agent, undefined, true)
       expect(after.filter(id => before.includes(id))).toEqual([])
       expect((await suite.agent.call('hello')).json()).toEqual({ message: 'Hello, World!' })
+    })
+  })
+
+  describe('upgrading the agent', () => {
+    const suite = useAgent({ provider: 'docker' }, () => sampleProject(), async (suite) => {
+      const deploy = await suite.agent.cli(['deploy', '--only', 'hello'], { cwd: suite.project.dir })
+      expect(deploy.code, deploy.output).toBe(0)
+    })
+
+    it('a version built by an older agent (a runtime that does not dial the link) is upgraded at start and serves', async () => {
+      const recordFile = join(suite.agent.dataDir, 'state/versions/hello/1')
+      const record = JSON.parse(readFileSync(recordFile, 'utf8'))
+      await suite.agent.stop()
+      // What an older agent left: the same image, but a runtime that never connects and no link label.
+      const context = mkdtempSync(join(tmpdir(), 'old-image-'))
+      writeFileSync(join(context, 'bootstrap.mjs'), 'console.error("an old runtime: it listens, it never dials"); process.exit(3)\n')
+      writeFileSync(join(context, 'Dockerfile'), `FROM ${record.image.id}\nCOPY bootstrap.mjs /opt/mini-lambda/runtime/bootstrap.mjs\nLABEL mini-lambda.link=""\n`)
+      execFileSync('docker', ['build', '-q', '-t', record.image.ref, context], { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } })
+      rmSync(context, { recursive: true, force: true })
+      const oldId = execFileSync('docker', ['inspect', '--format', '{{.Id}}', record.image.ref], { encoding: 'utf8' }).trim()
+      writeFileSync(recordFile, JSON.stringify({ ...record, image: { ref: record.image.ref, id: oldId } }))
+
+      suite.agent = await suite.agent.restart()
+      expect(suite.agent.process.output()).toContain('Upgraded the image of hello v1')
+      expect((await suite.agent.call('hello')).json()).toEqual({ message: 'Hello, World!' })
+      const upgraded = JSON.parse(readFileSync(recordFile, 'utf8')).image.id
+      expect(upgraded).not.toBe(oldId)
+      // Once: the next start finds nothing to do.
+      await suite.agent.stop()
+      suite.agent = await suite.agent.restart()
+      expect(suite.agent.process.output()).not.toContain('Upgraded the image')
     })
   })
 

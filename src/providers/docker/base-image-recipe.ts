@@ -46,6 +46,8 @@ export const BASE_IMAGE_LABELS = {
   base: 'mini-lambda.base',
   fingerprint: 'mini-lambda.base.fingerprint',
   source: 'mini-lambda.base.source',
+  /** Its runtime dials the agent (see src/instances/runtime-link.ts); inherited by images built on it. */
+  link: 'mini-lambda.link',
 } as const
 
 
@@ -60,7 +62,7 @@ export function fingerprintOf(parts: Record<string, string | number>): string {
 }
 
 export function baseLabels(fingerprint: string, source: string): Record<string, string> {
-  return { [BASE_IMAGE_LABELS.base]: '1', [BASE_IMAGE_LABELS.fingerprint]: fingerprint, [BASE_IMAGE_LABELS.source]: source }
+  return { [BASE_IMAGE_LABELS.base]: '1', [BASE_IMAGE_LABELS.fingerprint]: fingerprint, [BASE_IMAGE_LABELS.source]: source, [BASE_IMAGE_LABELS.link]: '1' }
 }
 
 /** The image's id, or undefined when there is no such image on this engine. */

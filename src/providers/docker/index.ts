@@ -3,11 +3,11 @@ import type Dockerode from 'dockerode'
 import { c as createTar } from 'tar'
 import { LambdaError } from '../../errors'
 import type { Instance } from '../../instances/types'
-import type { ImageRef } from '../../store/records'
 import type { LaunchRequest, Provider, ProviderContext } from '../types'
 import { makeLinkDir, removeLinkDir } from '../link-dir'
 import { withDockerDeadline } from './api-deadline'
-import { ensureBaseImage } from './base-image'
+import { connectorFor, upgradeToLink } from './link-upgrade'
+import { BASE_IMAGE_LABELS, ensureBaseImage } from './base-image'
 import { buildImage } from './build-image'
 import { CONTAINER_LABELS } from './container-spec'
 import type { PreparedContainer } from './container-instance'
@@ -83,18 +83,6 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
     return containers.length
   }
 
-  /**
-   * A custom image built on the base image keeps its own command, run under the base image's connector;
-   * one that still runs the base's runtime, or comes from elsewhere, is started as it is.
-   */
-  const connectorFor = async (imageId: string): Promise<ImageRef['connector']> => {
-    const [image, base] = await Promise.all([imageId, baseTag!].map(ref => withDockerDeadline('inspecting an image', () => docker.getImage(ref).inspect())))
-    const fromBase = base!.RootFS.Layers?.every((layer, i) => image!.RootFS.Layers?.[i] === layer) ?? false
-    if (!fromBase || JSON.stringify(image!.Config.Entrypoint) === JSON.stringify(base!.Config.Entrypoint)) return undefined
-    const command = [...(image!.Config.Entrypoint ?? []), ...(image!.Config.Cmd ?? [])]
-    return command.length > 0 ? command : undefined
-  }
-
   const provider: Provider = {
     name: 'docker',
     isolated: true,
@@ -122,10 +110,10 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
         subject: `function "${request.name}"`,
         timeoutMs: options.buildTimeoutMs,
         buildArgs: { BASE_IMAGE: baseTag, MINI_LAMBDA_AGENT: ctx.agentId, MINI_LAMBDA_FUNCTION: request.name, MINI_LAMBDA_VERSION: String(request.version) },
-        labels: { 'mini-lambda.agent': ctx.agentId, 'mini-lambda.function': request.name, 'mini-lambda.version': String(request.version), 'mini-lambda.hash': request.hash },
+        labels: { 'mini-lambda.agent': ctx.agentId, 'mini-lambda.function': request.name, 'mini-lambda.version': String(request.version), 'mini-lambda.hash': request.hash, [BASE_IMAGE_LABELS.link]: '1' },
       })
       for (const line of log) onLog?.(line)
-      const connector = request.kind === 'dockerfile' ? await connectorFor(imageId) : undefined
+      const connector = request.kind === 'dockerfile' ? connectorFor(await withDockerDeadline('inspecting an image', () => docker.getImage(imageId).inspect())) : undefined
       return connector ? { ref: tag, id: imageId, connector } : { ref: tag, id: imageId }
     },
     prepare(request) {
@@ -157,6 +145,9 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       // The next cold start of this version should find a container waiting, too.
       instance.ready.then(() => provider.prepare!(request), () => {})
       return instance
+    },
+    upgradeImage(image, kind) {
+      return upgradeToLink(docker, image, kind, ctx.tmpDir)
     },
     async listImages(name) {
       const images = await withDockerDeadline('listing images', abortSignal => docker.listImages({ filters: { label: [`mini-lambda.agent=${ctx.agentId}`, `mini-lambda.function=${name}`] }, abortSignal }))
