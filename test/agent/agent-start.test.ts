@@ -18,9 +18,13 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
-const canRunAsNobody = (() => {
+/**
+ * As root, the agent runs with CAP_NET_BIND_SERVICE dropped from its bounding set (setpriv), so it is
+ * refused port 80 like any unprivileged user, yet can still read a clone in a private (0700) folder.
+ */
+const canDropBindCapability = (() => {
   try {
-    execFileSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', '0'], { stdio: 'pipe' })
+    execFileSync('setpriv', ['--bounding-set', '-net_bind_service', process.execPath, '-e', '0'], { stdio: 'pipe' })
     return true
   }
   catch {
@@ -44,13 +48,12 @@ describe('lambda agent refuses to start with a clear error', () => {
     }
   })
 
-  it.runIf(process.getuid?.() !== 0 || canRunAsNobody)('when the port needs privileges it does not have', () => {
+  it.runIf(process.getuid?.() !== 0 || canDropBindCapability)('when the port needs privileges it does not have', () => {
     const dataDir = tempDir()
-    execFileSync('chmod', ['777', dataDir])
     const args = [cliPath, 'agent', '--port', '80', '--host', '127.0.0.1', '--data-dir', dataDir, '--provider', 'process']
     let output = ''
     try {
-      if (process.getuid?.() === 0) execFileSync('runuser', ['-u', 'nobody', '--', process.execPath, ...args], { stdio: 'pipe', env: { PATH: process.env.PATH, NO_COLOR: '1' } })
+      if (process.getuid?.() === 0) execFileSync('setpriv', ['--bounding-set', '-net_bind_service', process.execPath, ...args], { stdio: 'pipe', env: { PATH: process.env.PATH, NO_COLOR: '1' } })
       else execFileSync(process.execPath, args, { stdio: 'pipe', env: { PATH: process.env.PATH, NO_COLOR: '1' } })
     }
     catch (error) {
