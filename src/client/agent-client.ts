@@ -103,7 +103,7 @@ export function createAgentClient(conn: Connection) {
     listReleases: () => call(() => api<{ releases: ReleaseRecord[] }>('/releases')),
     recordRelease: (functions: string[], partial: boolean) => call(() => api<ReleaseRecord>('/releases', { method: 'POST', body: { functions, partial } })),
     rollbackRelease: (id?: number) => call(() => api<{ release: ReleaseRecord; from: Record<string, number | null> }>('/releases/rollback', { method: 'POST', body: id === undefined ? {} : { id } })),
-    listKeys: () => call(() => api<{ keys: Array<{ id: string; name: string; createdAt: string }> }>('/keys')),
+    listKeys: () => call(() => api<{ keys: Array<{ id: string; name: string; scope: string; createdAt: string }> }>('/keys')),
   }
 }
 
