@@ -97,6 +97,21 @@ describe('API keys have scopes: admin ⊃ deploy ⊃ invoke', () => {
     expect((await suite.agent.call('hello')).json()).toEqual({ message: 'hello v1' })
   })
 
+  it('an admin key does everything the others do, and manages keys', async () => {
+    const key = suite.agent.key
+    expect((await suite.agent.admin('/functions', { key })).status).toBe(200)
+    expect((await suite.agent.admin('/releases', { key })).status).toBe(200)
+    expect((await suite.agent.admin('/functions/hello/rollback', { key, method: 'POST', body: '{"version":2}' })).status).toBe(200)
+    expect((await suite.agent.call('hello')).json()).toEqual({ message: 'hello v2' })
+    expect((await suite.agent.call('private', '/', { headers: { authorization: `Bearer ${key}` } })).status).toBe(200)
+    expect((await suite.agent.admin('/functions/private/invoke/', { key })).json()).toMatchObject({ secret: 42 })
+    const made = await suite.agent.admin('/keys', { key, method: 'POST', body: '{"name":"short-lived","scope":"admin"}' })
+    expect(made.json()).toMatchObject({ name: 'short-lived', scope: 'admin' })
+    const revoked = await suite.agent.admin(`/keys/${made.json().id}`, { key, method: 'DELETE' })
+    expect(revoked.json()).toMatchObject({ id: made.json().id, scope: 'admin', revoked: true })
+    expect((await suite.agent.admin('/keys', { key: made.json().key })).status).toBe(401)
+  })
+
   it('a key stored before scopes existed is an admin key', async () => {
     const legacy = storeKeyRecord(suite.agent.dataDir, { name: 'old-admin' })
     const listed = await suite.agent.admin('/keys', { key: legacy })
