@@ -3,6 +3,7 @@ import { createLambdaApp } from '../http/error-response'
 import type { AgentContext } from './context'
 import type { GatewayOptions } from './gateway'
 import { createGatewayMiddleware } from './gateway'
+import { ADMIN_PREFIX } from './options'
 import { LambdaError } from '../errors'
 import { registerFunctionRoutes } from './routes/functions'
 import { registerHealthRoute } from './routes/health'
@@ -20,6 +21,15 @@ export function createAgentApp(ctx: AgentContext, gateway: GatewayOptions = {}):
   registerVersionRoutes(app, ctx)
   registerSecretRoutes(app, ctx)
   app.all('/**', (event) => {
+    const path = event.url.pathname
+    if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
+      throw new LambdaError({
+        code: 'NOT_FOUND',
+        status: 404,
+        message: `The admin API has no route ${event.req.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}.`,
+        hint: 'The routes are listed in docs/agent.md (Admin API); e.g. GET /_lambda/functions, POST /_lambda/functions/<name>/rollback.',
+      })
+    }
     throw new LambdaError({
       code: 'NOT_FOUND',
       status: 404,

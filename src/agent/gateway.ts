@@ -38,7 +38,7 @@ export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res
   let version = target(ctx, name, opts.version, opts.viaAdmin)
   let dropHeaders: ReadonlySet<string> | undefined
   if (version.config.auth === 'key' || opts.viaAdmin) {
-    if (!opts.viaAdmin) await requireApiKey(ctx.keys, req)
+    if (!opts.viaAdmin) await requireApiKey(ctx.keys, req, 'invoke')
     dropHeaders = DROP_AUTHORIZATION
     // Checking the key took a turn of the event loop, in which a switch may have happened.
     version = target(ctx, name, opts.version, opts.viaAdmin)

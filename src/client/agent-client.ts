@@ -125,7 +125,7 @@ export function createAgentClient(conn: Connection) {
       throw withoutCause(error)
     }),
     removeSecret: (name: string, force: boolean) => call(() => api<{ name: string; removed: boolean; usedBy: string[]; recycled: string[] }>(`/secrets/${encodeURIComponent(name)}`, { method: 'DELETE', query: force ? { force: 'true' } : {} })),
-    listKeys: () => call(() => api<{ keys: Array<{ id: string; name: string; createdAt: string }> }>('/keys')),
+    listKeys: () => call(() => api<{ keys: Array<{ id: string; name: string; scope: string; createdAt: string }> }>('/keys')),
   }
 }
 

@@ -6,7 +6,10 @@ export function createKeyStore(storage: Storage) {
     async list(): Promise<ApiKeyRecord[]> {
       const keys = await storage.getKeys('keys')
       const records = await Promise.all(keys.map(key => storage.getItem<ApiKeyRecord>(key)))
-      return records.filter((r): r is ApiKeyRecord => r !== null).sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      // Records are read back as stored, possibly by an older release or by hand: never trust their types.
+      return records
+        .filter((r): r is ApiKeyRecord => typeof r === 'object' && r !== null && !Array.isArray(r))
+        .sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)))
     },
     get: (id: string) => storage.getItem<ApiKeyRecord>(`keys:${id}`),
     put: (record: ApiKeyRecord) => storage.setItem(`keys:${record.id}`, record),

@@ -1,3 +1,4 @@
+import type { KeyScope } from '../agent/auth/key-scopes'
 import type { FunctionRuntimeConfig } from '../config/types'
 
 /** One change of the serving version, for `lambda versions --history`. */
@@ -63,6 +64,8 @@ export interface ReleaseRecord {
 export interface ApiKeyRecord {
   id: string
   name: string
+  /** Absent in keys written before scopes existed: those are admin keys (see `scopeOf`). */
+  scope?: KeyScope
   /** sha256 of the secret part, hex; the key itself is never stored. */
   hash: string
   createdAt: string

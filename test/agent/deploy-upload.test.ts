@@ -75,6 +75,13 @@ describe('the agent checks every upload before anything else', () => {
     expect(other.json().error.message).toContain('"other"')
   })
 
+  it.each(['null', '[]', '"hello"', '42'])('rejects a manifest that is JSON but not an object (%s) with 400', async (json) => {
+    const res = await upload(buildTar([{ path: '.mini-lambda.json', body: json }, bundle]))
+    expect(res.status).toBe(400)
+    expect(res.json().error).toMatchObject({ code: 'BAD_UPLOAD', entry: '.mini-lambda.json' })
+    expect(res.json().error.message).toContain('must hold a JSON object')
+  })
+
   it('checks the uploaded config as strictly as lambda.config.ts', async () => {
     const res = await upload(buildTar([{ path: '.mini-lambda.json', body: manifest({ config: { ...JSON.parse(manifest()).config, memory: 999999999 } }) }, bundle]))
     expect(res.status).toBe(400)

@@ -314,9 +314,10 @@ describe('the agent rejects a body that is not a usable tar', () => {
 describe('the agent cleans up when unpacking fails midway', () => {
   it('removes what it added and keeps what was there', async () => {
     await writeFile(join(dest, 'keep.txt'), 'mine')
-    // Passes every check, but `a` is a file, so `a/b` cannot be created.
-    const error = await rejectionOf(buildTar([{ path: 'index.mjs', body: 'ok' }, { path: 'a', body: 'file' }, { path: 'a/b', body: 'x' }]))
-    expect(error).toMatchObject({ code: 'UPLOAD_FAILED', status: 500 })
+    // Passes every check of the archive, but the folder already holds a file `keep.txt`, so `keep.txt/b` cannot be created.
+    const error = await rejectionOf(buildTar([{ path: 'index.mjs', body: 'ok' }, { path: 'lib/a.mjs', body: 'a' }, { path: 'keep.txt/b', body: 'x' }]))
+    // The archive asked for the impossible: the client's mistake, not the agent's.
+    expect(error).toMatchObject({ code: 'BAD_UPLOAD', status: 400, data: { reason: 'unpack-refused' } })
     expect(await readdir(dest)).toEqual(['keep.txt'])
     expect(await readFile(join(dest, 'keep.txt'), 'utf8')).toBe('mine')
   })

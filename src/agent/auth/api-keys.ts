@@ -2,10 +2,14 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { LambdaError } from '../../errors'
 import type { KeyStore } from '../../store/key-store'
 import type { ApiKeyRecord } from '../../store/records'
+import { keyNameProblem } from './key-names'
+import type { KeyScope } from './key-scopes'
+import { keyScopeProblem, scopeOf } from './key-scopes'
 
 // `mlk_<id>_<secret>`: the id finds the record without comparing against every key,
 // the secret is checked against its stored hash.
 const KEY_RE = /^mlk_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/
+export const KEY_ID_RE = /^[a-z0-9]{8}$/
 
 const hashSecret = (secret: string) => createHash('sha256').update(secret).digest()
 
@@ -14,10 +18,18 @@ export interface CreatedKey {
   record: ApiKeyRecord
 }
 
-export async function createApiKey(keys: KeyStore, name: string): Promise<CreatedKey> {
+/**
+ * Creates a key and stores only its hash. `scope` defaults to admin for the agent's very first key;
+ * everything acting for a user (CLI, admin API) passes the scope it was asked for.
+ */
+export async function createApiKey(keys: KeyStore, name: string, scope: KeyScope = 'admin'): Promise<CreatedKey> {
+  const nameProblem = keyNameProblem(name)
+  if (nameProblem) throw new LambdaError({ code: 'INVALID_KEY_NAME', status: 400, message: `Key name ${describeName(name)} ${nameProblem.problem}.`, hint: nameProblem.hint })
+  const scopeProblem = keyScopeProblem(scope)
+  if (scopeProblem) throw new LambdaError({ code: 'INVALID_KEY_SCOPE', status: 400, message: `Key scope ${describeName(scope)} ${scopeProblem.problem}.`, hint: scopeProblem.hint })
   const id = randomBytes(5).toString('hex').slice(0, 8)
   const secret = randomBytes(32).toString('base64url')
-  const record: ApiKeyRecord = { id, name, hash: hashSecret(secret).toString('hex'), createdAt: new Date().toISOString() }
+  const record: ApiKeyRecord = { id, name, scope, hash: hashSecret(secret).toString('hex'), createdAt: new Date().toISOString() }
   await keys.put(record)
   return { key: `mlk_${id}_${secret}`, record }
 }
@@ -27,20 +39,36 @@ export async function verifyApiKey(keys: KeyStore, presented: string | undefined
   const match = presented ? KEY_RE.exec(presented) : null
   if (!match) return undefined
   const record = await keys.get(match[1]!)
-  if (!record) return undefined
+  // A damaged record opens nothing (and must not throw: that would answer 500).
+  if (!record || !isUsable(record)) return undefined
   const expected = Buffer.from(record.hash, 'hex')
   const actual = hashSecret(match[2]!)
-  return expected.length === actual.length && timingSafeEqual(expected, actual) ? record : undefined
+  return timingSafeEqual(expected, actual) ? record : undefined
 }
 
+/** Revokes a key, unless it is the last admin key: nobody could manage keys over the API afterwards. */
 export async function revokeApiKey(keys: KeyStore, id: string): Promise<ApiKeyRecord> {
-  const record = await keys.get(id)
+  const all = await keys.list()
+  const record = KEY_ID_RE.test(id) ? all.find(k => k.id === id) : undefined
   if (!record) {
-    const known = (await keys.list()).map(k => k.id)
-    throw new LambdaError({ code: 'KEY_NOT_FOUND', status: 404, message: `No API key with id "${id}". Known ids: ${known.join(', ') || '(none)'}.`, hint: 'List them with `lambda agent keys list`.' })
+    throw new LambdaError({ code: 'KEY_NOT_FOUND', status: 404, message: `No API key with id ${describeName(id)}. Known ids: ${all.map(k => k.id).join(', ') || '(none)'}.`, hint: 'List them with `lambda agent keys list`.' })
+  }
+  if (scopeOf(record) === 'admin' && all.filter(k => scopeOf(k) === 'admin' && isUsable(k)).length <= 1) {
+    throw new LambdaError({ code: 'LAST_KEY', status: 409, message: `Refusing to revoke ${record.id}, the last admin key: nobody could manage keys over the admin API afterwards.`, hint: 'Create another admin key first (`lambda agent keys create --scope admin`), then revoke this one.' })
   }
   await keys.remove(id)
   return record
+}
+
+/** A record a key can match: one with a well-formed hash (a damaged record must not count as a working admin key). */
+function isUsable(record: ApiKeyRecord): boolean {
+  return typeof record.hash === 'string' && /^[0-9a-f]{64}$/.test(record.hash)
+}
+
+/** A name or id as quoted in a message: JSON-quoted, and short whatever was sent. */
+export function describeName(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 80 ? `${text.slice(0, 80)}…" (${text.length} characters)` : text
 }
 
 export function bearerToken(authorization: string | undefined): string | undefined {

@@ -1,12 +1,30 @@
 import type { IncomingMessage } from 'node:http'
+import { LambdaError } from '../../errors'
 import type { KeyStore } from '../../store/key-store'
 import type { ApiKeyRecord } from '../../store/records'
-import { bearerToken, unauthorized, verifyApiKey } from './api-keys'
+import { bearerToken, describeName, unauthorized, verifyApiKey } from './api-keys'
+import type { KeyScope } from './key-scopes'
+import { scopeAllows, scopeOf } from './key-scopes'
 
-/** Throws 401 unless the request carries a valid API key. */
-export async function requireApiKey(keys: KeyStore, req: IncomingMessage): Promise<ApiKeyRecord> {
+/** Throws 401 unless the request carries a valid API key, and 403 unless that key's scope covers `scope`. */
+export async function requireApiKey(keys: KeyStore, req: IncomingMessage, scope: KeyScope): Promise<ApiKeyRecord> {
   const token = bearerToken(req.headers.authorization)
   const record = await verifyApiKey(keys, token)
   if (!record) throw unauthorized(req.headers.authorization !== undefined)
+  const has = scopeOf(record)
+  if (!scopeAllows(has, scope)) throw scopeTooLow(record, has, scope)
   return record
+}
+
+function scopeTooLow(record: ApiKeyRecord, has: KeyScope | undefined, needs: KeyScope): LambdaError {
+  const which = `The API key ${record.id} (${describeName(record.name)})`
+  return new LambdaError({
+    code: 'KEY_SCOPE',
+    status: 403,
+    message: has
+      ? `${which} has the "${has}" scope; this needs "${needs}" or higher.`
+      : `${which} has the unknown scope ${describeName(record.scope)}; this needs "${needs}" or higher.`,
+    hint: `Scopes include the ones below them (admin ⊃ deploy ⊃ invoke). Use a key with the "${needs}" scope, or create one on the agent's machine: \`lambda agent keys create --scope ${needs}\`.`,
+    data: { scope: has ?? null, needed: needs },
+  })
 }

@@ -32,6 +32,7 @@ export async function readDeployManifest(dir: string, expectedName: string): Pro
   catch {
     throw badManifest(`entry "${DEPLOY_MANIFEST}" is missing or not JSON.`)
   }
+  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw badManifest(`entry "${DEPLOY_MANIFEST}" must hold a JSON object, not ${String(JSON.stringify(manifest)).slice(0, 80)}.`)
   await rm(join(dir, DEPLOY_MANIFEST), { force: true })
   if (manifest.name !== expectedName) throw badManifest(`the manifest names function "${manifest.name}" but the upload went to "${expectedName}".`)
   if (manifest.kind !== 'node' && manifest.kind !== 'dockerfile') throw badManifest(`unknown function kind ${JSON.stringify(manifest.kind)}.`)

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { H3, H3Event } from 'h3'
-import { getQuery, getRouterParam } from 'h3'
+import { getQuery } from 'h3'
 import type { AgentContext } from '../context'
 import { deleteFunction } from '../deploy/delete-function'
 import { deployFunction } from '../deploy/deploy-function'
@@ -10,6 +10,7 @@ import { ADMIN_PREFIX, functionURL } from '../options'
 import { defineAdminHandler } from './define-admin'
 import { envEntries } from './env-entries'
 import { functionNotFound } from './not-found'
+import { functionNameParam } from './route-params'
 
 /** Env values stay out of the answer unless `?env=true`; secret values never leave the agent. */
 async function describeFunction(ctx: AgentContext, name: string, withEnvValues = false) {
@@ -39,31 +40,31 @@ const wantsEnvValues = (event: H3Event) => ['true', '1'].includes(String(getQuer
 export function registerFunctionRoutes(app: H3, ctx: AgentContext, gateway: GatewayOptions) {
   const base = `${ADMIN_PREFIX}/functions`
 
-  app.get(base, defineAdminHandler(ctx, async (event) => {
+  app.get(base, defineAdminHandler(ctx, 'deploy', async (event) => {
     const records = await ctx.functions.list()
     const withEnvValues = wantsEnvValues(event)
     const functions = await Promise.all(records.map(r => describeFunction(ctx, r.name, withEnvValues)))
     return { functions: functions.filter(Boolean) }
   }))
 
-  app.get(`${base}/:name`, defineAdminHandler(ctx, async (event) => {
-    const name = getRouterParam(event, 'name')!
+  app.get(`${base}/:name`, defineAdminHandler(ctx, 'deploy', async (event) => {
+    const name = functionNameParam(event)
     const described = await describeFunction(ctx, name, wantsEnvValues(event))
     if (!described) throw functionNotFound(name, ctx.serving.names())
     return described
   }))
 
-  app.put(`${base}/:name`, defineAdminHandler(ctx, async (event) => {
-    return deployFunction(ctx, getRouterParam(event, 'name')!, event.runtime!.node!.req as IncomingMessage)
+  app.put(`${base}/:name`, defineAdminHandler(ctx, 'deploy', async (event) => {
+    return deployFunction(ctx, functionNameParam(event), event.runtime!.node!.req as IncomingMessage)
   }))
 
-  app.delete(`${base}/:name`, defineAdminHandler(ctx, async (event) => {
-    return deleteFunction(ctx, getRouterParam(event, 'name')!)
+  app.delete(`${base}/:name`, defineAdminHandler(ctx, 'deploy', async (event) => {
+    return deleteFunction(ctx, functionNameParam(event))
   }))
 
   // `lambda invoke`: the admin API forwards to the function (the key that let the call in is not passed on).
-  const invoke = defineAdminHandler(ctx, async (event) => {
-    const name = getRouterParam(event, 'name')!
+  const invoke = defineAdminHandler(ctx, 'invoke', async (event) => {
+    const name = functionNameParam(event)
     const req = event.runtime!.node!.req as IncomingMessage
     const prefix = `${base}/${name}/invoke`
     const rest = (req.url ?? '').slice(prefix.length)

@@ -1,26 +1,38 @@
 import type { H3 } from 'h3'
-import { getRouterParam, readBody } from 'h3'
-import { LambdaError } from '../../errors'
 import { createApiKey, revokeApiKey } from '../auth/api-keys'
+import { keyNameProblem } from '../auth/key-names'
+import { DEFAULT_KEY_SCOPE, keyScopeProblem, scopeOf } from '../auth/key-scopes'
+import type { KeyScope } from '../auth/key-scopes'
 import type { AgentContext } from '../context'
 import { ADMIN_PREFIX } from '../options'
+import { checkedString, optional } from './body-fields'
 import { defineAdminHandler } from './define-admin'
+import { readJsonBody } from './read-json-body'
+import { keyIdParam } from './route-params'
 
+/** Not a function name (those are DNS labels): key changes queue behind each other, not behind a deploy. */
+const KEYS_LOCK = ' keys'
+
+const createKeyBody = {
+  name: optional(checkedString(keyNameProblem, 'Send e.g. {"name":"ci","scope":"deploy"}.')),
+  scope: optional(checkedString(value => keyScopeProblem(value), 'Send e.g. {"name":"ci","scope":"deploy"}.')),
+}
+
+/** Managing keys is for admin keys only: a deploy key must not mint or revoke keys. */
 export function registerKeyRoutes(app: H3, ctx: AgentContext) {
   const base = `${ADMIN_PREFIX}/keys`
-  app.get(base, defineAdminHandler(ctx, async () => ({
-    keys: (await ctx.keys.list()).map(({ id, name, createdAt }) => ({ id, name, createdAt })),
+  app.get(base, defineAdminHandler(ctx, 'admin', async () => ({
+    keys: (await ctx.keys.list()).map(record => ({ id: record.id, name: record.name, scope: scopeOf(record) ?? record.scope, createdAt: record.createdAt })),
   })))
-  app.post(base, defineAdminHandler(ctx, async (event) => {
-    const body = await readBody<{ name?: string }>(event).catch(() => undefined)
-    const { key, record } = await createApiKey(ctx.keys, body?.name || 'api')
-    return { id: record.id, name: record.name, key }
+  app.post(base, defineAdminHandler(ctx, 'admin', async (event) => {
+    const body = await readJsonBody(event, createKeyBody, { example: '{"name":"ci","scope":"deploy"}' })
+    const scope = (body.scope ?? DEFAULT_KEY_SCOPE) as KeyScope
+    const { key, record } = await ctx.locks.run(KEYS_LOCK, () => createApiKey(ctx.keys, body.name ?? scope, scope))
+    return { id: record.id, name: record.name, scope: record.scope, key }
   }))
-  app.delete(`${base}/:id`, defineAdminHandler(ctx, async (event) => {
-    if ((await ctx.keys.list()).length <= 1) {
-      throw new LambdaError({ code: 'LAST_KEY', status: 409, message: 'Refusing to revoke the last API key: nobody could use the admin API afterwards.', hint: 'Create another key first (`lambda agent keys create`), then revoke this one.' })
-    }
-    const { id, name } = await revokeApiKey(ctx.keys, getRouterParam(event, 'id')!)
-    return { id, name, revoked: true }
+  app.delete(`${base}/:id`, defineAdminHandler(ctx, 'admin', async (event) => {
+    const id = keyIdParam(event)
+    const record = await ctx.locks.run(KEYS_LOCK, () => revokeApiKey(ctx.keys, id))
+    return { id, name: record.name, scope: scopeOf(record) ?? record.scope, revoked: true }
   }))
 }

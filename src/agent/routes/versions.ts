@@ -1,25 +1,31 @@
 import type { H3 } from 'h3'
-import { getRouterParam, readBody } from 'h3'
-import { LambdaError } from '../../errors'
 import type { AgentContext } from '../context'
 import { ADMIN_PREFIX, functionURL } from '../options'
 import { recordRelease, rollbackRelease } from '../versions/releases'
 import { rollbackFunction } from '../versions/rollback-function'
+import { boolean, checkedString, list, optional, positiveInt } from './body-fields'
 import { defineAdminHandler } from './define-admin'
 import { functionNotFound } from './not-found'
+import { readJsonBody } from './read-json-body'
+import { functionNameParam, functionNameProblem } from './route-params'
 
-function optionalPositiveInt(value: unknown, what: string): number | undefined {
-  if (value === undefined || value === null) return undefined
-  const n = typeof value === 'string' ? Number(value.replace(/^v/i, '')) : value
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-    throw new LambdaError({ code: 'BAD_REQUEST', status: 400, message: `${what} must be a positive whole number, not ${JSON.stringify(value)}.`, hint: `e.g. \`lambda rollback hello 3\`.` })
-  }
-  return n
+/** More than any project deploys at once; a bound on what one request makes the agent read. */
+const MAX_RELEASE_FUNCTIONS = 1000
+
+const rollbackBody = {
+  version: optional(positiveInt({ prefix: /^v/i, hint: 'Send e.g. {"version":3}, or no body for the previous version (`lambda rollback hello 3`).' })),
+}
+const releaseBody = {
+  functions: list(checkedString(functionNameProblem, 'Send function names, e.g. {"functions":["hello"]}.'), { max: MAX_RELEASE_FUNCTIONS, hint: 'Send e.g. {"functions":["hello","cron-job"]}; whole-project `lambda deploy` records releases for you.' }),
+  partial: optional(boolean),
+}
+const releaseRollbackBody = {
+  id: optional(positiveInt({ prefix: /^#/, hint: 'Send e.g. {"id":3}, or no body for the previous release (`lambda rollback --release 3`).' })),
 }
 
 export function registerVersionRoutes(app: H3, ctx: AgentContext) {
-  app.get(`${ADMIN_PREFIX}/functions/:name/versions`, defineAdminHandler(ctx, async (event) => {
-    const name = getRouterParam(event, 'name')!
+  app.get(`${ADMIN_PREFIX}/functions/:name/versions`, defineAdminHandler(ctx, 'deploy', async (event) => {
+    const name = functionNameParam(event)
     const record = await ctx.functions.get(name)
     if (!record) throw functionNotFound(name, ctx.serving.names())
     const versions = await ctx.functions.listVersions(name)
@@ -33,23 +39,21 @@ export function registerVersionRoutes(app: H3, ctx: AgentContext) {
     }
   }))
 
-  app.post(`${ADMIN_PREFIX}/functions/:name/rollback`, defineAdminHandler(ctx, async (event) => {
-    const body = await readBody<{ version?: number | string }>(event).catch(() => undefined)
-    return rollbackFunction(ctx, getRouterParam(event, 'name')!, optionalPositiveInt(body?.version, 'version'))
+  app.post(`${ADMIN_PREFIX}/functions/:name/rollback`, defineAdminHandler(ctx, 'deploy', async (event) => {
+    const name = functionNameParam(event)
+    const { version } = await readJsonBody(event, rollbackBody, { example: '{"version":3}' })
+    return rollbackFunction(ctx, name, version)
   }))
 
-  app.get(`${ADMIN_PREFIX}/releases`, defineAdminHandler(ctx, async () => ({ releases: await ctx.functions.listReleases() })))
+  app.get(`${ADMIN_PREFIX}/releases`, defineAdminHandler(ctx, 'deploy', async () => ({ releases: await ctx.functions.listReleases() })))
 
-  app.post(`${ADMIN_PREFIX}/releases`, defineAdminHandler(ctx, async (event) => {
-    const body = await readBody<{ functions?: unknown; partial?: unknown }>(event).catch(() => undefined)
-    if (!Array.isArray(body?.functions) || body.functions.some(n => typeof n !== 'string')) {
-      throw new LambdaError({ code: 'BAD_REQUEST', status: 400, message: 'A release needs { functions: [names] }.', hint: 'Whole-project `lambda deploy` records releases for you.' })
-    }
-    return recordRelease(ctx, body.functions as string[], body.partial === true)
+  app.post(`${ADMIN_PREFIX}/releases`, defineAdminHandler(ctx, 'deploy', async (event) => {
+    const { functions, partial } = await readJsonBody(event, releaseBody, { example: '{"functions":["hello"],"partial":false}' })
+    return recordRelease(ctx, functions, partial === true)
   }))
 
-  app.post(`${ADMIN_PREFIX}/releases/rollback`, defineAdminHandler(ctx, async (event) => {
-    const body = await readBody<{ id?: number | string }>(event).catch(() => undefined)
-    return rollbackRelease(ctx, optionalPositiveInt(typeof body?.id === 'string' ? body.id.replace(/^#/, '') : body?.id, 'release id'))
+  app.post(`${ADMIN_PREFIX}/releases/rollback`, defineAdminHandler(ctx, 'deploy', async (event) => {
+    const { id } = await readJsonBody(event, releaseRollbackBody, { example: '{"id":3}' })
+    return rollbackRelease(ctx, id)
   }))
 }

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type ReadEntry, x as extractTar } from 'tar'
 import { LambdaError } from '../../errors'
-import { checkEntries, listArchive } from './archive-entries'
+import { listArchive } from './archive-entries'
+import { checkEntries } from './check-entries'
 import { spoolUpload } from './spool-upload'
-import { uploadFailed } from './upload-errors'
+import { unpackError, uploadFailed } from './upload-errors'
 
 export interface UploadLimits {
   /** Largest body accepted, and largest total once decompressed and as declared by the archive. */
@@ -72,7 +73,7 @@ async function extractInto(tarFile: string, dir: string) {
     const added = existing ? (await readdir(dir).catch(() => [])).filter(name => !existing.includes(name)) : undefined
     if (added) await Promise.all(added.map(name => rm(join(dir, name), { recursive: true, force: true })))
     else await rm(dir, { recursive: true, force: true })
-    throw uploadFailed('unpack', dir, error)
+    throw unpackError(dir, error)
   }
 }
 

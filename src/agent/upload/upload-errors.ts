@@ -12,6 +12,14 @@ export type UploadRejection =
   | 'not-a-tar'
   | 'empty'
   | 'interrupted'
+  | 'path-too-long'
+  | 'name-too-long'
+  | 'too-deep'
+  | 'too-many-entries'
+  | 'header-too-large'
+  | 'inside-file'
+  | 'link-chain'
+  | 'unpack-refused'
 
 export function uploadTooLarge(maxBytes: number, when = ''): LambdaError {
   return new LambdaError({
@@ -23,8 +31,13 @@ export function uploadTooLarge(maxBytes: number, when = ''): LambdaError {
   })
 }
 
+/** A rejected path may be megabytes long (the checks themselves have no limit): quote its start and say how long it was. */
+export function shortened(path: string, max = 200): string {
+  return path.length <= max ? path : `${path.slice(0, max)}… (${path.length} characters)`
+}
+
 export function entryRejected(entry: string, reason: UploadRejection, why: string, hint: string): LambdaError {
-  return new LambdaError({ code: 'BAD_UPLOAD', status: 400, message: `Upload rejected: entry "${entry}" ${why}.`, hint, data: { entry, reason } })
+  return new LambdaError({ code: 'BAD_UPLOAD', status: 400, message: `Upload rejected: entry "${shortened(entry)}" ${why}.`, hint, data: { entry: shortened(entry, 1024), reason } })
 }
 
 export function uploadRejected(reason: UploadRejection, message: string, hint: string, cause?: unknown): LambdaError {
@@ -49,6 +62,27 @@ export function uploadFailed(step: 'store' | 'unpack', dir: string, cause: unkno
     hint: 'Check free disk space and permissions on the agent\'s data folder and temp folder, then deploy again.',
     cause,
   })
+}
+
+/** Errors of the agent's own disk or process limits; anything else tar meets while unpacking comes from the archive. */
+const SERVER_FAULTS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EMFILE', 'ENFILE', 'ENOMEM', 'EBUSY'])
+const ARCHIVE_FAULTS = new Set(['ENOTDIR', 'EEXIST', 'EISDIR', 'ENOTEMPTY', 'ENAMETOOLONG', 'ELOOP', 'EINVAL', 'ERR_INVALID_ARG_VALUE'])
+
+/**
+ * Unpacking runs only after every check passed, so a failure there is rare; when the archive caused it
+ * (tar's own refusals, a path the file system will not take) it is still the client's mistake: 400.
+ */
+export function unpackError(dir: string, cause: unknown): LambdaError {
+  const { code, tarCode } = (cause ?? {}) as { code?: unknown; tarCode?: unknown }
+  const archiveCaused = !(typeof code === 'string' && SERVER_FAULTS.has(code))
+    && ((typeof code === 'string' && (ARCHIVE_FAULTS.has(code) || code.startsWith('TAR_'))) || typeof tarCode === 'string')
+  if (!archiveCaused) return uploadFailed('unpack', dir, cause)
+  return uploadRejected(
+    'unpack-refused',
+    `tar refused to unpack it (${cause instanceof Error ? cause.message : String(cause)})`,
+    'Build the archive from a clean copy of the function\'s folder (`lambda deploy` does), with plain files, folders and links.',
+    cause,
+  )
 }
 
 /** Limits are set in MB, but tests and small agents use KB: say whichever reads naturally. */

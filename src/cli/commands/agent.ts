@@ -1,34 +1,13 @@
-import { defineCommand } from 'citty'
 import { consola } from 'consola'
 import { colors } from 'consola/utils'
 import { startAgent } from '../../agent/server'
 import type { AgentHandle } from '../../agent/server'
-import { resolveAgentOptions } from '../../agent/options'
 import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
+import { agentStateArgs, storeFromArgs } from './_agent-state'
 
 /** However stuck Docker or an instance is, SIGTERM ends the agent within this. */
 const STOP_TIMEOUT_MS = 20_000
-
-const dataDirArg = {
-  'data-dir': { type: 'string', description: 'Where the agent keeps its state (default: /var/lib/mini-lambda as root, else ~/.local/share/mini-lambda)', valueHint: 'dir' },
-  'store': { type: 'string', description: 'unstorage driver for the state instead of the crash-safe files in the data dir, e.g. redis', valueHint: 'driver' },
-  'store-options': { type: 'string', description: 'JSON options for --store, e.g. \'{"url":"redis://127.0.0.1:6379"}\'', valueHint: 'json' },
-} as const
-
-function storeFromArgs(args: { store?: string; 'store-options'?: string }) {
-  if (!args.store) return undefined
-  let options: Record<string, unknown> | undefined
-  if (args['store-options']) {
-    try {
-      options = JSON.parse(args['store-options'])
-    }
-    catch (error) {
-      throw new LambdaError({ code: 'INVALID_FLAG', status: 400, message: `--store-options is not JSON: ${(error as Error).message}`, hint: 'e.g. --store-options \'{"url":"redis://127.0.0.1:6379"}\'' })
-    }
-  }
-  return { name: args.store, options }
-}
 
 function positiveNumber(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined
@@ -37,66 +16,13 @@ function positiveNumber(value: string | undefined, flag: string): number | undef
   return n
 }
 
-const keys = defineCommand({
-  meta: { name: 'keys', description: 'Manage the agent\'s API keys (run on the agent\'s machine)' },
-  subCommands: {
-    create: defineLambdaCommand({
-      meta: { name: 'create', description: 'Create an API key and print it once' },
-      args: { ...dataDirArg, name: { type: 'string', description: 'A label for the key', default: 'api' } },
-      async run({ args }) {
-        const { openAgentState } = await import('../../agent/state')
-        const { createApiKey } = await import('../../agent/auth/api-keys')
-        const state = await openAgentState(resolveAgentOptions({ dataDir: args['data-dir'], store: storeFromArgs(args) }))
-        try {
-          const { key, record } = await createApiKey(state.keys, args.name)
-          consola.success(`Created key ${record.id} ("${record.name}"). It is shown only now:`)
-          process.stdout.write(`${key}\n`)
-        }
-        finally {
-          await state.close()
-        }
-      },
-    }),
-    list: defineLambdaCommand({
-      meta: { name: 'list', description: 'List API keys (ids and labels; secrets are not stored)' },
-      args: { ...dataDirArg },
-      async run({ args }) {
-        const { openAgentState } = await import('../../agent/state')
-        const state = await openAgentState(resolveAgentOptions({ dataDir: args['data-dir'], store: storeFromArgs(args) }))
-        try {
-          for (const key of await state.keys.list()) process.stdout.write(`${key.id}  ${key.name.padEnd(16)}  ${key.createdAt}\n`)
-        }
-        finally {
-          await state.close()
-        }
-      },
-    }),
-    revoke: defineLambdaCommand({
-      meta: { name: 'revoke', description: 'Revoke an API key by id' },
-      args: { ...dataDirArg, id: { type: 'positional', required: true, description: 'Key id (see `lambda agent keys list`)' } },
-      async run({ args }) {
-        const { openAgentState } = await import('../../agent/state')
-        const { revokeApiKey } = await import('../../agent/auth/api-keys')
-        const state = await openAgentState(resolveAgentOptions({ dataDir: args['data-dir'], store: storeFromArgs(args) }))
-        try {
-          const record = await revokeApiKey(state.keys, args.id)
-          consola.success(`Revoked key ${record.id} ("${record.name}").`)
-        }
-        finally {
-          await state.close()
-        }
-      },
-    }),
-  },
-})
-
 export default defineLambdaCommand({
   meta: { name: 'agent', description: 'Run the agent: the gateway and admin API that run your functions on this machine' },
   args: {
     'port': { type: 'string', alias: 'p', description: 'Port (default: 7070)', valueHint: 'port' },
     'host': { type: 'string', description: 'Interface (default: 0.0.0.0)' },
     'domain': { type: 'string', description: 'Functions answer at <name>.<domain> (default: localhost), e.g. 203.0.113.7.nip.io' },
-    ...dataDirArg,
+    ...agentStateArgs,
     'provider': { type: 'enum', options: ['docker', 'process', 'auto'], description: 'Where functions run (default: docker when a daemon answers)' },
     'idle-timeout': { type: 'string', description: 'Seconds before an idle instance is stopped (default: 300)' },
     'max-upload-mb': { type: 'string', description: 'Largest accepted deploy upload in MB (default: 100)' },
@@ -107,7 +33,7 @@ export default defineLambdaCommand({
     'build-timeout': { type: 'string', description: 'Seconds a function\'s image build may take (default: 600)' },
     'access-log': { type: 'boolean', description: 'Print one line per invocation (method, path, status, duration)', default: false },
   },
-  subCommands: { keys },
+  subCommands: { keys: () => import('./agent-keys').then(m => m.default) },
   async run({ args, rawArgs }) {
     // citty runs a parent's `run` after its subcommand's: `lambda agent keys …` must not start the agent.
     if (rawArgs[0] === 'keys') return

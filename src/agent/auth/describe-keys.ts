@@ -1,0 +1,27 @@
+import type { ApiKeyRecord } from '../../store/records'
+import { scopeOf } from './key-scopes'
+
+/** A key as listings show it: every field a printable string, whatever an older release or a hand edit stored. */
+export interface KeyListing {
+  id: string
+  name: string
+  /** The effective scope; keys stored before scopes existed are admin keys. */
+  scope: string
+  createdAt: string
+}
+
+const printable = (value: unknown): string => {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)
+  // Control characters could rewrite the terminal of whoever lists the keys.
+  const safe = text.replace(/[\u0000-\u001F\u007F-\u009F]/g, '?')
+  return safe.length > 64 ? `${safe.slice(0, 64)}… (${safe.length} characters)` : safe
+}
+
+export function describeKeys(records: ApiKeyRecord[]): KeyListing[] {
+  return records.map(record => ({
+    id: printable(record.id),
+    name: printable(record.name),
+    scope: scopeOf(record) ?? `unknown (${printable(record.scope)})`,
+    createdAt: printable(record.createdAt),
+  }))
+}

@@ -1,0 +1,51 @@
+import { defineCommand } from 'citty'
+import { consola } from 'consola'
+import { DEFAULT_KEY_SCOPE, KEY_SCOPES } from '../../agent/auth/key-scopes'
+import type { KeyScope } from '../../agent/auth/key-scopes'
+import { defineLambdaCommand } from '../define-command'
+import { agentStateArgs, withAgentState } from './_agent-state'
+import { printTable } from './_table'
+
+const create = defineLambdaCommand({
+  meta: { name: 'create', description: 'Create an API key and print it once' },
+  args: {
+    ...agentStateArgs,
+    name: { type: 'string', description: 'A label for the key: 1-64 letters, digits, ".", "_", "-" (default: the scope)', valueHint: 'name' },
+    scope: { type: 'string', description: `What the key may do: ${KEY_SCOPES.join(' > ')}, each including the next (default: ${DEFAULT_KEY_SCOPE})`, valueHint: 'scope' },
+  },
+  async run({ args }) {
+    const { createApiKey } = await import('../../agent/auth/api-keys')
+    // createApiKey checks the name and scope, naming the valid ones.
+    const scope = (args.scope ?? DEFAULT_KEY_SCOPE) as KeyScope
+    const { key, record } = await withAgentState(args, state => createApiKey(state.keys, args.name ?? scope, scope))
+    consola.success(`Created ${record.scope} key ${record.id} ("${record.name}"). It is shown only now:`)
+    process.stdout.write(`${key}\n`)
+  },
+})
+
+const list = defineLambdaCommand({
+  meta: { name: 'list', description: 'List API keys: ids, labels and scopes (secrets are not stored)' },
+  args: { ...agentStateArgs, json: { type: 'boolean', description: 'Print JSON', default: false } },
+  async run({ args }) {
+    const { describeKeys } = await import('../../agent/auth/describe-keys')
+    const keys = describeKeys(await withAgentState(args, state => state.keys.list()))
+    if (args.json) return void process.stdout.write(`${JSON.stringify(keys, null, 2)}\n`)
+    if (keys.length === 0) return void consola.info('No API keys yet: the agent creates the first admin key when it first starts.')
+    printTable([['ID', 'NAME', 'SCOPE', 'CREATED'], ...keys.map(k => [k.id, k.name, k.scope, k.createdAt])])
+  },
+})
+
+const revoke = defineLambdaCommand({
+  meta: { name: 'revoke', description: 'Revoke an API key by id (never the last admin key)' },
+  args: { ...agentStateArgs, id: { type: 'positional', required: true, description: 'Key id (see `lambda agent keys list`)' } },
+  async run({ args }) {
+    const { revokeApiKey } = await import('../../agent/auth/api-keys')
+    const record = await withAgentState(args, state => revokeApiKey(state.keys, args.id))
+    consola.success(`Revoked key ${record.id} ("${String(record.name)}").`)
+  },
+})
+
+export default defineCommand({
+  meta: { name: 'keys', description: 'Manage the agent\'s API keys (run on the agent\'s machine)' },
+  subCommands: { create, list, revoke },
+})
