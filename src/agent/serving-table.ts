@@ -1,5 +1,4 @@
 import { InstancePool } from '../pool/instance-pool'
-import type { PoolEvent } from '../pool/instance-pool'
 import type { LaunchRequest, Provider } from '../providers/types'
 import type { VersionRecord } from '../store/records'
 
@@ -13,7 +12,6 @@ export interface ServingTableOptions {
   idleTimeoutMs: number
   /** The environment an instance of `version` starts with (secret refs resolved). Default: its plain values only. */
   resolveEnv?: (version: VersionRecord) => Record<string, string>
-  onEvent?: (fn: string, version: number, event: PoolEvent) => void
 }
 
 const keyOf = (name: string, version: number) => `${name}@${version}`
@@ -80,7 +78,6 @@ export class ServingTable {
         maxInstances: version.config.maxInstances,
         idleTimeoutMs: this.options.idleTimeoutMs,
         launch: () => provider.startInstance(this.launchRequest(version)),
-        onEvent: event => this.options.onEvent?.(version.function, version.number, event),
       })
       this.pools.set(key, pool)
     }
