@@ -12,7 +12,6 @@ import { pruneFunction } from './versions/prune'
 export async function restoreState(ctx: AgentContext): Promise<string[]> {
   await finishPendingSwitch(ctx)
   const restored: string[] = []
-  const releases = await ctx.functions.listReleases()
   for (const record of await ctx.functions.list()) {
     for (const stored of await ctx.functions.listVersions(record.name)) {
       const version = await upgradeVersion(ctx, stored)
@@ -24,7 +23,7 @@ export async function restoreState(ctx: AgentContext): Promise<string[]> {
         ctx.serving.keep(version)
       }
     }
-    await pruneFunction(ctx, record.name, releases)
+    await pruneFunction(ctx, record.name)
   }
   return restored
 }

@@ -5,6 +5,8 @@ import { LambdaError } from '../errors'
 import type { DeployResult as DeployResponse } from '../agent/deploy/deploy-function'
 import type { EnvEntry } from '../agent/routes/env-entries'
 import type { SecretsOverview } from '../agent/secrets/manage-secrets'
+import type { ReleaseRollbackResult } from '../agent/versions/releases'
+import type { ReleaseListing } from '../agent/versions/release-status'
 import type { FunctionRuntimeConfig } from '../config/types'
 import type { ReleaseRecord, SwitchRecord } from '../store/records'
 import type { Connection } from './settings'
@@ -116,9 +118,10 @@ export function createAgentClient(conn: Connection) {
     })),
     listVersions: (name: string) => call(() => api<FunctionVersions>(`/functions/${encodeURIComponent(name)}/versions`)),
     rollback: (name: string, version?: number) => call(() => api<{ name: string; from: number | null; to: number; url: string; durationMs: number }>(`/functions/${encodeURIComponent(name)}/rollback`, { method: 'POST', body: version === undefined ? {} : { version } })),
-    listReleases: () => call(() => api<{ releases: ReleaseRecord[] }>('/releases')),
-    recordRelease: (functions: string[], partial: boolean) => call(() => api<ReleaseRecord>('/releases', { method: 'POST', body: { functions, partial } })),
-    rollbackRelease: (id?: number) => call(() => api<{ release: ReleaseRecord; from: Record<string, number | null> }>('/releases/rollback', { method: 'POST', body: id === undefined ? {} : { id } })),
+    listReleases: () => call(() => api<{ releases: ReleaseListing[] }>('/releases')),
+    recordRelease: (functions: string[], partial: boolean, keepVersions?: number) => call(() => api<ReleaseRecord>('/releases', { method: 'POST', body: { functions, partial, keepVersions } })),
+    /** `force`: roll back the others when some functions of the release have been deleted since. */
+    rollbackRelease: (id?: number, force = false) => call(() => api<ReleaseRollbackResult>('/releases/rollback', { method: 'POST', body: { id, force } })),
     listSecrets: () => call(() => api<SecretsOverview>('/secrets')),
     /** The value goes in the body, never in the URL (which proxies and logs keep). */
     setSecret: (name: string, value: string) => call(() => api<{ name: string; created: boolean; createdAt: string; updatedAt: string; recycled: string[] }>(`/secrets/${encodeURIComponent(name)}`, { method: 'PUT', body: { value } })).catch((error) => {

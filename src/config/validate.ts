@@ -175,7 +175,8 @@ function checkShape(value: unknown, path: string, shape: Shape, issues: ConfigIs
   }
 }
 
-function closestKey(key: string, candidates: string[]): string | undefined {
+/** The candidate a typo most likely meant, if one is close enough. */
+export function closestKey(key: string, candidates: string[]): string | undefined {
   let best: string | undefined
   let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1
   for (const candidate of candidates) {

@@ -1,5 +1,5 @@
 import type { Storage } from 'unstorage'
-import type { FunctionRecord, ReleaseRecord, VersionRecord } from './records'
+import type { FunctionRecord, ReleaseRecord, TombstoneRecord, VersionRecord } from './records'
 
 export interface PendingSwitch {
   release: ReleaseRecord
@@ -8,6 +8,7 @@ export interface PendingSwitch {
 
 const functionKey = (name: string) => `functions:${name}`
 const versionKey = (name: string, number: number) => `versions:${name}:${number}`
+const tombstoneKey = (name: string) => `tombstones:${name}`
 
 /** Functions and their versions. Each record is one atomic write. */
 export function createFunctionStore(storage: Storage) {
@@ -26,6 +27,10 @@ export function createFunctionStore(storage: Storage) {
     async remove(name: string): Promise<void> {
       await storage.removeItem(functionKey(name))
     },
+    /** A deleted function's version counter (see TombstoneRecord). */
+    getTombstone: (name: string) => storage.getItem<TombstoneRecord>(tombstoneKey(name)),
+    putTombstone: (record: TombstoneRecord) => storage.setItem(tombstoneKey(record.name), record),
+    removeTombstone: (name: string) => storage.removeItem(tombstoneKey(name)),
     async getVersion(name: string, number: number): Promise<VersionRecord | null> {
       return storage.getItem<VersionRecord>(versionKey(name, number))
     },

@@ -25,6 +25,16 @@ export interface FunctionRecord {
   updatedAt: string
 }
 
+/**
+ * What is left of a deleted function: its version counter, so a redeploy under the same name continues
+ * at lastVersion + 1 and `v<N>` never means two different builds. Removed by that redeploy.
+ */
+export interface TombstoneRecord {
+  name: string
+  lastVersion: number
+  deletedAt: string
+}
+
 /** An image the provider built; what it means is the provider's business. */
 export interface ImageRef {
   /** Docker: the image tag; process: the artifact folder. */
@@ -59,6 +69,8 @@ export interface ReleaseRecord {
   /** A deploy where some functions failed (they kept their previous versions). */
   partial: boolean
   functions: Record<string, number>
+  /** For kind 'rollback' with force: functions of the target release that had been deleted, left deleted. */
+  skipped?: string[]
 }
 
 export interface ApiKeyRecord {

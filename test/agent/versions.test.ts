@@ -149,6 +149,132 @@ describeDocker('versions, releases and rollback', () => {
     })
   })
 
+  describe('deploy.keepVersions is the bound', () => {
+    // The default --keep-releases (20) keeps every release here: releases must not keep versions alive.
+    const suite = useAgent({ provider: 'docker' }, () => createProject({
+      'functions/alpha/index.ts': greeter('alpha-1'),
+      'functions/beta/index.ts': greeter('beta-1'),
+      'lambda.config.ts': 'export default { deploy: { keepVersions: 2 } }\n',
+    }))
+    const releasesJson = async () => JSON.parse((await suite.agent.cli(['releases', '--json'])).stdout) as Array<{ id: number, restorable: boolean, missing: unknown[] }>
+
+    it('after more deploys than keepVersions, Docker holds keepVersions images per function; old releases show as not restorable', async () => {
+      for (let i = 1; i <= 4; i++) {
+        suite.project.write('functions/alpha/index.ts', greeter(`alpha-${i}`))
+        expect((await deployOk(suite.agent, suite.project)).output).toContain(`Release #${i}`)
+        expect(imagesOf(suite.agent, 'alpha').length, `after deploy ${i}`).toBeLessThanOrEqual(2)
+      }
+      expect(imagesOf(suite.agent, 'alpha')).toEqual(['v3', 'v4'])
+      expect(imagesOf(suite.agent, 'beta')).toEqual(['v1'])
+
+      const releases = await releasesJson()
+      expect(releases.map(r => [r.id, r.restorable, r.missing])).toEqual([
+        [1, false, [{ function: 'alpha', version: 1, reason: 'pruned' }]],
+        [2, false, [{ function: 'alpha', version: 2, reason: 'pruned' }]],
+        [3, true, []],
+        [4, true, []],
+      ])
+      const table = (await suite.agent.cli(['releases'])).stdout
+      expect(table).toMatch(/RELEASE\s+CREATED\s+KIND\s+FUNCTIONS\s+RESTORABLE/)
+      expect(table).toMatch(/#4\s+\S+\s+deploy\s+alpha@v4 beta@v1\s+yes/)
+      expect(table).toMatch(/#1\s+\S+\s+deploy\s+alpha@v1 beta@v1\s+no: alpha@v1 pruned/)
+    }, 300_000)
+
+    it('a rollback to a release with a pruned version is refused with 409 naming it and the fix, and changes nothing', async () => {
+      const result = await suite.agent.cli(['rollback', '--release', '1'])
+      expect(result.code).toBe(1)
+      expect(result.output).toContain('Release #1 cannot be restored: alpha v1 is no longer kept (alpha keeps v3, v4)')
+      expect(result.output).toContain('raise deploy.keepVersions')
+      const api = await suite.agent.admin('/releases/rollback', { method: 'POST', body: '{"id":1}' })
+      expect(api.status).toBe(409)
+      expect(api.json().error).toMatchObject({ code: 'RELEASE_NOT_RESTORABLE', release: 1, missing: [{ function: 'alpha', version: 1, reason: 'pruned' }] })
+      expect(await textOf(suite.agent, 'alpha')).toBe('alpha-4')
+      expect((await releasesJson()).map(r => r.id)).toEqual([1, 2, 3, 4])
+
+      const restorable = await suite.agent.cli(['rollback', '--release', '3'])
+      expect(restorable.code, restorable.output).toBe(0)
+      expect(await textOf(suite.agent, 'alpha')).toBe('alpha-3')
+    })
+
+    it('a lower keepVersions applies at the next whole-project deploy, even with no code change, and keeps the current version', async () => {
+      // alpha serves v3 (release rollback above); the project's code is v3's again, so nothing is built.
+      suite.project.write('functions/alpha/index.ts', greeter('alpha-3'))
+      suite.project.write('lambda.config.ts', 'export default { deploy: { keepVersions: 1 } }\n')
+      expect((await deployOk(suite.agent, suite.project)).output).toMatch(/0 built, 2 unchanged/)
+      expect(imagesOf(suite.agent, 'alpha')).toEqual(['v3'])
+      expect(imagesOf(suite.agent, 'beta')).toEqual(['v1'])
+      expect(await textOf(suite.agent, 'alpha')).toBe('alpha-3')
+      expect((await suite.agent.call('v4.alpha')).status).toBe(404)
+    })
+  })
+
+  describe('a deleted function keeps its version counter', () => {
+    const suite = useAgent({ provider: 'docker' }, () => createProject({ 'functions/alpha/index.ts': greeter('alpha-1'), 'functions/beta/index.ts': greeter('beta-1') }), async (suite) => {
+      await deployOk(suite.agent, suite.project) // release #1: alpha@v1 beta@v1
+      suite.project.write('functions/alpha/index.ts', greeter('alpha-2'))
+      await deployOk(suite.agent, suite.project) // release #2: alpha@v2 beta@v1
+      suite.project.write('functions/beta/index.ts', greeter('beta-2'))
+      await deployOk(suite.agent, suite.project) // release #3: alpha@v2 beta@v2
+    })
+    const releasesJson = async () => JSON.parse((await suite.agent.cli(['releases', '--json'])).stdout) as Array<{ id: number, kind: string, functions: Record<string, number>, skipped?: string[], restorable: boolean, missing: unknown[] }>
+
+    it('lambda delete leaves no image in Docker', async () => {
+      expect(imagesOf(suite.agent, 'alpha')).toEqual(['v1', 'v2'])
+      const result = await suite.agent.cli(['delete', 'alpha', '--yes'])
+      expect(result.code, result.output).toBe(0)
+      expect(imagesOf(suite.agent, 'alpha')).toEqual([])
+      expect(containerVersions(suite.agent, 'alpha')).toEqual([])
+      expect((await suite.agent.call('alpha')).status).toBe(404)
+    })
+
+    it('a release rollback that includes the deleted function names it and changes nothing without --force', async () => {
+      const result = await suite.agent.cli(['rollback', '--release', '2'])
+      expect(result.code).toBe(1)
+      expect(result.output).toContain('Release #2 includes alpha, which has been deleted since')
+      expect(result.output).toContain('lambda rollback --release 2 --force')
+      expect(await textOf(suite.agent, 'beta')).toBe('beta-2')
+
+      const api = await suite.agent.admin('/releases/rollback', { method: 'POST', body: '{"id":2}' })
+      expect(api.status).toBe(409)
+      expect(api.json().error).toMatchObject({ code: 'RELEASE_INCLUDES_DELETED', release: 2, deleted: ['alpha'] })
+      const badForce = await suite.agent.admin('/releases/rollback', { method: 'POST', body: '{"id":2,"force":"yes"}' })
+      expect(badForce.status).toBe(400)
+      expect(badForce.json().error).toMatchObject({ code: 'BAD_REQUEST', field: 'force' })
+
+      const release2 = (await releasesJson()).find(r => r.id === 2)!
+      expect(release2).toMatchObject({ restorable: false, missing: [{ function: 'alpha', version: 2, reason: 'deleted' }] })
+      expect((await suite.agent.cli(['releases'])).stdout).toMatch(/#2\s+\S+\s+deploy\s+alpha@v2 beta@v1\s+no: alpha@v2 deleted/)
+      expect(await releasesJson()).toHaveLength(3)
+    })
+
+    it('--force rolls back the others and leaves the deleted function deleted', async () => {
+      const result = await suite.agent.cli(['rollback', '--release', '2', '--force'])
+      expect(result.code, result.output).toBe(0)
+      expect(result.output).toMatch(/beta\s+v2 → v1/)
+      expect(result.output).toMatch(/alpha\s+skipped: deleted since/)
+      expect(await textOf(suite.agent, 'beta')).toBe('beta-1')
+      expect((await suite.agent.call('alpha')).status).toBe(404)
+      expect((await releasesJson()).at(-1)).toMatchObject({ id: 4, kind: 'rollback', functions: { beta: 1 }, skipped: ['alpha'], restorable: true })
+      expect((await suite.agent.cli(['releases'])).stdout).toMatch(/#4\s+\S+\s+rollback to #2 \(alpha deleted\)\s+beta@v1\s+yes/)
+    })
+
+    it('a redeploy after a restart continues at the next number: v3, never v1 again', async () => {
+      await suite.agent.stop()
+      suite.agent = await suite.agent.restart()
+      const deploy = await suite.agent.cli(['deploy', '--only', 'alpha'], { cwd: suite.project.dir })
+      expect(deploy.code, deploy.output).toBe(0)
+      expect(deploy.output).toMatch(/alpha\s+built\s+v3/)
+      const versions = JSON.parse((await suite.agent.cli(['versions', 'alpha', '--json'])).stdout)
+      expect(versions).toMatchObject({ current: 3, lastVersion: 3 })
+      expect(versions.versions.map((v: { number: number }) => v.number)).toEqual([3])
+      expect(imagesOf(suite.agent, 'alpha')).toEqual(['v3'])
+      expect(await textOf(suite.agent, 'alpha')).toBe('alpha-2')
+      expect((await suite.agent.call('v1.alpha')).status).toBe(404)
+      // alpha exists again, but not its v2: release #2 stays not restorable
+      expect((await releasesJson()).find(r => r.id === 2)).toMatchObject({ restorable: false, missing: [{ function: 'alpha', version: 2, reason: 'pruned' }] })
+    })
+  })
+
   describe('concurrency and switches under load', () => {
     const suite = useAgent({ provider: 'docker' }, () => createProject({ 'functions/hot/index.ts': greeter('hot-1'), 'functions/other/index.ts': greeter('other-1') }), async (suite) => {
       await deployOk(suite.agent, suite.project)

@@ -92,8 +92,21 @@ describe('invalid config stops with an error naming the file, key, value and fix
       'lambda.config.ts', 'functions.My_Func', '\'My_Func\'', 'DNS label', 'Fix: rename it to \'my-func\'')
   })
 
-  it('a discovered folder whose name is not a DNS label', async () => {
-    await expectError({ 'functions/Bad Name/index.ts': 'export default () => 1\n' }, 'functions/Bad Name', 'DNS label', 'rename it to \'bad-name\'')
+  it('a discovered folder whose name is not a DNS label is reported against the folder, not the config file', async () => {
+    const output = await expectError({ ...hello, 'functions/Hello World/index.ts': 'export default () => 1\n', 'lambda.config.ts': 'export default { functions: { hello: { timeout: 5 } } }\n' },
+      'Invalid function folder functions/Hello World:', 'the folder name \'Hello World\' is not a valid function name', 'DNS label', 'rename it to \'hello-world\'')
+    expect(output).not.toContain('lambda.config.ts')
+  })
+
+  it('a project without lambda.config.ts: a bad folder name never mentions one', async () => {
+    const output = await expectError({ 'functions/api/index.ts': 'export default () => 1\n', 'functions/My_Func/index.ts': 'export default () => 1\n' },
+      'Invalid function folders:', 'functions/api: the folder name \'api\' is reserved', 'functions/My_Func: the folder name \'My_Func\'', 'rename it to \'my-func\'')
+    expect(output).not.toContain('lambda.config.ts')
+  })
+
+  it('a bad folder and a config mistake are reported together, each against its own file', async () => {
+    await expectError({ 'functions/Bad Name/index.ts': 'export default () => 1\n', 'lambda.config.ts': 'export default { functions: { ghost: {} } }\n' },
+      'Invalid config in lambda.config.ts:', 'functions.ghost.entry', 'Invalid function folder functions/Bad Name:')
   })
 
   it('a reserved name', async () => {
@@ -131,6 +144,55 @@ describe('invalid config stops with an error naming the file, key, value and fix
     const output = await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { hello: { timeout: 0, memory: \'big\', auth: \'maybe\' } } }\n' },
       'functions.hello.timeout = 0', 'functions.hello.memory = \'big\'', 'functions.hello.auth = \'maybe\'')
     expect(output).toContain('\'none\' or \'key\'')
+  })
+
+  it('a typo in an environment key ($prodution) is an error with a suggestion, whatever the environment', async () => {
+    for (const env of [[], ['--env', 'production']]) {
+      const p = project({ ...hello, 'lambda.config.ts': 'export default { $production: {}, $prodution: { functions: { hello: { memory: 512 } } } }\n' })
+      const result = await runCli(['build', ...env], { cwd: p.dir })
+      expect(result.code).toBe(1)
+      expect(result.output).toContain('Invalid config in lambda.config.ts')
+      expect(result.output).toContain('$prodution = {"functions":{"hello":{"memory":512}}}: $prodution is not a known environment key')
+      expect(result.output).toContain('did you mean \'$production\'?')
+    }
+  })
+
+  it('a custom environment as a top-level $key is an error that points to $env', async () => {
+    await expectError({ ...hello, 'lambda.config.ts': 'export default { $staging: { defaults: { memory: 256 } } }\n' },
+      '$staging', 'not a known environment key', '$env: { staging: { … } }')
+  })
+
+  it('an environment block is checked even when another environment is chosen', async () => {
+    await expectError({ ...hello, 'lambda.config.ts': 'export default { $env: { qa: { functions: { hello: { memroy: 1 } } } }, $production: { defaults: 3 } }\n' },
+      '$env.qa.functions.hello.memroy = 1', 'did you mean \'memory\'', '$production.defaults = 3', 'must be an object')
+  })
+
+  it('a mistake in the chosen environment is reported once, where it is written', async () => {
+    const p = project({ ...hello, 'lambda.config.ts': 'export default { $production: { functions: { hello: { timeout: -1 } } } }\n' })
+    const result = await runCli(['build', '--env', 'production'], { cwd: p.dir })
+    expect(result.code).toBe(1)
+    expect(result.output).toContain('$production.functions.hello.timeout = -1')
+    expect(result.output).toContain('Fix: set $production.functions.hello.timeout to a value such as 30')
+    expect(result.output.match(/functions\.hello\.timeout = -1/g)).toHaveLength(1)
+  })
+
+  it('--env naming an environment the config does not define is an error, with a suggestion', async () => {
+    const p = project({ ...hello, 'lambda.config.ts': 'export default { $production: {}, $env: { staging: { functions: { hello: { memory: 256 } } } } }\n' })
+    const typo = await runCli(['build', '--env', 'stagin'], { cwd: p.dir })
+    expect(typo.code).toBe(1)
+    expect(typo.output).toContain('The environment "stagin" (--env) is not defined in lambda.config.ts: it defines production, staging.')
+    expect(typo.output).toContain('Did you mean --env staging?')
+    expect((await runCli(['build', '--env', 'staging'], { cwd: p.dir })).code).toBe(0)
+    // NODE_ENV is a default, not a choice: one with no block applies nothing and is fine
+    expect((await runCli(['build'], { cwd: p.dir, env: { NODE_ENV: 'ci' } })).code).toBe(0)
+    // A config that defines no environments applies nothing for any --env (CI scripts pass one anyway).
+    const plain = project({ ...hello, 'lambda.config.ts': 'export default {}\n' })
+    expect((await runCli(['build', '--env', 'production'], { cwd: plain.dir })).code).toBe(0)
+  })
+
+  it('$schema in a JSON config is accepted and ignored', async () => {
+    const p = project({ ...hello, 'lambda.config.json': '{ "$schema": "./lambda.schema.json", "functions": { "hello": { "timeout": 4 } } }\n' })
+    expect((await loadLambdaOptions({ cwd: p.dir })).functions[0]!.timeout).toBe(4)
   })
 
   it('a syntax error in the config names the file', async () => {

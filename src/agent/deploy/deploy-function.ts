@@ -39,17 +39,28 @@ export async function deployFunction(ctx: AgentContext, name: string, body: Node
     return await ctx.locks.run(name, async () => {
       const now = new Date().toISOString()
       const existing = await ctx.functions.get(name)
-      const record: FunctionRecord = { ...(existing ?? { name, currentVersion: null, lastVersion: 0, history: [], createdAt: now }), keepVersions: manifest.keepVersions ?? existing?.keepVersions ?? DEFAULT_KEEP_VERSIONS, updatedAt: now }
+      // A function deleted earlier left its counter: numbers continue, so v<N> never names two builds.
+      const tombstone = await ctx.functions.getTombstone(name)
+      const lastVersion = Math.max(existing?.lastVersion ?? 0, tombstone?.lastVersion ?? 0)
+      const record: FunctionRecord = { ...(existing ?? { name, currentVersion: null, history: [], createdAt: now }), lastVersion, keepVersions: manifest.keepVersions ?? existing?.keepVersions ?? DEFAULT_KEEP_VERSIONS, updatedAt: now }
       const current = record.currentVersion ? await ctx.functions.getVersion(name, record.currentVersion) : null
       const result = (status: DeployResult['status'], version: number): DeployResult => ({
         name, status, version, hash: manifest.hash, url: functionURL(ctx.options, name), durationMs: Math.round(performance.now() - started),
       })
-      if (current?.hash === manifest.hash) return result('unchanged', current.number)
+      if (current?.hash === manifest.hash) {
+        // Same code, a new keepVersions: the bound holds from this deploy on.
+        if (existing && existing.keepVersions !== record.keepVersions) {
+          await ctx.functions.put({ ...existing, keepVersions: record.keepVersions, updatedAt: now })
+          await pruneFunction(ctx, name)
+        }
+        return result('unchanged', current.number)
+      }
 
       // The number is taken before the build, so numbers only grow even if this deploy fails.
       const numbered = { ...record, lastVersion: record.lastVersion + 1 }
       const number = numbered.lastVersion
       await ctx.functions.put(numbered)
+      if (tombstone) await ctx.functions.removeTombstone(name)
       const image = await ctx.provider.buildImage({ name, version: number, hash: manifest.hash, kind: manifest.kind, contextDir: uploadDir, config: manifest.config })
       const version: VersionRecord = { function: name, number, hash: manifest.hash, kind: manifest.kind, image, config: manifest.config, createdAt: new Date().toISOString() }
       try {

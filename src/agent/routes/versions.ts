@@ -2,8 +2,10 @@ import type { H3 } from 'h3'
 import type { AgentContext } from '../context'
 import { ADMIN_PREFIX, functionURL } from '../options'
 import { recordRelease, rollbackRelease } from '../versions/releases'
+import { describeReleases } from '../versions/release-status'
 import { rollbackFunction } from '../versions/rollback-function'
-import { boolean, checkedString, list, optional, positiveInt } from './body-fields'
+import { badField, boolean, checkedString, list, optional, positiveInt } from './body-fields'
+import type { BodyField } from './body-fields'
 import { defineAdminHandler } from './define-admin'
 import { functionNotFound } from './not-found'
 import { readJsonBody } from './read-json-body'
@@ -11,6 +13,15 @@ import { functionNameParam, functionNameProblem } from './route-params'
 
 /** More than any project deploys at once; a bound on what one request makes the agent read. */
 const MAX_RELEASE_FUNCTIONS = 1000
+/** As deploy.keepVersions in lambda.config.ts. */
+const MAX_KEEP_VERSIONS = 1000
+const KEEP_VERSIONS_HINT = 'Send the project\'s deploy.keepVersions, a whole number from 1 to 1000, e.g. {"keepVersions":5}.'
+
+const keepVersionsField: BodyField<number> = (value, name) => {
+  const n = positiveInt({ hint: KEEP_VERSIONS_HINT })(value, name)
+  if (n > MAX_KEEP_VERSIONS) throw badField(name, value, `must be at most ${MAX_KEEP_VERSIONS}`, KEEP_VERSIONS_HINT)
+  return n
+}
 
 const rollbackBody = {
   version: optional(positiveInt({ prefix: /^v/i, hint: 'Send e.g. {"version":3}, or no body for the previous version (`lambda rollback hello 3`).' })),
@@ -18,9 +29,12 @@ const rollbackBody = {
 const releaseBody = {
   functions: list(checkedString(functionNameProblem, 'Send function names, e.g. {"functions":["hello"]}.'), { max: MAX_RELEASE_FUNCTIONS, hint: 'Send e.g. {"functions":["hello","cron-job"]}; whole-project `lambda deploy` records releases for you.' }),
   partial: optional(boolean),
+  keepVersions: optional(keepVersionsField),
 }
 const releaseRollbackBody = {
   id: optional(positiveInt({ prefix: /^#/, hint: 'Send e.g. {"id":3}, or no body for the previous release (`lambda rollback --release 3`).' })),
+  /** Roll back the others when some functions of the release have been deleted since. */
+  force: optional(boolean),
 }
 
 export function registerVersionRoutes(app: H3, ctx: AgentContext) {
@@ -45,15 +59,15 @@ export function registerVersionRoutes(app: H3, ctx: AgentContext) {
     return rollbackFunction(ctx, name, version)
   }))
 
-  app.get(`${ADMIN_PREFIX}/releases`, defineAdminHandler(ctx, 'deploy', async () => ({ releases: await ctx.functions.listReleases() })))
+  app.get(`${ADMIN_PREFIX}/releases`, defineAdminHandler(ctx, 'deploy', async () => ({ releases: await describeReleases(ctx, await ctx.functions.listReleases()) })))
 
   app.post(`${ADMIN_PREFIX}/releases`, defineAdminHandler(ctx, 'deploy', async (event) => {
-    const { functions, partial } = await readJsonBody(event, releaseBody, { example: '{"functions":["hello"],"partial":false}' })
-    return recordRelease(ctx, functions, partial === true)
+    const { functions, partial, keepVersions } = await readJsonBody(event, releaseBody, { example: '{"functions":["hello"],"partial":false,"keepVersions":5}' })
+    return recordRelease(ctx, functions, partial === true, keepVersions)
   }))
 
   app.post(`${ADMIN_PREFIX}/releases/rollback`, defineAdminHandler(ctx, 'deploy', async (event) => {
-    const { id } = await readJsonBody(event, releaseRollbackBody, { example: '{"id":3}' })
-    return rollbackRelease(ctx, id)
+    const { id, force } = await readJsonBody(event, releaseRollbackBody, { example: '{"id":3,"force":false}' })
+    return rollbackRelease(ctx, id, force === true)
   }))
 }

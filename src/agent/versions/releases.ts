@@ -1,19 +1,25 @@
-import { LambdaError } from '../../errors'
 import type { ReleaseRecord, VersionRecord } from '../../store/records'
 import type { AgentContext } from '../context'
-import { functionNotFound } from '../routes/not-found'
 import { warmVersion, withSwitch } from './activate-version'
 import { pruneFunction, pruneReleases } from './prune'
-import { versionNotFound } from './version-errors'
+import { releaseIncludesDeleted, releaseNotFound, releaseNotRestorable } from './release-errors'
+import { describeReleases } from './release-status'
+
+/** Not a valid function name, so this lock never queues behind a function called "releases". */
+const RELEASES_LOCK = ':releases'
 
 async function nextReleaseId(ctx: AgentContext): Promise<number> {
   const releases = await ctx.functions.listReleases()
   return (releases.at(-1)?.id ?? 0) + 1
 }
 
-/** Records what a whole-project deploy made current for `names`, then prunes old releases and versions. */
-export async function recordRelease(ctx: AgentContext, names: string[], partial: boolean): Promise<ReleaseRecord> {
-  return ctx.locks.run('releases', async () => {
+/**
+ * Records what a whole-project deploy made current for `names`, then prunes old releases, and each
+ * function to its bound (`keepVersions`, when given, is the project's: functions the deploy left
+ * unchanged take it on too).
+ */
+export async function recordRelease(ctx: AgentContext, names: string[], partial: boolean, keepVersions?: number): Promise<ReleaseRecord> {
+  return ctx.locks.run(RELEASES_LOCK, async () => {
     const functions: Record<string, number> = {}
     for (const name of [...names].sort()) {
       const record = await ctx.functions.get(name)
@@ -22,8 +28,13 @@ export async function recordRelease(ctx: AgentContext, names: string[], partial:
     const release: ReleaseRecord = { id: await nextReleaseId(ctx), createdAt: new Date().toISOString(), kind: 'deploy', partial, functions }
     await ctx.functions.putRelease(release)
     await pruneReleases(ctx)
-    const kept = await ctx.functions.listReleases()
-    for (const name of Object.keys(functions)) await ctx.locks.run(name, () => pruneFunction(ctx, name, kept))
+    for (const name of Object.keys(functions)) {
+      await ctx.locks.run(name, async () => {
+        const record = await ctx.functions.get(name)
+        if (record && keepVersions !== undefined && record.keepVersions !== keepVersions) await ctx.functions.put({ ...record, keepVersions })
+        await pruneFunction(ctx, name)
+      })
+    }
     return release
   })
 }
@@ -38,42 +49,53 @@ async function applySwitches(ctx: AgentContext, release: ReleaseRecord, targets:
   }
 }
 
+export interface ReleaseRollbackResult {
+  release: ReleaseRecord
+  from: Record<string, number | null>
+  /** Functions of the target release that were deleted since and stay deleted (only with `force`). */
+  skipped: string[]
+}
+
 /**
  * Puts the whole project back to a release in one step: every target version is checked and
  * started first (nothing switches if one fails), then all switch. The switches are journaled,
- * so a crash in the middle is completed at the next start.
+ * so a crash in the middle is completed at the next start. A release with a pruned version is
+ * refused; one with a since-deleted function rolls back the others only with `force`.
  */
-export async function rollbackRelease(ctx: AgentContext, id?: number): Promise<{ release: ReleaseRecord; from: Record<string, number | null> }> {
-  const releases = await ctx.functions.listReleases()
-  const target = id === undefined ? releases.at(-2) : releases.find(r => r.id === id)
-  if (!target) {
-    const available = releases.map(r => `#${r.id}`).join(', ') || '(none)'
-    throw new LambdaError({
-      code: 'RELEASE_NOT_FOUND',
-      status: 404,
-      message: id === undefined ? `There is no earlier release to roll back to. Releases: ${available}.` : `There is no release #${id}. Releases: ${available}.`,
-      hint: 'List them with `lambda releases`; whole-project deploys create them.',
+export async function rollbackRelease(ctx: AgentContext, id?: number, force = false): Promise<ReleaseRollbackResult> {
+  return ctx.locks.run(RELEASES_LOCK, async () => {
+    const releases = await ctx.functions.listReleases()
+    const target = id === undefined ? releases.at(-2) : releases.find(r => r.id === id)
+    if (!target) throw releaseNotFound(id, releases)
+    const names = Object.keys(target.functions).sort()
+    return ctx.locks.runAll(names, async () => {
+      const [status] = await describeReleases(ctx, [target])
+      const missing = status!.missing
+      if (missing.some(m => m.reason === 'pruned')) {
+        const kept: Record<string, number[]> = {}
+        for (const m of missing) kept[m.function] = (await ctx.functions.listVersions(m.function)).map(v => v.number)
+        throw releaseNotRestorable(target.id, missing, kept)
+      }
+      const skipped = missing.map(m => m.function)
+      const restoring = names.filter(name => !skipped.includes(name))
+      if (skipped.length > 0 && (!force || restoring.length === 0)) throw releaseIncludesDeleted(target.id, missing, restoring.length)
+
+      const targets: VersionRecord[] = []
+      const from: Record<string, number | null> = {}
+      for (const name of restoring) {
+        // Both exist: checked above, under the locks of every function involved.
+        targets.push((await ctx.functions.getVersion(name, target.functions[name]!))!)
+        from[name] = (await ctx.functions.get(name))!.currentVersion
+      }
+      await Promise.all(targets.map(version => warmVersion(ctx, version)))
+      const functions = Object.fromEntries(restoring.map(name => [name, target.functions[name]!]))
+      const release: ReleaseRecord = { id: await nextReleaseId(ctx), createdAt: new Date().toISOString(), kind: 'rollback', rollbackOf: target.id, partial: false, functions, ...(skipped.length > 0 ? { skipped } : {}) }
+      await ctx.functions.putPendingSwitch({ release, at: release.createdAt })
+      await applySwitches(ctx, release, targets)
+      await ctx.functions.putRelease(release)
+      await ctx.functions.clearPendingSwitch()
+      return { release, from, skipped }
     })
-  }
-  const names = Object.keys(target.functions).sort()
-  return ctx.locks.runAll(names, async () => {
-    const targets: VersionRecord[] = []
-    const from: Record<string, number | null> = {}
-    for (const name of names) {
-      const record = await ctx.functions.get(name)
-      if (!record) throw functionNotFound(name, (await ctx.functions.list()).map(f => f.name))
-      const version = await ctx.functions.getVersion(name, target.functions[name]!)
-      if (!version) throw versionNotFound(name, target.functions[name]!, await ctx.functions.listVersions(name), record.lastVersion)
-      targets.push(version)
-      from[name] = record.currentVersion
-    }
-    await Promise.all(targets.map(version => warmVersion(ctx, version)))
-    const release: ReleaseRecord = { id: await nextReleaseId(ctx), createdAt: new Date().toISOString(), kind: 'rollback', rollbackOf: target.id, partial: false, functions: target.functions }
-    await ctx.functions.putPendingSwitch({ release, at: release.createdAt })
-    await applySwitches(ctx, release, targets)
-    await ctx.functions.putRelease(release)
-    await ctx.functions.clearPendingSwitch()
-    return { release, from }
   })
 }
 

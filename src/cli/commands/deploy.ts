@@ -55,7 +55,7 @@ export default defineLambdaCommand({
     const count = (status: FunctionDeployOutcome['status']) => outcomes.filter(o => o.status === status).length
     // A whole-project deploy is a release: the function → version set it made current.
     if (!args.path && !args.only && outcomes.some(o => o.status !== 'failed')) {
-      const release = await client.recordRelease(functions.map(f => f.name), count('failed') > 0)
+      const release = await client.recordRelease(functions.map(f => f.name), count('failed') > 0, options.deploy.keepVersions)
       consola.info(`Release #${release.id}${release.partial ? ' (partial)' : ''}: ${Object.entries(release.functions).map(([n, v]) => `${n}@v${v}`).join(' ')}`)
     }
     const summary = `${count('built')} built, ${count('unchanged')} unchanged, ${count('failed')} failed in ${Math.round(performance.now() - started)}ms`

@@ -9,12 +9,13 @@ export default defineLambdaCommand({
     const { releases } = await agentClientFromSettings().listReleases()
     if (args.json) return void process.stdout.write(`${JSON.stringify(releases, null, 2)}\n`)
     printTable([
-      ['RELEASE', 'CREATED', 'KIND', 'FUNCTIONS'],
+      ['RELEASE', 'CREATED', 'KIND', 'FUNCTIONS', 'RESTORABLE'],
       ...[...releases].reverse().map(r => [
         `#${r.id}`,
         r.createdAt,
-        r.kind === 'rollback' ? `rollback to #${r.rollbackOf}` : r.partial ? 'deploy (partial)' : 'deploy',
+        r.kind === 'rollback' ? `rollback to #${r.rollbackOf}${r.skipped?.length ? ` (${r.skipped.join(', ')} deleted)` : ''}` : r.partial ? 'deploy (partial)' : 'deploy',
         Object.entries(r.functions).map(([name, v]) => `${name}@v${v}`).join(' '),
+        r.restorable ? 'yes' : `no: ${r.missing.map(m => `${m.function}@v${m.version} ${m.reason}`).join(', ')}`,
       ]),
     ])
   },

@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import { basename, join, relative, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import type { ConfigIssue } from '../validate'
 import { validateFunctionName } from '../validate'
 import { ENTRY_CANDIDATES } from '../defaults'
 import type { FunctionConfig, LambdaConfig, ResolvedFunction } from '../types'
 import { resolveFunctionSettings } from './function-settings'
+import type { FolderIssue } from './folder-error'
 
 interface FunctionSource {
   name: string
@@ -33,8 +34,11 @@ function discoverFunctions(functionsDir: string): FunctionSource[] {
   return found
 }
 
-/** Discovers `functionsDir/*` and merges `functions` over it, applying `defaults`. */
-export function resolveFunctionsOptions(config: LambdaConfig, rootDir: string, issues: ConfigIssue[]): { functionsDir?: string; functions: ResolvedFunction[] } {
+/**
+ * Discovers `functionsDir/*` and merges `functions` over it, applying `defaults`. Problems of the config
+ * go to `issues`; a discovered folder whose name cannot be a function name goes to `folderIssues`.
+ */
+export function resolveFunctionsOptions(config: LambdaConfig, rootDir: string, issues: ConfigIssue[]): { functionsDir?: string; functions: ResolvedFunction[]; folderIssues: FolderIssue[] } {
   const functionsDir = config.functionsDir === false ? undefined : resolve(rootDir, config.functionsDir ?? 'functions')
   const sources = new Map<string, FunctionSource>()
   for (const source of functionsDir ? discoverFunctions(functionsDir) : []) sources.set(source.name, source)
@@ -46,11 +50,13 @@ export function resolveFunctionsOptions(config: LambdaConfig, rootDir: string, i
   }
 
   const functions: ResolvedFunction[] = []
+  const folderIssues: FolderIssue[] = []
   for (const { name, dir, config: fn, origin } of sources.values()) {
     if (origin === 'discovered') {
-      const before = issues.length
-      validateFunctionName(name, relative(rootDir, dir) || basename(dir), issues)
-      if (issues.length > before) continue
+      const nameIssues: ConfigIssue[] = []
+      validateFunctionName(name, name, nameIssues)
+      folderIssues.push(...nameIssues.map(({ problem, fix }) => ({ dir, name, problem, fix })))
+      if (nameIssues.length > 0) continue
     }
     const keyPath = `functions.${name}`
     let entry: string | undefined
@@ -79,5 +85,5 @@ export function resolveFunctionsOptions(config: LambdaConfig, rootDir: string, i
     functions.push({ ...settings, dir, entry })
   }
   functions.sort((a, b) => a.name.localeCompare(b.name))
-  return { functionsDir, functions }
+  return { functionsDir, functions, folderIssues }
 }

@@ -117,6 +117,8 @@ describe('the admin API validates every body before acting', () => {
     expectBadRequest(await post({ functions: ['hello'], partial: 'yes' }), /Field "partial" must be true or false/)
     expectBadRequest(await post({ functions: Array.from({ length: 1001 }, (_, i) => `fn-${i}`) }), /1001 items; the limit is 1000/)
     expectBadRequest(await post({}), /Field "functions" must be an array, not undefined/)
+    expectBadRequest(await post({ functions: ['hello'], keepVersions: 0 }), /Field "keepVersions" must be a positive whole number/)
+    expectBadRequest(await post({ functions: ['hello'], keepVersions: 1001 }), /Field "keepVersions" must be at most 1000/)
     expect(await releaseCount()).toBe(before)
     expect((await post({ functions: ['hello'], partial: false })).status).toBe(200)
     expect(await releaseCount()).toBe(before + 1)
@@ -124,7 +126,7 @@ describe('the admin API validates every body before acting', () => {
 
   it('checks a release rollback: a malformed id rolls nothing back', async () => {
     const before = await releaseCount()
-    for (const body of ['{"id":"#abc"}', '{"id":1e400}', '{"id":[1]}', '{"release":1}', 'garbage']) {
+    for (const body of ['{"id":"#abc"}', '{"id":1e400}', '{"id":[1]}', '{"release":1}', '{"force":"yes"}', 'garbage']) {
       const res = await suite.agent.admin('/releases/rollback', { method: 'POST', body })
       expect(res.status, body).toBe(400)
     }

@@ -1,0 +1,46 @@
+import type { ReleaseRecord } from '../../store/records'
+import type { AgentContext } from '../context'
+
+/** A version a release points to that the agent no longer has. */
+export interface MissingVersion {
+  function: string
+  version: number
+  /** `pruned`: past deploy.keepVersions (or removed with an earlier delete); `deleted`: the function is deleted now. */
+  reason: 'pruned' | 'deleted'
+}
+
+/** A release as `GET /_lambda/releases` lists it: whether a rollback to it can restore all of it. */
+export interface ReleaseListing extends ReleaseRecord {
+  restorable: boolean
+  missing: MissingVersion[]
+}
+
+/** Kept version numbers per function, null for a deleted one; read once per function, however many releases. */
+function keptVersionsReader(ctx: AgentContext) {
+  const cache = new Map<string, Promise<Set<number> | null>>()
+  return (name: string) => {
+    let kept = cache.get(name)
+    if (!kept) {
+      kept = ctx.functions.get(name).then(async record => record ? new Set((await ctx.functions.listVersions(name)).map(v => v.number)) : null)
+      cache.set(name, kept)
+    }
+    return kept
+  }
+}
+
+/**
+ * Checks each release against what the agent has now. Computed at each read rather than stored:
+ * a prune, a delete or a redeploy changes it, and a stored flag could only go stale.
+ */
+export async function describeReleases(ctx: AgentContext, releases: ReleaseRecord[]): Promise<ReleaseListing[]> {
+  const keptVersions = keptVersionsReader(ctx)
+  return Promise.all(releases.map(async (release) => {
+    const missing: MissingVersion[] = []
+    for (const [name, version] of Object.entries(release.functions)) {
+      const kept = await keptVersions(name)
+      if (!kept) missing.push({ function: name, version, reason: 'deleted' })
+      else if (!kept.has(version)) missing.push({ function: name, version, reason: 'pruned' })
+    }
+    return { ...release, restorable: missing.length === 0, missing }
+  }))
+}
