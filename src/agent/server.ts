@@ -1,9 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { consola } from 'consola'
 import { createProvider } from '../providers'
-import { createAgentStorage } from '../store/storage'
-import { createFunctionStore } from '../store/function-store'
-import { createKeyStore } from '../store/key-store'
 import { logFunctionOutput, logInvocation } from '../log/function-log'
 import { createAgentApp } from './app'
 import { createApiKey } from './auth/api-keys'
@@ -15,6 +12,7 @@ import type { AgentOptionsInput } from './options'
 import { ADMIN_PREFIX, resolveAgentOptions } from './options'
 import { ServingTable } from './serving-table'
 import { restoreState } from './restore-state'
+import { openAgentState } from './state'
 import { lockDataDir } from './data-dir-lock'
 import { resetTempDirs } from './temp-dir'
 import { envResolver } from './secrets/function-env'
@@ -45,11 +43,9 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     await checkPortFree(options.port, options.host)
     const { tmpDir, uploadsDir } = await resetTempDirs(options.dataDir)
 
-    const storage = await createAgentStorage({ dataDir: options.dataDir, driver: options.store })
-    opened.push(() => storage.dispose())
+    const { storage, keys, functions, close: closeState } = await openAgentState(options)
+    opened.push(closeState)
     const identity = await ensureAgentIdentity(storage)
-    const keys = createKeyStore(storage)
-    const functions = createFunctionStore(storage)
     // Before the first key is made: a start that stops on an unreadable master key must not use up the key shown once.
     const secrets = await SecretVault.open(storage, options.dataDir)
     const firstAdminKey = (await keys.list()).length === 0 ? (await createApiKey(keys, 'admin')).key : undefined

@@ -3,7 +3,7 @@ import { createKeyStore } from '../store/key-store'
 import { createAgentStorage } from '../store/storage'
 import type { AgentOptions } from './options'
 
-/** The agent's stored state, opened directly (for `lambda agent keys …` on the agent's machine). */
+/** The agent's stored state: opened by the agent, and directly by `lambda agent keys …` on its machine. */
 export async function openAgentState(options: Pick<AgentOptions, 'dataDir' | 'store'>) {
   const storage = await createAgentStorage({ dataDir: options.dataDir, driver: options.store })
   return {

@@ -1,22 +1,12 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { packageRoot } from '../package-root'
 
-let runtimeDir: string | undefined
 let fingerprint: string | undefined
 
-/** The `runtime/` folder of this package, found from the built CLI or from the sources. */
-export function resolveRuntimeDir(): string {
-  if (runtimeDir) return runtimeDir
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    if (existsSync(join(dir, 'runtime', 'bootstrap.mjs'))) return (runtimeDir = join(dir, 'runtime'))
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error('Mini Lambda is installed without its runtime/ folder; reinstall the package.')
-    dir = parent
-  }
-}
+/** The `runtime/` folder of this package. */
+export const resolveRuntimeDir = () => join(packageRoot(), 'runtime')
 
 export const runtimeBootstrapPath = () => resolve(resolveRuntimeDir(), 'bootstrap.mjs')
 

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs'
-import { dirname, relative, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { relative, resolve } from 'node:path'
 import { loadConfig } from 'c12'
 import { LambdaError } from '../errors'
+import { packageRoot } from '../package-root'
 import type { LambdaConfig, LambdaOptions } from './types'
 import { configError, validateConfig } from './validate'
 import type { ConfigIssue } from './validate'
@@ -26,14 +26,9 @@ export interface LoadOptions {
  * very package lets a project load its config before (or without) installing anything.
  */
 function selfAlias(): Record<string, string> {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(resolve(dir, 'package.json'))) {
-    const parent = dirname(dir)
-    if (parent === dir) return {}
-    dir = parent
-  }
-  const built = resolve(dir, 'dist/index.mjs')
-  return { 'mini-lambda': existsSync(built) ? built : resolve(dir, 'src/index.ts') }
+  const root = packageRoot()
+  const built = resolve(root, 'dist/index.mjs')
+  return { 'mini-lambda': existsSync(built) ? built : resolve(root, 'src/index.ts') }
 }
 
 /** Every problem at once: the config's against the config file, a bad folder name against its folder. */
