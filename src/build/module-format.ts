@@ -35,7 +35,6 @@ export async function entryModuleFormat(fn: ResolvedFunction, rootDir: string): 
     metafile: true,
     platform: 'node',
     format: 'esm',
-    outdir: join(rootDir, '.lambda', 'format-probe'),
     logLevel: 'silent',
   })
   const misplaced = result.warnings.find(w => w.id === 'commonjs-variable-in-esm')
