@@ -4,15 +4,19 @@ import { createWebInvoker } from './web.mjs'
 
 /**
  * Imports the bundle and returns `invoke(req, res, context)` for whichever contract it implements:
- * web-standard (`export default fn` or `export default { fetch }`) or AWS Lambda (`export const handler`).
+ * web-standard (`export default fn` or `export default { fetch }`) or AWS Lambda (`export const handler`,
+ * `exports.handler = …`, `module.exports = { handler }`).
  */
 export async function loadHandler(handlerPath) {
   const mod = await import(pathToFileURL(handlerPath).href)
-  const def = mod.default
+  // Node imports a CommonJS bundle with `module.exports` as the default export. Code compiled from ES
+  // modules (TypeScript, Babel) marks that object with __esModule and keeps its default export in `.default`.
+  const compiled = mod.default?.__esModule ? mod.default : undefined
+  const def = compiled ? compiled.default : mod.default
   if (typeof def === 'function') return createWebInvoker(def)
   if (def && typeof def.fetch === 'function') return createWebInvoker(def.fetch.bind(def))
-  const lambdaHandler = typeof mod.handler === 'function' ? mod.handler : def && typeof def.handler === 'function' ? def.handler : undefined
+  const lambdaHandler = [mod, compiled, def].map(exports => exports?.handler).find(handler => typeof handler === 'function')
   if (lambdaHandler) return createLambdaInvoker(lambdaHandler)
-  const exported = Object.keys(mod).join(', ') || 'nothing'
-  throw new Error(`${handlerPath} exports ${exported}, but a function must export default (request, context) => Response, export default { fetch }, or export a Lambda-style handler(event, context).`)
+  const exported = Object.keys(compiled ?? mod).filter(name => name !== '__esModule').join(', ') || 'nothing'
+  throw new Error(`${handlerPath} exports ${exported}, but a function must export default (request, context) => Response, export default { fetch }, or export a Lambda-style handler(event, context) (exports.handler = … in CommonJS).`)
 }

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { BuildContext, BuildFailure, Message } from 'esbuild'
 import type { LambdaOptions, ResolvedFunction } from '../config/types'
@@ -5,7 +6,9 @@ import { LambdaError } from '../errors'
 import { writeFileAtomic } from '../fs/atomic-write'
 import type { FunctionArtifact } from './artifact'
 import { MANIFEST_FILE } from './artifact'
-import { BUNDLE_FILE, functionBuildOptions } from './esbuild-options'
+import { functionBuildOptions } from './esbuild-options'
+import type { ModuleFormat } from './module-format'
+import { BUNDLE_FILES, entryModuleFormat } from './module-format'
 import { contentHash, runtimeConfigOf } from './hash'
 
 export interface FunctionBuilder {
@@ -37,21 +40,32 @@ export async function buildError(fn: ResolvedFunction, error: unknown): Promise<
 export async function createFunctionBuilder(fn: ResolvedFunction, options: Pick<LambdaOptions, 'rootDir' | 'build'>, outDir: string, write: { durable?: boolean } = {}): Promise<FunctionBuilder> {
   if (fn.kind !== 'node' || !fn.entry) throw new Error(`Function "${fn.name}" is built from its Dockerfile, not bundled.`)
   const esbuild = await import('esbuild')
-  const buildOptions = functionBuildOptions(fn, options, outDir)
-  let context: BuildContext<typeof buildOptions> | undefined
+  let format: ModuleFormat | undefined
+  let context: BuildContext<ReturnType<typeof functionBuildOptions>> | undefined
   return {
     fn,
     async build() {
       let result
       try {
-        context ??= await esbuild.context(buildOptions)
+        // The entry may have changed format since the last build (hot reload): then start a new context.
+        const current = await entryModuleFormat(fn, options.rootDir)
+        if (current !== format) {
+          await context?.dispose()
+          context = undefined
+          format = current
+        }
+        context ??= await esbuild.context(functionBuildOptions(fn, options, outDir, format))
         result = await context.rebuild()
       }
       catch (error) {
-        throw await buildError(fn, error)
+        throw LambdaError.is(error) ? error : await buildError(fn, error)
       }
-      const bundle = result.outputFiles.find(f => f.path.endsWith(BUNDLE_FILE))!
+      const bundleFile = BUNDLE_FILES[format]
+      const bundle = result.outputFiles.find(f => f.path.endsWith(bundleFile))!
       const map = result.outputFiles.find(f => f.path.endsWith('.map'))
+      // A bundle of the other format, left by an earlier build, must not be taken for this one.
+      const stale = BUNDLE_FILES[format === 'esm' ? 'cjs' : 'esm']
+      await Promise.all([stale, `${stale}.map`].map(file => rm(join(outDir, file), { force: true })))
       if (map) await writeFileAtomic(map.path, map.contents, write)
       await writeFileAtomic(bundle.path, bundle.contents, write)
       const artifact: FunctionArtifact = {

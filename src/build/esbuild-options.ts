@@ -1,22 +1,22 @@
 import { join } from 'node:path'
 import type { BuildOptions } from 'esbuild'
 import type { LambdaOptions, ResolvedFunction } from '../config/types'
-
-export const BUNDLE_FILE = 'index.mjs'
+import type { ModuleFormat } from './module-format'
+import { BUNDLE_FILES } from './module-format'
 
 // Bundled CommonJS dependencies call `require()` for Node built-ins; ESM has no `require`,
 // so give the bundle one (esbuild's shim looks for a global of that name).
 const REQUIRE_SHIM = `import { createRequire as __lambdaCreateRequire } from 'node:module';\nglobalThis.require ??= __lambdaCreateRequire(import.meta.url);`
 
-/** esbuild options that turn a function into one self-contained ESM file for the runtime. */
-export function functionBuildOptions(fn: ResolvedFunction, options: Pick<LambdaOptions, 'rootDir' | 'build'>, outDir: string): BuildOptions & { metafile: true; write: false } {
+/** esbuild options that turn a function into one self-contained file for the runtime, in its entry's format. */
+export function functionBuildOptions(fn: ResolvedFunction, options: Pick<LambdaOptions, 'rootDir' | 'build'>, outDir: string, format: ModuleFormat = 'esm'): BuildOptions & { metafile: true; write: false } {
   return {
     entryPoints: [fn.entry!],
-    outfile: join(outDir, BUNDLE_FILE),
+    outfile: join(outDir, BUNDLE_FILES[format]),
     absWorkingDir: options.rootDir,
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format,
     target: 'node20',
     sourcemap: 'linked',
     minify: options.build.minify,
@@ -25,6 +25,7 @@ export function functionBuildOptions(fn: ResolvedFunction, options: Pick<LambdaO
     metafile: true,
     write: false,
     logLevel: 'silent',
-    banner: { js: REQUIRE_SHIM },
+    // A CommonJS bundle has the real `require`; and no banner there, which would push a "use strict" off the top.
+    ...(format === 'esm' ? { banner: { js: REQUIRE_SHIM } } : {}),
   }
 }

@@ -19,7 +19,7 @@ export const CONFIG_DEFAULTS = {
 } satisfies LambdaConfig
 
 /** Entry file names tried, in order, inside a function directory. */
-export const ENTRY_CANDIDATES = ['index.ts', 'index.mts', 'index.js', 'index.mjs']
+export const ENTRY_CANDIDATES = ['index.ts', 'index.mts', 'index.cts', 'index.js', 'index.mjs', 'index.cjs']
 
 /** Names that would collide with routes of the agent or the dev server. */
 export const RESERVED_FUNCTION_NAMES = new Set(['api', 'admin', 'agent', 'lambda', 'www', 'localhost', 'health', 'status'])

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
-import { packageRoot } from '../package-root'
+import { version } from '../../package.json'
 import { planTemplate, templatesDir, writePlannedFiles } from './templates'
 
 export interface InitOptions {
@@ -15,9 +15,13 @@ export interface InitResult {
   wasEmpty: boolean
 }
 
-/** The dependency spec a new project uses for this toolkit: this very copy, until it is published. */
+/**
+ * The dependency spec a new project uses for this toolkit: a version range, so the project's package.json
+ * means the same on every machine (never a `file:` path of the machine that ran init). Until the package
+ * is on a registry, `npm install -D <tarball from npm pack>` satisfies it (README, "Your own project").
+ */
 export function miniLambdaSpec(): string {
-  return `file:${packageRoot()}`
+  return `^${version}`
 }
 
 export async function initProject(opts: InitOptions): Promise<InitResult> {

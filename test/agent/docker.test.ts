@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Dockerode from 'dockerode'
 import { describe, expect, it } from 'vitest'
+import { ensureBaseImage } from '../../src/providers/docker/base-image'
 import { useAgent } from '../helpers/agent'
 import { containersOf, describeDocker } from '../helpers/docker'
 import { agentContract, sampleProject } from './provider-contract'
@@ -148,7 +150,22 @@ describeDocker('agent with the docker provider', () => {
       expect(deploy.code, deploy.output).toBe(0)
       expect(deploy.output).toMatch(/custom\s+built\s+v1/)
       const res = await suite.agent.call('custom', '/anything?x=1')
-      expect(res.json()).toMatchObject({ function: 'custom', version: '1', method: 'GET', url: '/anything?x=1', requestId: res.headers['x-request-id'] })
+      // `ready` was written by the template's RUN step, in the shell of the host-assembled base.
+      expect(res.json()).toMatchObject({ function: 'custom', version: '1', method: 'GET', url: '/anything?x=1', requestId: res.headers['x-request-id'], ready: 'ok' })
+    })
+
+    it('a failing RUN step names its output, and the hint gives the command that reproduces the build with the agent\'s base', async () => {
+      suite.project.write('functions/broken-run/Dockerfile', 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN mkdir -p /var/task/conf && cp /var/task/conf/app.json /var/task/ || { echo "app.json was never vendored" >&2; exit 4; }\n')
+      const deploy = await suite.agent.cli(['deploy', '--only', 'broken-run'], { cwd: suite.project.dir })
+      expect(deploy.code).toBe(1)
+      expect(deploy.output).toContain('Building the image for function "broken-run" failed')
+      expect(deploy.output).toMatch(/returned a non-zero code: 4/)
+      expect(deploy.output).toContain('app.json was never vendored')
+      expect(deploy.output).not.toMatch(/no such file or directory: unknown|exec: "\/bin\/sh"/)
+      // The agent's base, found the way the agent finds it (it exists already: nothing is built here).
+      const base = await ensureBaseImage(new Dockerode())
+      expect(base.created).toBe(false)
+      expect(deploy.output).toContain(`docker build --build-arg BASE_IMAGE=${base.tag} functions/broken-run`)
     })
 
     it('a failing Dockerfile fails the deploy with the build log lines that matter', async () => {

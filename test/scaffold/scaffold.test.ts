@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli'
@@ -25,7 +25,6 @@ describe('lambda init', () => {
     for (const file of ['lambda.config.ts', 'package.json', 'tsconfig.json', '.gitignore', 'functions/hello/index.ts']) expect(existsSync(join(app, file)), file).toBe(true)
     const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'))
     expect(pkg.name).toBe('my-app')
-    expect(pkg.devDependencies['mini-lambda']).toBe(`file:${repoRoot.replace(/\/$/, '')}`)
 
     const dev = await startDev(app)
     try {
@@ -37,6 +36,30 @@ describe('lambda init', () => {
     finally {
       await dev.stop()
     }
+  })
+
+  it('writes a project that means the same on another machine: a version range, no absolute path of this one', async () => {
+    const dir = emptyDir()
+    const init = await runCli(['init', 'portable'], { cwd: dir })
+    expect(init.code, init.output).toBe(0)
+    const app = join(dir, 'portable')
+    const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'))
+    const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'))
+    expect(pkg.devDependencies['mini-lambda']).toBe(`^${version}`)
+
+    // No file of the project names a place on this machine: not the toolkit, not the project, not the home folder.
+    const machinePaths = [repoRoot.replace(/\/$/, ''), realpathSync(repoRoot), dir, realpathSync(dir), homedir(), tmpdir()].filter(p => p.length > 1)
+    const files = readdirSync(app, { recursive: true, withFileTypes: true }).filter(entry => entry.isFile())
+    expect(files.length).toBeGreaterThanOrEqual(5)
+    for (const entry of files) {
+      const content = readFileSync(join(entry.parentPath, entry.name), 'utf8')
+      for (const path of machinePaths) expect(content, `${entry.name} names ${path}`).not.toContain(path)
+      expect(content, entry.name).not.toMatch(/file:/)
+    }
+    // The CLI tells how to satisfy the range without a registry, and never prints where the toolkit lives.
+    expect(init.output).toContain(`mini-lambda ^${version}`)
+    expect(init.output).toContain('npm pack')
+    expect(init.output).not.toContain(repoRoot.replace(/\/$/, ''))
   })
 
   it('never overwrites an existing file without --force', async () => {

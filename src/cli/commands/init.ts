@@ -1,6 +1,6 @@
 import { relative } from 'node:path'
 import { consola } from 'consola'
-import { initProject } from '../../scaffold/init'
+import { initProject, miniLambdaSpec } from '../../scaffold/init'
 import { defineLambdaCommand } from '../define-command'
 import { forceArgs } from './_shared'
 
@@ -15,6 +15,14 @@ export default defineLambdaCommand({
     for (const file of result.files) consola.log(`  created ${relative(process.cwd(), file)}`)
     const cd = relative(process.cwd(), result.dir)
     consola.success(`Project ready in ${result.dir}`)
-    consola.log(`\nNext:\n${cd ? `  cd ${cd}\n` : ''}  npm install      # optional: editor types and a local \`lambda\` binary\n  lambda dev       # serves http://hello.localhost:3000/`)
+    consola.log([
+      '',
+      'Next:',
+      ...(cd ? [`  cd ${cd}`] : []),
+      '  lambda dev       # serves http://hello.localhost:3000/',
+      '',
+      `Optional, for editor types and a project-local \`npx lambda\`: package.json asks for mini-lambda ${miniLambdaSpec()};`,
+      'make a tarball with `npm pack` in your Mini Lambda clone and install it here: npm install -D ./mini-lambda-<version>.tgz',
+    ].join('\n'))
   },
 })

@@ -5,9 +5,12 @@ import { basename, dirname, join, posix } from 'node:path'
 import { promisify } from 'node:util'
 import type Dockerode from 'dockerode'
 import type { BaseImage, BaseImageOptions } from './base-image-recipe'
-import { BASE_IMAGE_LAYOUT, BASE_IMAGE_REPOSITORY, LAMBDA_UID, baseError, baseLabels, buildFromContext, dockerfileTail, ensureTag, fingerprintOf, makeDir, makeParents, writeRuntimeTree } from './base-image-recipe'
+import { BASE_IMAGE_LAYOUT, BASE_IMAGE_REPOSITORY, LAMBDA_UID, baseError, baseLabels, buildFromContext, dockerfileTail, ensureTag, fingerprintOf, makeDir, makeParents, taskDirStep, writeRuntimeTree } from './base-image-recipe'
+import type { HostTool } from './host-tools'
+import { BASE_PATH_ENV, findHostTools, toolsFingerprint } from './host-tools'
 
-// The base from this host's own Node binary and the shared libraries it loads: no registry needed.
+// The base from this host's own Node binary, a shell and basic tools for RUN steps, and the shared
+// libraries they load: no registry needed.
 
 const execFileAsync = promisify(execFile)
 
@@ -64,7 +67,26 @@ function nssModules(libraries: string[]): string[] {
 /** Folders the dynamic loader searches without a cache; libraries elsewhere need LD_LIBRARY_PATH. */
 const DEFAULT_LIBRARY_DIR = /^\/(?:usr\/)?lib(?:32|64)?(?:\/[^/]+-linux-[^/]+)?$/
 
-async function writeHostContext(dir: string, nodeBinary: string, libraries: string[]): Promise<string[]> {
+/** The host files the base is made of: Node, the build tools that can run here, and their libraries. */
+async function hostFiles(nodeBinary: string, tools: HostTool[], onLog?: (line: string) => void): Promise<{ tools: HostTool[]; libraries: string[] }> {
+  const libraries = await sharedLibraries(nodeBinary)
+  const usable: HostTool[] = []
+  for (const tool of tools) {
+    try {
+      libraries.push(...await sharedLibraries(tool.file))
+      usable.push(tool)
+    }
+    catch (error) {
+      // A tool that cannot run here cannot run in the image either; RUN steps do without it.
+      onLog?.(`warning: leaving ${tool.name} out of the base image: ${(error as Error).message}`)
+    }
+  }
+  const unique = [...new Set(libraries)]
+  unique.push(...nssModules(unique))
+  return { tools: usable, libraries: unique }
+}
+
+async function writeHostContext(dir: string, nodeBinary: string, tools: HostTool[], libraries: string[]): Promise<string[]> {
   const rootfs = await makeDir(dir, 'rootfs')
   // The rootfs holds symlinks to host files; tar packs the files behind them (see buildFromContext).
   const place = async (path: string, target: string) => {
@@ -73,6 +95,7 @@ async function writeHostContext(dir: string, nodeBinary: string, libraries: stri
     await symlink(target, join(rootfs, path))
   }
   await place(BASE_IMAGE_LAYOUT.nodePath, nodeBinary)
+  for (const tool of tools) await place(tool.target, tool.file)
   for (const library of libraries) {
     const real = await realpath(library)
     await place(library, real)
@@ -90,7 +113,8 @@ async function writeHostContext(dir: string, nodeBinary: string, libraries: stri
   await writeRuntimeTree(rootfs)
 
   const libraryDirs = [...new Set(libraries.map(path => posix.dirname(path)))]
-  const extraEnv = libraryDirs.some(d => !DEFAULT_LIBRARY_DIR.test(d)) ? [`LD_LIBRARY_PATH=${libraryDirs.join(':')}`] : []
+  const extraEnv = [BASE_PATH_ENV]
+  if (libraryDirs.some(d => !DEFAULT_LIBRARY_DIR.test(d))) extraEnv.push(`LD_LIBRARY_PATH=${libraryDirs.join(':')}`)
   return extraEnv
 }
 
@@ -102,17 +126,19 @@ export async function baseFromHost(docker: Dockerode, opts: BaseImageOptions): P
     )
   }
   const nodeBinary = realpathSync(process.execPath)
-  const fingerprint = fingerprintOf({ source: 'host', node: process.version, arch: process.arch, binary: nodeBinary })
+  const found = findHostTools()
+  const fingerprint = fingerprintOf({ source: 'host', node: process.version, arch: process.arch, binary: nodeBinary, tools: toolsFingerprint(found.tools) })
   const tag = `${BASE_IMAGE_REPOSITORY}:${fingerprint.slice(0, 12)}`
   const created = await ensureTag(docker, tag, async () => {
-    const libraries = await sharedLibraries(nodeBinary)
-    libraries.push(...nssModules(libraries))
-    opts.onLog?.(`Assembling ${tag} from this host's Node ${process.version} (${nodeBinary}) and ${libraries.length} shared libraries`)
+    const { tools, libraries } = await hostFiles(nodeBinary, found.tools, opts.onLog)
+    opts.onLog?.(`Assembling ${tag} from this host's Node ${process.version} (${nodeBinary}), ${tools.length} build tools (${tools.map(t => t.name).join(' ')}) and ${libraries.length} shared libraries`)
+    if (found.missing.length > 0) opts.onLog?.(`warning: this host has no ${found.missing.join(', ')}; RUN steps in function Dockerfiles cannot use ${found.missing.length === 1 ? 'it' : 'them'}`)
     await buildFromContext(docker, tag, baseLabels(fingerprint, 'host'), opts, async (dir) => {
-      const extraEnv = await writeHostContext(dir, nodeBinary, libraries)
+      const extraEnv = await writeHostContext(dir, nodeBinary, tools, libraries)
       await writeFile(join(dir, 'Dockerfile'), [
         'FROM scratch',
         'COPY rootfs/ /',
+        await taskDirStep(dir),
         ...dockerfileTail(extraEnv),
         '',
       ].join('\n'))

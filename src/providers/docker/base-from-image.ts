@@ -4,7 +4,7 @@ import type Dockerode from 'dockerode'
 import { LambdaError } from '../../errors'
 import { daemonMessage, dockerUnavailableError } from './build-image'
 import type { BaseImage, BaseImageOptions } from './base-image-recipe'
-import { BASE_IMAGE_LAYOUT, BASE_IMAGE_REPOSITORY, LAMBDA_UID, baseLabels, buildFromContext, dockerfileTail, ensureTag, fingerprintOf, localImageId, makeDir, writeRuntimeTree } from './base-image-recipe'
+import { BASE_IMAGE_LAYOUT, BASE_IMAGE_REPOSITORY, LAMBDA_UID, baseLabels, buildFromContext, dockerfileTail, ensureTag, fingerprintOf, localImageId, makeDir, taskDirStep, writeRuntimeTree } from './base-image-recipe'
 
 // The base from a Node image (a registry reference), when it is here or can be pulled.
 
@@ -79,6 +79,7 @@ export async function baseFromImage(docker: Dockerode, source: string, opts: Bas
         `FROM ${source}`,
         'USER 0:0',
         'COPY rootfs/ /',
+        await taskDirStep(dir),
         `RUN ${addUser}`,
         ...dockerfileTail(),
         '',

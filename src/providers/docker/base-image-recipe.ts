@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, posix } from 'node:path'
 import type Dockerode from 'dockerode'
@@ -52,7 +52,7 @@ export const BASE_IMAGE_LABELS = {
 
 
 /** Bump when the way a base is put together changes, so existing bases are not reused. */
-const RECIPE_VERSION = 2
+const RECIPE_VERSION = 3
 export const LAMBDA_UID = 10001
 
 const building = new Map<string, Promise<void>>()
@@ -99,7 +99,7 @@ export async function buildFromContext(docker: Dockerode, tag: string, labels: R
   try {
     await write(dir)
     // `follow` packs what the rootfs symlinks point at, so host files go in without being copied first.
-    const context = createTar({ cwd: dir, follow: true }, ['Dockerfile', 'rootfs'])
+    const context = createTar({ cwd: dir, follow: true }, (await readdir(dir)).sort())
     await buildImage(docker, context as unknown as NodeJS.ReadableStream, { tag, labels, subject: `the base image ${tag}`, onLog })
   }
   finally {
@@ -131,16 +131,26 @@ export async function makeParents(root: string, path: string): Promise<void> {
   for (let i = 1; i <= parts.length; i++) await makeDir(root, parts.slice(0, i).join('/'))
 }
 
-/** The runtime, the task folder and the socket folder, common to both kinds of base. */
+/** The runtime, the socket folder and the task folder's parents, common to both kinds of base. */
 export async function writeRuntimeTree(rootfs: string): Promise<void> {
   await makeParents(rootfs, BASE_IMAGE_LAYOUT.runtimeDir)
   const runtimeDir = await makeDir(rootfs, BASE_IMAGE_LAYOUT.runtimeDir)
   for (const file of runtimeFiles()) await writeFile(join(runtimeDir, file.name), file.content, { mode: 0o644 })
+  // The task folder itself comes from taskDirStep(), owned by the function user; its parents stay root's.
   await makeParents(rootfs, BASE_IMAGE_LAYOUT.taskDir)
-  await makeDir(rootfs, BASE_IMAGE_LAYOUT.taskDir)
   await makeParents(rootfs, BASE_IMAGE_LAYOUT.socketDir)
   // The agent mounts each instance's link folder here, read-only.
   await makeDir(rootfs, BASE_IMAGE_LAYOUT.socketDir)
+}
+
+/**
+ * The task folder, made by COPY --chown from an empty folder of the build context (`task/`): it belongs
+ * to the function user, so a Dockerfile's RUN steps, which run as that user, can write there
+ * (`RUN mkdir -p /var/task/data`). At run time the root file system is read-only all the same.
+ */
+export async function taskDirStep(contextDir: string): Promise<string> {
+  await makeDir(contextDir, 'task')
+  return `COPY --chown=${BASE_IMAGE_LAYOUT.user} task/ ${BASE_IMAGE_LAYOUT.taskDir}/`
 }
 
 export function baseError(message: string, hint: string, cause?: unknown): LambdaError {

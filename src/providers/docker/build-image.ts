@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode'
 import { LambdaError } from '../../errors'
+import { BUILD_TOOLS } from './host-tools'
 
 export interface BuildImageOptions {
   tag: string
@@ -8,6 +9,8 @@ export interface BuildImageOptions {
   buildArgs?: Record<string, string>
   /** Name for errors, e.g. the function. */
   subject: string
+  /** How a user names the build context folder, for the command in the hint that reproduces a failed build. */
+  folder?: string
   /** Receives every line of the build output as it arrives. */
   onLog?: (line: string) => void
   /** A build that runs longer is aborted (a RUN step that never ends must not hold a deploy forever). */
@@ -65,26 +68,38 @@ export function dockerUnavailableError(docker: Dockerode, error: unknown): Lambd
   })
 }
 
-function hintFor(errorLine: string): string {
+/** The command that repeats a build by hand, with the build args that matter (the base's real tag). */
+function reproduceCommand(opts: BuildImageOptions): string {
+  const base = opts.buildArgs?.BASE_IMAGE
+  return `docker build${base ? ` --build-arg BASE_IMAGE=${base}` : ''} ${opts.folder ?? '<folder with the Dockerfile>'}`
+}
+
+function hintFor(errorLine: string, opts: BuildImageOptions): string {
   if (/did not finish within/.test(errorLine)) return 'Find the step that never ends (a RUN waiting for input or the network, which functions do not have at build time either), or raise the limit with `lambda agent --build-timeout <seconds>`.'
   if (/pull access denied|manifest unknown|not found: manifest|no such host|dial tcp|i\/o timeout|TLS handshake|repository does not exist|toomanyrequests/i.test(errorLine)) {
-    return 'The FROM image is not on this machine and could not be pulled: load it with `docker load`, or build FROM the Mini Lambda base image (mini-lambda/runtime), which is assembled offline.'
+    const base = opts.buildArgs?.BASE_IMAGE
+    return `The FROM image is not on this machine and could not be pulled: load it with \`docker load\`, or build on the Mini Lambda base image, which is assembled offline: start the Dockerfile with \`ARG BASE_IMAGE\` and \`FROM \${BASE_IMAGE}\`${base ? ` (the agent passes ${base})` : ''}.`
   }
   if (/(COPY|ADD) failed|file not found in build context|no source files were specified/i.test(errorLine)) {
     return 'A COPY/ADD source is missing from the build context: paths are relative to the function\'s folder, and .dockerignore may exclude them.'
   }
-  return 'Fix the failing step shown above; `docker build` in the same folder reproduces it.'
+  const where = opts.folder ? ' (or wherever the function\'s folder is)' : ''
+  const reproduce = `To reproduce the build by hand, run this in your project on the agent's machine, where its base image is: \`${reproduceCommand(opts)}\`${where}.`
+  if (/returned a non-zero code: 127\b/.test(errorLine)) {
+    return `A RUN step called a program the image does not have. The Mini Lambda base has Node, a POSIX shell and basic tools (${BUILD_TOOLS.join(' ')}), but no package manager and no npm: COPY what the function needs (bundle its dependencies), or build FROM an image you loaded with \`docker load\`. ${reproduce}`
+  }
+  return `Fix the failing step shown above. ${reproduce}`
 }
 
-function buildFailed(subject: string, errorLine: string, log: string[], cause?: unknown): LambdaError {
+function buildFailed(opts: BuildImageOptions, errorLine: string, log: string[], cause?: unknown): LambdaError {
   const tail = log.filter(line => line.trim() !== '' && !LOG_NOISE.test(line)).slice(-ERROR_LOG_LINES)
   // The error line usually repeats as the log's last line; say it once.
   if (tail.length > 0 && tail[tail.length - 1]!.trim() === errorLine) tail.pop()
   return new LambdaError({
     code: 'IMAGE_BUILD_FAILED',
     status: 422,
-    message: `Building the image for ${subject} failed: ${errorLine}${tail.length > 0 ? `\n${tail.join('\n')}` : ''}`,
-    hint: hintFor(errorLine),
+    message: `Building the image for ${opts.subject} failed: ${errorLine}${tail.length > 0 ? `\n${tail.join('\n')}` : ''}`,
+    hint: hintFor(errorLine, opts),
     cause,
   })
 }
@@ -106,7 +121,7 @@ export function daemonMessage(error: unknown): string {
 export async function buildImage(docker: Dockerode, context: NodeJS.ReadableStream, opts: BuildImageOptions): Promise<{ imageId: string; log: string[] }> {
   const timeoutMs = opts.timeoutMs ?? BUILD_TIMEOUT_MS
   const abortSignal = AbortSignal.timeout(timeoutMs)
-  const timedOut = (log: string[]) => buildFailed(opts.subject, `it did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`, log)
+  const timedOut = (log: string[]) => buildFailed(opts, `it did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`, log)
   let stream: NodeJS.ReadableStream
   try {
     stream = await docker.buildImage(context, {
@@ -122,7 +137,7 @@ export async function buildImage(docker: Dockerode, context: NodeJS.ReadableStre
   }
   catch (error) {
     if (abortSignal.aborted) throw timedOut([])
-    throw dockerUnavailableError(docker, error) ?? buildFailed(opts.subject, daemonMessage(error), [], error)
+    throw dockerUnavailableError(docker, error) ?? buildFailed(opts, daemonMessage(error), [], error)
   }
 
   const log: string[] = []
@@ -151,15 +166,15 @@ export async function buildImage(docker: Dockerode, context: NodeJS.ReadableStre
   if (partial) push(partial.replace(ANSI_ESCAPE, ''))
   if (abortSignal.aborted) throw timedOut(log)
 
-  if (failure) throw buildFailed(opts.subject, failure, log)
-  if (streamError) throw dockerUnavailableError(docker, streamError) ?? buildFailed(opts.subject, `the build output broke off: ${streamError.message}`, log, streamError)
+  if (failure) throw buildFailed(opts, failure, log)
+  if (streamError) throw dockerUnavailableError(docker, streamError) ?? buildFailed(opts, `the build output broke off: ${streamError.message}`, log, streamError)
 
   if (!imageId) {
     try {
       imageId = (await docker.getImage(opts.tag).inspect()).Id
     }
     catch (error) {
-      throw dockerUnavailableError(docker, error) ?? buildFailed(opts.subject, `the build ended without producing ${opts.tag}`, log, error)
+      throw dockerUnavailableError(docker, error) ?? buildFailed(opts, `the build ended without producing ${opts.tag}`, log, error)
     }
   }
   return { imageId, log }

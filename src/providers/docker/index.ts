@@ -108,6 +108,8 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       const { imageId, log } = await buildImage(docker, context as unknown as NodeJS.ReadableStream, {
         tag,
         subject: `function "${request.name}"`,
+        // The agent does not know the project's layout; `lambda new` puts a function in functions/<name>.
+        folder: request.kind === 'dockerfile' ? `functions/${request.name}` : undefined,
         timeoutMs: options.buildTimeoutMs,
         buildArgs: { BASE_IMAGE: baseTag, MINI_LAMBDA_AGENT: ctx.agentId, MINI_LAMBDA_FUNCTION: request.name, MINI_LAMBDA_VERSION: String(request.version) },
         labels: { 'mini-lambda.agent': ctx.agentId, 'mini-lambda.function': request.name, 'mini-lambda.version': String(request.version), 'mini-lambda.hash': request.hash, [BASE_IMAGE_LABELS.link]: '1' },

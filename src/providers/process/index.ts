@@ -1,5 +1,6 @@
 import { cp, mkdir, readdir, rm } from 'node:fs/promises'
 import { join, relative } from 'node:path'
+import { bundleFileIn } from '../../build/module-format'
 import { LambdaError } from '../../errors'
 import { runtimeBaseEnv, startProcessInstance } from '../../instances/process-instance'
 import { SpareProcesses } from '../../instances/spare-processes'
@@ -48,7 +49,7 @@ export function createProcessProvider(ctx: ProviderContext): Provider {
         concurrency: request.config.concurrency,
         memory: request.config.memory,
         env: request.env,
-        bundlePath: join(request.image.ref, 'index.mjs'),
+        bundlePath: bundleFileIn(request.image.ref),
         socketDir: socketDir!,
         inheritEnv: false,
         limitMemory: true,

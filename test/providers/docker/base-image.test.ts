@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
-import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import Dockerode from 'dockerode'
@@ -184,6 +184,48 @@ describeDocker('base image: functions run on this host\'s Node without any regis
     }
   }, 120_000)
 
+  it('runs a Dockerfile\'s RUN steps: a POSIX shell and the basic tools, as the function user, who owns /var/task', async () => {
+    const started = Date.now()
+    const fn = await buildTestImage('run-steps', {
+      'Dockerfile': [
+        `FROM ${base.tag}`,
+        // The shell form: the classic builder runs `/bin/sh -c '…'`.
+        'RUN mkdir -p /var/task/data && echo ok > /var/task/data/ready',
+        'COPY words.txt /var/task/data/',
+        `RUN sh -c 'set -e; cd /var/task/data; sort words.txt | uniq > sorted; cp sorted copy; mv copy moved; ln -s moved link; test -L link; chmod 600 moved; sed -i s/apple/APPLE/ sorted; grep -q APPLE sorted; tr a-z A-Z < words.txt | head -n 1 > first; cut -c1-3 first > cut; wc -l < sorted | tr -d " " > count; ls > listing; find . -name "*.txt" | xargs basename > found; env | grep -c "^PATH=" > path; id -u > uid; printf "%s" "$(dirname /var/task/data/x)" > dir; rm words.txt; tar -czf ../archive.tgz moved && tar -tzf ../archive.tgz > archived'`,
+        '',
+      ].join('\n'),
+      'words.txt': 'pear\napple\npear\nfig\n',
+    })
+    timings['function image with RUN steps'] = Date.now() - started
+    const script = 'const fs = require("fs"); const d = "/var/task/data"; const read = f => fs.readFileSync(`${d}/${f}`, "utf8").trim(); console.log(JSON.stringify({ ready: read("ready"), sorted: read("sorted"), moved: fs.statSync(`${d}/moved`).mode & 0o777, link: fs.readlinkSync(`${d}/link`), first: read("first"), cut: read("cut"), count: read("count"), listing: read("listing").split("\\n"), found: read("found"), path: read("path"), uid: read("uid"), dir: read("dir"), archived: read("archived"), owner: fs.statSync("/var/task").uid }))'
+    const result = await runToEnd(fn.tag, [BASE_IMAGE_LAYOUT.nodePath], ['-e', script])
+    expect(result.stderr).toBe('')
+    expect(JSON.parse(result.stdout)).toEqual({
+      ready: 'ok',
+      sorted: 'APPLE\nfig\npear',
+      moved: 0o600,
+      link: 'moved',
+      first: 'PEAR',
+      cut: 'PEA',
+      count: '3',
+      listing: ['count', 'cut', 'first', 'link', 'listing', 'moved', 'ready', 'sorted', 'words.txt'],
+      found: 'words.txt',
+      path: '1',
+      uid: '10001',
+      dir: '/var/task/data',
+      archived: 'moved',
+      owner: 10001,
+    })
+  }, 120_000)
+
+  it('stays small: the tools add a few MB to the host\'s Node', async () => {
+    const { Size } = await docker.getImage(base.tag).inspect()
+    const node = statSync(realpathSync(process.execPath)).size
+    console.info(`[base-image size] ${(Size / 1e6).toFixed(1)} MB, of which Node ${(node / 1e6).toFixed(1)} MB`)
+    expect(Size - node).toBeLessThan(30e6)
+  })
+
   it('names the failing step and its output when a Dockerfile does not build', async () => {
     const failing = buildTestImage('broken-run', {
       Dockerfile: `FROM ${base.tag}\nRUN ["/usr/local/bin/node", "-e", "console.error('cannot find the config on purpose'); process.exit(3)"]\n`,
@@ -201,6 +243,37 @@ describeDocker('base image: functions run on this host\'s Node without any regis
     expect(missing).toMatchObject({ code: 'IMAGE_BUILD_FAILED', status: 422 })
     expect((missing as LambdaError).message).toMatch(/failed: COPY failed: .*missing\.mjs/)
     expect((missing as LambdaError).hint).toMatch(/build context/)
+  }, 120_000)
+
+  it('tells how to reproduce a failed build by hand, with the real base tag', async () => {
+    // What the agent passes: the base as a build arg, the function's folder for the hint.
+    const error = await buildImage(docker, contextOf({ Dockerfile: 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo "checking the config" && test -f /var/task/config.json\n' }), {
+      tag: `mini-lambda-test/broken-shell-${run}:1`,
+      labels,
+      subject: 'function "broken"',
+      buildArgs: { BASE_IMAGE: base.tag },
+      folder: 'functions/broken',
+    }).then(() => undefined, (e: unknown) => e)
+    imagesToRemove.push(`mini-lambda-test/broken-shell-${run}:1`)
+    expect(error).toMatchObject({ code: 'IMAGE_BUILD_FAILED', status: 422 })
+    const { message, hint } = error as LambdaError
+    // It is the step that failed, not a missing shell.
+    expect(message).not.toMatch(/no such file/)
+    expect(message).toContain('checking the config')
+    expect(message).toMatch(/returned a non-zero code: 1/)
+    expect(hint).toContain(`\`docker build --build-arg BASE_IMAGE=${base.tag} functions/broken\``)
+
+    const missingTool = await buildImage(docker, contextOf({ Dockerfile: 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN npm ci\n' }), {
+      tag: `mini-lambda-test/npm-${run}:1`,
+      labels,
+      subject: 'function "npm"',
+      buildArgs: { BASE_IMAGE: base.tag },
+      folder: 'functions/npm',
+    }).then(() => undefined, (e: unknown) => e)
+    imagesToRemove.push(`mini-lambda-test/npm-${run}:1`)
+    expect((missingTool as LambdaError).message).toMatch(/npm: not found|returned a non-zero code: 127/)
+    expect((missingTool as LambdaError).hint).toContain('no npm')
+    expect((missingTool as LambdaError).hint).toContain(`--build-arg BASE_IMAGE=${base.tag} functions/npm`)
   }, 120_000)
 
   it('says Docker is not running, and where it looked, when no engine answers', async () => {
