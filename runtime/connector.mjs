@@ -11,11 +11,16 @@ import { helloLine, sendStartupError } from './link.mjs'
 
 const READY_TIMEOUT_MS = 25_000
 const SPARE_CONNECTIONS = 2
-const agentSocket = process.env.LAMBDA_AGENT_SOCKET
-const serverSocket = process.env.LAMBDA_SOCKET
+const agentSocket = process.env.LAMBDA_AGENT_SOCKET ?? ''
+const serverSocket = process.env.LAMBDA_SOCKET ?? ''
 const concurrency = Number(process.env.LAMBDA_CONCURRENCY) || 50
-const [command, ...args] = process.argv.slice(2)
+const [command = '', ...args] = process.argv.slice(2)
 
+/**
+ * @param {string} message
+ * @param {number} code
+ * @returns {Promise<never>}
+ */
 async function fail(message, code) {
   console.error(`[connector] ${message}`)
   await sendStartupError(agentSocket, { message })
@@ -32,9 +37,9 @@ let ready = false
 child.on('error', error => fail(`could not run ${[command, ...args].join(' ')}: ${error.message}`, 127))
 child.on('exit', async (code, signal) => {
   if (!ready) await fail(`${command} exited (${signal ?? `code ${code}`}) before it listened on ${serverSocket}`, code ?? 1)
-  process.exit(code ?? 128 + (constants.signals[signal] ?? 0))
+  process.exit(code ?? 128 + (signal ? constants.signals[signal] : 0))
 })
-for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal))
+for (const signal of /** @type {const} */ (['SIGTERM', 'SIGINT'])) process.on(signal, () => child.kill(signal))
 
 function canConnect() {
   return new Promise((resolve) => {

@@ -4,9 +4,15 @@ import { randomUUID } from 'node:crypto'
 export const REQUEST_ID_HEADER = 'x-lambda-request-id'
 export const DEADLINE_HEADER = 'x-lambda-deadline'
 
+/**
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('./types').RuntimeSettings} settings
+ * @returns {import('./types').InvocationContext}
+ */
 export function createInvocationContext(req, settings) {
-  const requestId = req.headers[REQUEST_ID_HEADER] || req.headers['x-request-id'] || randomUUID()
+  const requestId = String(req.headers[REQUEST_ID_HEADER] || req.headers['x-request-id'] || randomUUID())
   const deadline = Number(req.headers[DEADLINE_HEADER]) || Date.now() + settings.timeoutMs
+  /** @type {Promise<unknown>[]} */
   const pending = []
   return {
     requestId,
@@ -16,6 +22,7 @@ export function createInvocationContext(req, settings) {
     deadline,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     /** Keeps work going after the response, e.g. flushing metrics; failures are logged. */
+    /** @param {unknown} promise */
     waitUntil(promise) {
       pending.push(Promise.resolve(promise).catch(error => console.error('[runtime] waitUntil task failed:', error)))
     },

@@ -6,6 +6,8 @@ import { createWebInvoker } from './web.mjs'
  * Imports the bundle and returns `invoke(req, res, context)` for whichever contract it implements:
  * web-standard (`export default fn` or `export default { fetch }`) or AWS Lambda (`export const handler`,
  * `exports.handler = …`, `module.exports = { handler }`).
+ * @param {string} handlerPath
+ * @returns {Promise<import('./types').Invoker>}
  */
 export async function loadHandler(handlerPath) {
   const mod = await import(pathToFileURL(handlerPath).href)

@@ -3,6 +3,10 @@ import { requestHeaderPairs } from './headers.mjs'
 const TEXT_TYPE_RE = /^(text\/|application\/(json|xml|javascript|ecmascript|x-www-form-urlencoded|graphql|x-ndjson|ld\+json)|[^;]*\+(json|xml)\b)/i
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
+/**
+ * @param {string | undefined} contentType
+ * @param {Buffer} body
+ */
 function isTextBody(contentType, body) {
   if (contentType && !TEXT_TYPE_RE.test(contentType)) return false
   try {
@@ -14,6 +18,7 @@ function isTextBody(contentType, body) {
   }
 }
 
+/** @param {string} path */
 function safeDecode(path) {
   try {
     return decodeURI(path)
@@ -24,15 +29,23 @@ function safeDecode(path) {
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-const pad = n => String(n).padStart(2, '0')
+const pad = /** @param {number} n */ n => String(n).padStart(2, '0')
 /** API Gateway's CLF-style time: `12/Mar/2020:19:03:58 +0000`. */
+/** @param {Date} date */
 function clfTime(date) {
   return `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
 }
 
 /** Builds an API Gateway HTTP API event, payload format 2.0, from a Node request and its body. */
+/**
+ * @param {import('node:http').IncomingMessage} req
+ * @param {Buffer} body
+ * @param {import('./types').InvocationContext} context
+ */
 export function toHttpApiEvent(req, body, context) {
+  /** @type {Record<string, string>} */
   const headers = {}
+  /** @type {string[]} */
   const cookies = []
   for (const [rawName, value] of requestHeaderPairs(req)) {
     const name = rawName.toLowerCase()
@@ -43,9 +56,11 @@ export function toHttpApiEvent(req, body, context) {
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`
   }
 
-  const queryIndex = req.url.indexOf('?')
-  const rawPath = queryIndex === -1 ? req.url : req.url.slice(0, queryIndex)
-  const rawQueryString = queryIndex === -1 ? '' : req.url.slice(queryIndex + 1)
+  const url = req.url ?? '/'
+  const queryIndex = url.indexOf('?')
+  const rawPath = queryIndex === -1 ? url : url.slice(0, queryIndex)
+  const rawQueryString = queryIndex === -1 ? '' : url.slice(queryIndex + 1)
+  /** @type {Record<string, string> | undefined} */
   let queryStringParameters
   if (rawQueryString) {
     queryStringParameters = {}
@@ -57,6 +72,7 @@ export function toHttpApiEvent(req, body, context) {
   const now = new Date()
   const host = (headers.host || 'localhost').replace(/:\d+$/, '')
   const forwardedFor = headers['x-forwarded-for']
+  /** @type {Record<string, unknown>} */
   const event = {
     version: '2.0',
     routeKey: '$default',
@@ -74,7 +90,7 @@ export function toHttpApiEvent(req, body, context) {
         method: req.method,
         path: safeDecode(rawPath),
         protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: forwardedFor ? forwardedFor.split(',')[0].trim() : (req.socket.remoteAddress || '127.0.0.1'),
+        sourceIp: forwardedFor ? String(forwardedFor.split(',')[0]).trim() : (req.socket.remoteAddress || '127.0.0.1'),
         userAgent: headers['user-agent'] || '',
       },
       requestId: context.requestId,

@@ -4,6 +4,8 @@ const FRAMING = new Set(['content-length', 'transfer-encoding'])
 /**
  * Maps a handler's result exactly as API Gateway maps payload format 2.0 results:
  * an object with `statusCode` is a response description; anything else becomes a 200 JSON body.
+ * @param {any} result
+ * @returns {{ status: number, headers: string[], body: Buffer }}
  */
 export function fromHttpApiResult(result) {
   if (result !== null && typeof result === 'object' && 'statusCode' in result) {

@@ -1,13 +1,19 @@
 import { toHttpApiEvent } from './lambda-event.mjs'
 import { fromHttpApiResult } from './lambda-result.mjs'
 
+/** @param {import('node:http').IncomingMessage} req */
 async function readBody(req) {
+  /** @type {Buffer[]} */
   const chunks = []
   for await (const chunk of req) chunks.push(chunk)
   return Buffer.concat(chunks)
 }
 
-/** The `context` object AWS Lambda's Node.js runtime passes, plus Mini Lambda's own fields. */
+/**
+ * The `context` object AWS Lambda's Node.js runtime passes, plus Mini Lambda's own fields.
+ * @param {import('./types').InvocationContext} context
+ * @param {import('./types').LambdaCallback} settle
+ */
 function toLambdaContext(context, settle) {
   return {
     ...context,
@@ -23,15 +29,22 @@ function toLambdaContext(context, settle) {
     clientContext: undefined,
     getRemainingTimeInMillis: context.getRemainingTimeInMillis,
     // Legacy completion methods some older handlers still call.
-    done: (error, value) => settle(error, value),
-    succeed: value => settle(null, value),
-    fail: error => settle(error ?? new Error('context.fail() called')),
+    done: /** @type {import('./types').LambdaCallback} */ ((error, value) => settle(error, value)),
+    succeed: /** @param {unknown} value */ value => settle(null, value),
+    fail: /** @param {unknown} error */ error => settle(error ?? new Error('context.fail() called')),
   }
 }
 
+/**
+ * @param {import('./types').LambdaHandler} handler
+ * @param {unknown} event
+ * @param {import('./types').InvocationContext} context
+ * @returns {Promise<unknown>}
+ */
 function callHandler(handler, event, context) {
   return new Promise((resolve, reject) => {
     let settled = false
+    /** @type {import('./types').LambdaCallback} */
     const settle = (error, value) => {
       if (settled) return
       settled = true
@@ -40,8 +53,8 @@ function callHandler(handler, event, context) {
     }
     const lambdaContext = toLambdaContext(context, settle)
     try {
-      const returned = handler(event, lambdaContext, settle)
-      if (returned && typeof returned.then === 'function') returned.then(value => settle(null, value), settle)
+      const returned = /** @type {any} */ (handler(event, lambdaContext, settle))
+      if (returned && typeof returned.then === 'function') returned.then(/** @param {unknown} value */ value => settle(null, value), settle)
       // A handler that declares no callback answers with what it returns; one that does answers through it.
       else if (handler.length < 3) settle(null, returned)
     }
@@ -51,6 +64,10 @@ function callHandler(handler, event, context) {
   })
 }
 
+/**
+ * @param {import('./types').LambdaHandler} handler
+ * @returns {import('./types').Invoker}
+ */
 export function createLambdaInvoker(handler) {
   return async function invokeLambda(req, res, context) {
     const body = await readBody(req)

@@ -16,11 +16,20 @@ export const LINK_PROTOCOL = 1
 const SPARE_CONNECTIONS = 2
 const REDIAL_DELAY_MS = 50
 
+/**
+ * @param {'http' | 'control' | 'error'} role
+ * @param {Record<string, unknown>} [extra]
+ */
 export function helloLine(role, extra = {}) {
   return `${JSON.stringify({ 'mini-lambda': LINK_PROTOCOL, role, ...extra })}\n`
 }
 
-/** Tells the agent why the function could not load; resolves once sent (or after 2 s), never rejects. */
+/**
+ * Tells the agent why the function could not load; resolves once sent (or after 2 s), never rejects.
+ * @param {string} agentSocket
+ * @param {{ message: string, stack?: string }} error
+ * @returns {Promise<void>}
+ */
 export function sendStartupError(agentSocket, error) {
   return new Promise((resolve) => {
     const socket = connect(agentSocket)
@@ -39,11 +48,16 @@ export function sendStartupError(agentSocket, error) {
  * Dials the agent: first the control connection (whose end tells the runtime to stop), then HTTP
  * connections fed to `server` as if it had accepted them. At most `concurrency + spare` are open.
  * `whenDone(requestId)` resolves once that request's handler has settled (for the agent's "await").
+ * @param {import('node:http').Server} server
+ * @param {{ agentSocket: string, concurrency: number, whenDone: (requestId: string) => Promise<unknown>, onLost: () => void }} options
  */
 export function linkToAgent(server, { agentSocket, concurrency, whenDone, onLost }) {
   const maxConnections = Math.max(1, concurrency) + SPARE_CONNECTIONS
+  /** @type {Set<import('node:net').Socket>} */
   const open = new Set()
+  /** @type {Set<import('node:net').Socket>} */
   const unused = new Set()
+  /** @type {Set<import('node:net').Socket>} */
   const idle = new Set()
   let dialing = 0
   let lost = false
@@ -78,8 +92,8 @@ export function linkToAgent(server, { agentSocket, concurrency, whenDone, onLost
     })
   }
 
-  server.on('request', (req, res) => {
-    const socket = req.socket
+  server.on('request', /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */ (req, res) => {
+    const socket = /** @type {import('node:net').Socket} */ (req.socket)
     idle.delete(socket)
     if (unused.delete(socket)) topUp()
     res.once('close', () => {

@@ -7,13 +7,16 @@ import { linkToAgent } from './link.mjs'
 /**
  * Serves the function over HTTP: on connections dialed to the agent (LAMBDA_AGENT_SOCKET, how the
  * agent and `lambda dev` run it), or listening on LAMBDA_SOCKET (to run the runtime by hand).
+ * @param {import('./types').Invoker} invoke
+ * @param {import('./types').RuntimeSettings} settings
  */
 export function startServer(invoke, settings) {
   // Handlers still running, by request id: the agent may ask when one whose client left is done.
+  /** @type {Map<string, Promise<void>>} */
   const running = new Map()
   const server = createServer((req, res) => {
     const context = createInvocationContext(req, settings)
-    const settled = invoke(req, res, context, settings).catch((error) => {
+    const settled = invoke(req, res, context).catch((error) => {
       logInvocationError(settings.functionName, context.requestId, error)
       sendError(res, 500, 'FUNCTION_ERROR', error, settings.dev)
     }).finally(() => running.delete(context.requestId))
@@ -25,6 +28,7 @@ export function startServer(invoke, settings) {
   server.requestTimeout = 0
 
   let closing = false
+  /** @type {{ closeIdle(): void } | undefined} */
   let link
   const shutdown = () => {
     if (closing) return
@@ -46,13 +50,13 @@ export function startServer(invoke, settings) {
     link = linkToAgent(server, {
       agentSocket: settings.agentSocket,
       concurrency: settings.concurrency,
-      whenDone: id => running.get(id) ?? Promise.resolve(),
+      whenDone: /** @param {string} id */ id => running.get(id) ?? Promise.resolve(),
       onLost: shutdown,
     })
     return server
   }
 
-  const { socketPath } = settings
+  const socketPath = /** @type {string} */ (settings.socketPath)
   const pendingPath = `${socketPath}.${process.pid}.tmp`
   rmSync(socketPath, { force: true })
   rmSync(pendingPath, { force: true })

@@ -4,23 +4,36 @@ import { requestHeaderPairs, requestURL } from './headers.mjs'
 
 // No per-request AbortSignal: creating one costs more than the rest of the Request
 // (about 10 µs); a disconnect still ends the function's response stream.
+/** @param {import('node:http').IncomingMessage} req */
 function toWebRequest(req) {
   const headers = new Headers()
   for (const [name, value] of requestHeaderPairs(req)) headers.append(name, value)
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
-  return new Request(requestURL(req), {
+  // `duplex` is required by Node to stream a request body, and not yet in TypeScript's RequestInit.
+  return new Request(requestURL(req), /** @type {RequestInit} */ ({
     method: req.method,
     headers,
-    body: hasBody ? Readable.toWeb(req) : undefined,
+    body: hasBody ? /** @type {ReadableStream<Uint8Array>} */ (Readable.toWeb(req)) : undefined,
     duplex: 'half',
-  })
+  }))
 }
 
+/**
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {number} status
+ * @param {string} contentType
+ * @param {string | Uint8Array} body
+ */
 function send(req, res, status, contentType, body) {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': body.byteLength ?? Buffer.byteLength(body) })
+  res.writeHead(status, { 'content-type': contentType, 'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength })
   res.end(req.method === 'HEAD' ? undefined : body)
 }
 
+/**
+ * @param {ReadableStream<Uint8Array>} stream
+ * @param {import('node:http').ServerResponse} res
+ */
 async function pipeWebStream(stream, res) {
   const reader = stream.getReader()
   const cancel = () => reader.cancel().catch(() => {})
@@ -38,7 +51,13 @@ async function pipeWebStream(stream, res) {
   }
 }
 
+/**
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {Response} response
+ */
 async function sendResponse(req, res, response) {
+  /** @type {string[]} */
   const headers = []
   for (const [name, value] of response.headers) headers.push(name, value)
   res.writeHead(response.status, response.statusText || undefined, headers)
@@ -50,7 +69,12 @@ async function sendResponse(req, res, response) {
   await pipeWebStream(response.body, res)
 }
 
-/** Maps what a web-standard function returned to the HTTP response. */
+/**
+ * Maps what a web-standard function returned to the HTTP response.
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {unknown} result
+ */
 export async function writeWebResult(req, res, result) {
   if (result instanceof Response) return sendResponse(req, res, result)
   if (result === undefined || result === null) {
@@ -67,6 +91,10 @@ export async function writeWebResult(req, res, result) {
   return send(req, res, 200, 'application/json; charset=utf-8', JSON.stringify(result))
 }
 
+/**
+ * @param {import('./types').WebFunction} fn
+ * @returns {import('./types').Invoker}
+ */
 export function createWebInvoker(fn) {
   return async function invokeWeb(req, res, context) {
     const result = await fn(toWebRequest(req), context)
