@@ -31,7 +31,7 @@ describe('lambda config', () => {
 
   it('rejects a host that is not an http(s) URL, keeping what was saved', async () => {
     const result = await runCli(['config', 'set-host', 'ftp://example.com'], { env })
-    expect(result.code).toBe(1)
+    expect(result.code).toBe(2)
     expect(result.output).toContain('http or https')
     expect(JSON.parse(readFileSync(settingsFile, 'utf8')).host).toBe('http://127.0.0.1:9')
   })
