@@ -40,7 +40,7 @@ describe('what the CLI prints, where it goes and when it stops', () => {
 
     it('NO_COLOR and FORCE_COLOR=0 each turn colour off (the live lines stay)', async () => {
       suite.project.write('functions/hello/index.ts', 'export default () => ({ message: \'hi again\' })\n')
-      for (const setting of [{ NO_COLOR: '1' }, { FORCE_COLOR: '0' }]) {
+      for (const setting of [{ NO_COLOR: '1' }, { FORCE_COLOR: '0' }] as Array<Record<string, string>>) {
         const help = await runInTerminal(['deplyo'], { env: terminalEnv(setting) })
         expect(help.code).toBe(2)
         expect(help.output, JSON.stringify(setting)).not.toMatch(COLOUR)
