@@ -1,26 +1,7 @@
-import { defineCommand, runMain } from 'citty'
-import { version } from '../../package.json'
+import { settleColorEnv } from './output/color-env'
 
-const load = <T>(loader: () => Promise<{ default: T }>) => () => loader().then(m => m.default)
-
-export const main = defineCommand({
-  meta: { name: 'lambda', version, description: 'Mini Lambda: write functions, run them locally, deploy them to your own VM.' },
-  subCommands: {
-    init: load(() => import('./commands/init')),
-    new: load(() => import('./commands/new')),
-    dev: load(() => import('./commands/dev')),
-    build: load(() => import('./commands/build')),
-    deploy: load(() => import('./commands/deploy')),
-    invoke: load(() => import('./commands/invoke')),
-    list: load(() => import('./commands/list')),
-    delete: load(() => import('./commands/delete')),
-    versions: load(() => import('./commands/versions')),
-    rollback: load(() => import('./commands/rollback')),
-    releases: load(() => import('./commands/releases')),
-    secrets: load(() => import('./commands/secrets')),
-    config: load(() => import('./commands/config')),
-    agent: load(() => import('./commands/agent')),
-  },
-})
-
-runMain(main)
+// Before anything else loads: consola and citty decide about colour once, when they load.
+settleColorEnv()
+const { runCli } = await import('./run-cli')
+const { main } = await import('./main')
+await runCli(main)

@@ -1,4 +1,5 @@
 import { Cron } from 'croner'
+import { closestMatch } from '../closest-match'
 import { LambdaError } from '../errors'
 import { FUNCTION_NAME_RE, RESERVED_FUNCTION_NAMES, VERSION_LABEL_RE } from './defaults'
 import { isSecretRef, secretNameProblem } from './secret'
@@ -167,40 +168,12 @@ function checkShape(value: unknown, path: string, shape: Shape, issues: ConfigIs
     const keyPath = path ? `${path}.${key}` : key
     const validate = shape[key]
     if (!validate) {
-      const close = closestKey(key, Object.keys(shape))
+      const close = closestMatch(key, Object.keys(shape))
       issues.push({ path: keyPath, value: v, problem: 'is not a known option', fix: close ? `did you mean '${close}'? Known options: ${Object.keys(shape).join(', ')}` : `remove it; known options: ${Object.keys(shape).join(', ')}` })
       continue
     }
     if (v !== undefined) validate(v, keyPath, issues)
   }
-}
-
-/** The candidate a typo most likely meant, if one is close enough. */
-export function closestKey(key: string, candidates: string[]): string | undefined {
-  let best: string | undefined
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1
-  for (const candidate of candidates) {
-    const d = editDistance(key.toLowerCase(), candidate.toLowerCase())
-    if (d < bestDistance) {
-      best = candidate
-      bestDistance = d
-    }
-  }
-  return best
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = current
-    }
-  }
-  return row[b.length]!
 }
 
 export function validateConfig(config: unknown): ConfigIssue[] {

@@ -201,7 +201,7 @@ export function agentContract(provider: 'docker' | 'process', hooks: ContractHoo
       const before = await hooks.instancesOf?.(agent, 'calculator')
       if (hooks.instancesOf) expect(before!.length).toBeGreaterThan(0)
       const refused = await agent.cli(['delete', 'calculator'])
-      expect(refused.code).toBe(1)
+      expect(refused.code).toBe(2)
       expect(refused.output).toContain('--yes')
       const result = await agent.cli(['delete', 'calculator', '--yes'])
       expect(result.code, result.output).toBe(0)

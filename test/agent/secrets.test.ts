@@ -191,7 +191,7 @@ describe('secrets on the agent', () => {
 
     for (const name of ['Bad Name', '..', 'x/y']) {
       const badName = await suite.agent.cli(['secrets', 'set', name], { input: 'v' })
-      expect(badName.code, name).toBe(1)
+      expect(badName.code, name).toBe(2)
       expect(badName.output).toContain('Invalid secret name')
     }
     const looksLikeATempFile = await suite.agent.cli(['secrets', 'set', 'a.0123456789ab.tmp'], { input: 'v' })

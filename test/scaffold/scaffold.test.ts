@@ -107,12 +107,12 @@ describe('lambda new', () => {
     expect(readFileSync(join(dir, 'functions/dup/index.ts'), 'utf8')).toBe('// edited\n')
 
     const bad = await runCli(['new', 'Not_Valid'], { cwd: dir })
-    expect(bad.code).toBe(1)
+    expect(bad.code).toBe(2)
     expect(bad.output).toContain('DNS label')
     expect(bad.output).toContain('not-valid')
 
     const template = await runCli(['new', 'x', '--template', 'cobol'], { cwd: dir })
-    expect(template.code).toBe(1)
+    expect(template.code).toBe(2)
     expect(template.output).toContain('no function template "cobol"')
     expect(template.output).toMatch(/one of: .*lambda.*web/)
   })

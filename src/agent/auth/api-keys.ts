@@ -8,7 +8,7 @@ import { keyScopeProblem, scopeOf } from './key-scopes'
 
 // `mlk_<id>_<secret>`: the id finds the record without comparing against every key,
 // the secret is checked against its stored hash.
-const KEY_RE = /^mlk_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/
+export const KEY_RE = /^mlk_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/
 export const KEY_ID_RE = /^[a-z0-9]{8}$/
 
 const hashSecret = (secret: string) => createHash('sha256').update(secret).digest()

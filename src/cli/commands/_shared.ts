@@ -1,12 +1,12 @@
-import type { ArgsDef } from 'citty'
 import { resolve } from 'node:path'
 import type { LoadOptions } from '../../config/load'
+import type { LambdaArgsDef } from '../args/lambda-args'
 
 export const projectArgs = {
   cwd: { type: 'string', description: 'Project directory', default: '.', valueHint: 'dir' },
   config: { type: 'string', alias: 'c', description: 'Config file (default: lambda.config.ts)', valueHint: 'file' },
   env: { type: 'string', description: 'Config environment: applies $env.<name> overrides (default: NODE_ENV)', valueHint: 'name' },
-} satisfies ArgsDef
+} satisfies LambdaArgsDef
 
 export function loadOptionsFromArgs(args: { cwd?: string; config?: string; env?: string }): LoadOptions {
   return { cwd: resolve(args.cwd ?? '.'), configFile: args.config, envName: args.env }
@@ -14,4 +14,9 @@ export function loadOptionsFromArgs(args: { cwd?: string; config?: string; env?:
 
 export const forceArgs = {
   force: { type: 'boolean', alias: 'f', description: 'Overwrite existing files', default: false },
-} satisfies ArgsDef
+} satisfies LambdaArgsDef
+
+/** Commands that report a result print it as JSON with `--json` (shapes: docs/cli.md). */
+export const jsonArgs = {
+  json: { type: 'boolean', description: 'Print the result as JSON (stable shape, see docs/cli.md); errors as { "error": … }', default: false },
+} satisfies LambdaArgsDef

@@ -2,7 +2,11 @@ import { defineCommand } from 'citty'
 import { consola } from 'consola'
 import { DEFAULT_KEY_SCOPE, KEY_SCOPES } from '../../agent/auth/key-scopes'
 import type { KeyScope } from '../../agent/auth/key-scopes'
+import { keyNameProblem } from '../../agent/auth/key-names'
 import { defineLambdaCommand } from '../define-command'
+import { printJson } from '../output/json-output'
+import { usageError } from '../usage-error'
+import { jsonArgs } from './_shared'
 import { agentStateArgs, withAgentState } from './_agent-state'
 import { printTable } from './_table'
 
@@ -11,13 +15,16 @@ const create = defineLambdaCommand({
   args: {
     ...agentStateArgs,
     name: { type: 'string', description: 'A label for the key: 1-64 letters, digits, ".", "_", "-" (default: the scope)', valueHint: 'name' },
-    scope: { type: 'string', description: `What the key may do: ${KEY_SCOPES.join(' > ')}, each including the next (default: ${DEFAULT_KEY_SCOPE})`, valueHint: 'scope' },
+    scope: { type: 'enum', options: [...KEY_SCOPES], description: `What the key may do: ${KEY_SCOPES.join(' > ')}, each including the next (default: ${DEFAULT_KEY_SCOPE})`, valueHint: 'scope' },
+    ...jsonArgs,
   },
-  async run({ args }) {
-    const { createApiKey } = await import('../../agent/auth/api-keys')
-    // createApiKey checks the name and scope, naming the valid ones.
+  async run({ args, json }) {
+    const { createApiKey, describeName } = await import('../../agent/auth/api-keys')
     const scope = (args.scope ?? DEFAULT_KEY_SCOPE) as KeyScope
+    const nameProblem = args.name === undefined ? undefined : keyNameProblem(args.name)
+    if (nameProblem) throw usageError({ code: 'INVALID_KEY_NAME', message: `Key name ${describeName(args.name)} ${nameProblem.problem}.`, hint: nameProblem.hint })
     const { key, record } = await withAgentState(args, state => createApiKey(state.keys, args.name ?? scope, scope))
+    if (json) return printJson({ id: record.id, name: record.name, scope: record.scope, createdAt: record.createdAt, key })
     consola.success(`Created ${record.scope} key ${record.id} ("${record.name}"). It is shown only now:`)
     process.stdout.write(`${key}\n`)
   },
@@ -25,11 +32,11 @@ const create = defineLambdaCommand({
 
 const list = defineLambdaCommand({
   meta: { name: 'list', description: 'List API keys: ids, labels and scopes (secrets are not stored)' },
-  args: { ...agentStateArgs, json: { type: 'boolean', description: 'Print JSON', default: false } },
-  async run({ args }) {
+  args: { ...agentStateArgs, ...jsonArgs },
+  async run({ args, json }) {
     const { describeKeys } = await import('../../agent/auth/describe-keys')
     const keys = describeKeys(await withAgentState(args, state => state.keys.list()))
-    if (args.json) return void process.stdout.write(`${JSON.stringify(keys, null, 2)}\n`)
+    if (json) return printJson(keys)
     if (keys.length === 0) return void consola.info('No API keys yet: the agent creates the first admin key when it first starts.')
     printTable([['ID', 'NAME', 'SCOPE', 'CREATED'], ...keys.map(k => [k.id, k.name, k.scope, k.createdAt])])
   },

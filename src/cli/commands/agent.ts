@@ -2,41 +2,32 @@ import { consola } from 'consola'
 import { colors } from 'consola/utils'
 import { startAgent } from '../../agent/server'
 import type { AgentHandle } from '../../agent/server'
-import { LambdaError } from '../../errors'
+import { decimalNumber, listenPort, port, wholeNumber } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
 import { agentStateArgs, storeFromArgs } from './_agent-state'
 
 /** However stuck Docker or an instance is, SIGTERM ends the agent within this. */
 const STOP_TIMEOUT_MS = 20_000
 
-function positiveNumber(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  if (!Number.isFinite(n) || n < 0) throw new LambdaError({ code: 'INVALID_FLAG', status: 400, message: `--${flag} ${value} is not a number.`, hint: `Pass a number, e.g. --${flag} ${flag === 'port' ? '7070' : '300'}.` })
-  return n
-}
-
 export default defineLambdaCommand({
   meta: { name: 'agent', description: 'Run the agent: the gateway and admin API that run your functions on this machine' },
   args: {
-    'port': { type: 'string', alias: 'p', description: 'Port (default: 7070)', valueHint: 'port' },
+    'port': { type: 'string', alias: 'p', value: { ...listenPort, example: '7070' }, description: 'Port (default: 7070)', valueHint: 'port' },
     'host': { type: 'string', description: 'Interface (default: 0.0.0.0)' },
     'domain': { type: 'string', description: 'Functions answer at <name>.<domain> (default: localhost), e.g. 203.0.113.7.nip.io' },
     ...agentStateArgs,
     'provider': { type: 'enum', options: ['docker', 'process', 'auto'], description: 'Where functions run (default: docker when a daemon answers)' },
-    'idle-timeout': { type: 'string', description: 'Seconds before an idle instance is stopped (default: 300)' },
-    'max-upload-mb': { type: 'string', description: 'Largest accepted deploy upload in MB (default: 100)' },
+    'idle-timeout': { type: 'string', value: decimalNumber({ min: 0.1, max: 604800, unit: 'seconds', example: 300 }), description: 'Seconds before an idle instance is stopped (default: 300)', valueHint: 'seconds' },
+    'max-upload-mb': { type: 'string', value: decimalNumber({ min: 0.001, max: 102400, unit: 'MB', example: 100 }), description: 'Largest accepted deploy upload in MB (default: 100)', valueHint: 'mb' },
     'base-image': { type: 'string', description: 'Base of function images: host (offline, from this Node) or an image such as node:20-bookworm-slim' },
-    'public-port': { type: 'string', description: 'Port shown in function URLs (when a proxy fronts the agent)' },
+    'public-port': { type: 'string', value: port, description: 'Port shown in function URLs (when a proxy fronts the agent)', valueHint: 'port' },
     'public-scheme': { type: 'enum', options: ['http', 'https'], description: 'Scheme shown in function URLs' },
-    'keep-releases': { type: 'string', description: 'Releases kept for `lambda rollback --release` (default: 20)' },
-    'build-timeout': { type: 'string', description: 'Seconds a function\'s image build may take (default: 600)' },
+    'keep-releases': { type: 'string', value: wholeNumber({ min: 1, max: 10000, unit: 'releases', example: 20 }), description: 'Releases kept for `lambda rollback --release` (default: 20)', valueHint: 'count' },
+    'build-timeout': { type: 'string', value: decimalNumber({ min: 1, max: 86400, unit: 'seconds', example: 600 }), description: 'Seconds a function\'s image build may take (default: 600)', valueHint: 'seconds' },
     'access-log': { type: 'boolean', description: 'Print one line per invocation (method, path, status, duration)', default: false },
   },
   subCommands: { keys: () => import('./agent-keys').then(m => m.default) },
-  async run({ args, rawArgs }) {
-    // citty runs a parent's `run` after its subcommand's: `lambda agent keys …` must not start the agent.
-    if (rawArgs[0] === 'keys') return
+  async run({ args, values }) {
     // Handlers first: a SIGTERM that arrives while starting or right after "ready" must still stop cleanly.
     let agent: AgentHandle | undefined
     let stopping = false
@@ -57,20 +48,20 @@ export default defineLambdaCommand({
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
 
-    const maxUploadMb = positiveNumber(args['max-upload-mb'], 'max-upload-mb')
+    const maxUploadMb = values['max-upload-mb']
     agent = await startAgent({
-      port: positiveNumber(args.port, 'port'),
+      port: values.port,
       host: args.host,
       domain: args.domain,
       dataDir: args['data-dir'],
       provider: args.provider as 'docker' | 'process' | 'auto' | undefined,
-      idleTimeout: positiveNumber(args['idle-timeout'], 'idle-timeout'),
+      idleTimeout: values['idle-timeout'],
       maxUploadBytes: maxUploadMb === undefined ? undefined : maxUploadMb * 1024 * 1024,
       baseImage: args['base-image'],
-      publicPort: positiveNumber(args['public-port'], 'public-port'),
+      publicPort: values['public-port'],
       publicScheme: args['public-scheme'] as 'http' | 'https' | undefined,
-      keepReleases: positiveNumber(args['keep-releases'], 'keep-releases'),
-      buildTimeout: positiveNumber(args['build-timeout'], 'build-timeout'),
+      keepReleases: values['keep-releases'],
+      buildTimeout: values['build-timeout'],
       accessLog: args['access-log'],
       store: storeFromArgs(args),
     })

@@ -1,19 +1,22 @@
 import { consola } from 'consola'
-import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
+import { printJson } from '../output/json-output'
+import { usageError } from '../usage-error'
 import { agentClientFromSettings } from './_agent-client'
+import { jsonArgs } from './_shared'
 
 export default defineLambdaCommand({
   meta: { name: 'delete', description: 'Delete a deployed function: routes, containers, images and state' },
   args: {
     name: { type: 'positional', required: true, description: 'Function name' },
     yes: { type: 'boolean', alias: 'y', description: 'Do not ask for confirmation', default: false },
+    ...jsonArgs,
   },
-  async run({ args }) {
+  async run({ args, json }) {
     const client = agentClientFromSettings()
     if (!args.yes) {
-      if (!process.stdin.isTTY) {
-        throw new LambdaError({ code: 'CONFIRMATION_REQUIRED', status: 400, message: `Deleting "${args.name}" needs confirmation, and there is no terminal to ask.`, hint: `Run \`lambda delete ${args.name} --yes\`.` })
+      if (!process.stdin.isTTY || json) {
+        throw usageError({ code: 'CONFIRMATION_REQUIRED', message: `Deleting "${args.name}" needs confirmation, and there is ${json ? 'no one to ask with --json' : 'no terminal to ask'}.`, hint: `Run \`lambda delete ${args.name} --yes\`.` })
       }
       const ok = await consola.prompt(`Delete function "${args.name}" with all its versions from ${client.connection.host}?`, { type: 'confirm', initial: false })
       if (ok !== true) {
@@ -22,6 +25,7 @@ export default defineLambdaCommand({
       }
     }
     const result = await client.deleteFunction(args.name)
-    consola.success(`Deleted "${result.name}" (${result.versionsRemoved} version(s)).`)
+    if (json) return printJson(result)
+    consola.success(`Deleted "${result.name}" (${result.versionsRemoved} version(s)); a redeploy continues at v${result.lastVersion + 1}.`)
   },
 })

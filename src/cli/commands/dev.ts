@@ -2,6 +2,7 @@ import { consola } from 'consola'
 import { colors } from 'consola/utils'
 import { startDevServer } from '../../dev/dev-server'
 import { functionURLs } from '../../dev/dev-app'
+import { listenPort } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
 import { loadOptionsFromArgs, projectArgs } from './_shared'
 
@@ -9,11 +10,11 @@ export default defineLambdaCommand({
   meta: { name: 'dev', description: 'Run every function locally with hot reload' },
   args: {
     ...projectArgs,
-    port: { type: 'string', alias: 'p', description: 'Port (default: dev.port or 3000)', valueHint: 'port' },
+    port: { type: 'string', alias: 'p', value: listenPort, description: 'Port (default: dev.port or 3000)', valueHint: 'port' },
     host: { type: 'string', description: 'Interface to listen on (default: localhost)' },
   },
-  async run({ args }) {
-    const server = await startDevServer({ ...loadOptionsFromArgs(args), port: args.port ? Number(args.port) : undefined, host: args.host })
+  async run({ args, values }) {
+    const server = await startDevServer({ ...loadOptionsFromArgs(args), port: values.port, host: args.host })
     const names = server.registry.names()
     const width = Math.max(8, ...names.map(n => n.length))
     consola.box([

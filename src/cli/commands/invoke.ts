@@ -1,31 +1,49 @@
 import { readFile } from 'node:fs/promises'
+import { STATUS_CODES } from 'node:http'
 import { consola } from 'consola'
 import { LambdaError } from '../../errors'
+import type { ValueType } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
+import { isTextBody, responseJson, trailingNewline } from '../invoke-output'
+import { printJson } from '../output/json-output'
+import { usageError } from '../usage-error'
 import { agentClientFromSettings } from './_agent-client'
+import { jsonArgs } from './_shared'
 
-function parseHeaders(values: string | string[] | undefined): Record<string, string> {
+const httpMethod: ValueType<string> = { expected: 'an HTTP method such as GET or POST', example: 'POST', parse: raw => /^[A-Za-z]+$/.test(raw) ? raw.toUpperCase() : undefined }
+
+function parseHeaders(values: string[]): Record<string, string> {
   const headers: Record<string, string> = {}
-  for (const value of [values ?? []].flat()) {
+  for (const value of values) {
     const colon = value.indexOf(':')
-    if (colon <= 0) throw new LambdaError({ code: 'INVALID_HEADER', status: 400, message: `-H "${value}" is not a header.`, hint: 'Write headers as -H "name: value".' })
+    if (colon <= 0) throw usageError({ code: 'INVALID_VALUE', message: `-H "${value}" is not a header.`, hint: 'Write headers as -H "name: value".' })
     headers[value.slice(0, colon).trim().toLowerCase()] = value.slice(colon + 1).trim()
   }
   return headers
+}
+
+function safeJSON(buffer: Buffer): unknown {
+  try {
+    return JSON.parse(buffer.toString('utf8'))
+  }
+  catch {
+    return undefined
+  }
 }
 
 export default defineLambdaCommand({
   meta: { name: 'invoke', description: 'Call a deployed function and print its response' },
   args: {
     name: { type: 'positional', required: true, description: 'Function name' },
-    data: { type: 'string', alias: 'd', description: 'Request body: JSON text, or @file to send a file' },
-    header: { type: 'string', alias: 'H', description: 'Request header "name: value" (repeatable)' },
-    method: { type: 'string', alias: 'X', description: 'HTTP method (default: POST with --data, else GET)' },
-    path: { type: 'string', description: 'Path and query for the function (default: /)', default: '/' },
-    include: { type: 'boolean', alias: 'i', description: 'Print status and headers too', default: false },
+    data: { type: 'string', alias: 'd', description: 'Request body: JSON text, or @file to send a file', valueHint: 'json|@file' },
+    header: { type: 'string', alias: 'H', multiple: true, description: 'Request header "name: value" (repeatable)', valueHint: 'name: value' },
+    method: { type: 'string', alias: 'X', value: httpMethod, description: 'HTTP method (default: POST with --data, else GET)', valueHint: 'method' },
+    path: { type: 'string', description: 'Path and query for the function (default: /)', default: '/', valueHint: 'path' },
+    include: { type: 'boolean', alias: 'i', description: 'Print status and headers too (on stderr)', default: false },
+    ...jsonArgs,
   },
-  async run({ args }) {
-    const headers = parseHeaders(args.header as string | string[] | undefined)
+  async run({ args, values, json }) {
+    const headers = parseHeaders(values.header)
     let body: string | Buffer | undefined
     const data = args.data
     if (data !== undefined) {
@@ -40,30 +58,30 @@ export default defineLambdaCommand({
       }
     }
     const path = args.path.startsWith('/') ? args.path : `/${args.path}`
-    const response = await agentClientFromSettings().invoke(args.name, { method: args.method?.toUpperCase(), path, headers, body })
+    const response = await agentClientFromSettings().invoke(args.name, { method: values.method, path, headers, body })
     const payload = Buffer.from(response._data as ArrayBuffer ?? new ArrayBuffer(0))
+    const requestId = response.headers.get('x-request-id')
     if (args.include) {
       process.stderr.write(`HTTP ${response.status} ${response.statusText}\n`)
       for (const [name, value] of response.headers) process.stderr.write(`${name}: ${value}\n`)
       process.stderr.write('\n')
     }
+    const seen = `HTTP ${response.status} ${response.statusText || STATUS_CODES[response.status] || ''}`.trimEnd() + (requestId ? `, request id ${requestId}` : '')
     if (response.status >= 400) {
-      const error = LambdaError.fromBody(safeJSON(payload), response.status)
-      if (error) throw error
-      process.stdout.write(payload)
-      throw new LambdaError({ code: 'FUNCTION_ERROR_STATUS', status: response.status, message: `"${args.name}" answered ${response.status} ${response.statusText}.`, hint: 'The body above is the function\'s own answer.' })
+      const agentError = LambdaError.fromBody(safeJSON(payload), response.status)
+      // The agent's own error (no such function, timed out…), or the function's answer.
+      const error = agentError
+        ? new LambdaError({ code: agentError.code, status: agentError.status, message: `${agentError.message} (${seen})`, hint: agentError.hint, data: { ...agentError.data, status: response.status, requestId } })
+        : new LambdaError({ code: 'FUNCTION_ERROR_STATUS', status: response.status, message: `"${args.name}" answered ${seen}.`, hint: json ? 'The function\'s answer is under "response".' : 'The body above is the function\'s own answer.', data: { status: response.status, requestId, response: responseJson(args.name, response, payload) } })
+      if (!agentError && !json) {
+        process.stdout.write(payload)
+        process.stdout.write(trailingNewline(payload, isTextBody(response.headers.get('content-type'), payload), process.stdout.isTTY === true))
+      }
+      throw error
     }
+    if (json) return printJson(responseJson(args.name, response, payload))
     process.stdout.write(payload)
-    if (payload.length > 0 && payload[payload.length - 1] !== 0x0A && process.stdout.isTTY) process.stdout.write('\n')
-    if (response.status >= 300) consola.warn(`Status ${response.status}`)
+    process.stdout.write(trailingNewline(payload, isTextBody(response.headers.get('content-type'), payload), process.stdout.isTTY === true))
+    if (response.status >= 300) consola.warn(`Status ${seen}`)
   },
 })
-
-function safeJSON(buffer: Buffer): unknown {
-  try {
-    return JSON.parse(buffer.toString('utf8'))
-  }
-  catch {
-    return undefined
-  }
-}

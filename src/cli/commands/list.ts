@@ -2,7 +2,9 @@ import { consola } from 'consola'
 import type { EnvEntry } from '../../client/agent-client'
 import { defineLambdaCommand } from '../define-command'
 import { agentClientFromSettings } from './_agent-client'
+import { printJson } from '../output/json-output'
 import { printTable } from './_table'
+import { jsonArgs } from './_shared'
 
 const envLine = (entry: EnvEntry) => entry.source === 'secret'
   ? `${entry.name}=secret('${entry.secret}')${entry.set ? '' : ' (not set on the agent)'}`
@@ -11,16 +13,13 @@ const envLine = (entry: EnvEntry) => entry.source === 'secret'
 export default defineLambdaCommand({
   meta: { name: 'list', description: 'List deployed functions' },
   args: {
-    'json': { type: 'boolean', description: 'Print JSON', default: false },
+    ...jsonArgs,
     'show-env': { type: 'boolean', description: 'Include plain env values (secret values are never shown)', default: false },
   },
-  async run({ args }) {
+  async run({ args, json }) {
     const showEnv = args['show-env']
     const functions = await agentClientFromSettings().listFunctions({ showEnv })
-    if (args.json) {
-      process.stdout.write(`${JSON.stringify(functions, null, 2)}\n`)
-      return
-    }
+    if (json) return printJson(functions)
     if (functions.length === 0) {
       consola.info('No functions deployed yet. Deploy with `lambda deploy`.')
       return

@@ -1,20 +1,32 @@
 import { relative, resolve } from 'node:path'
 import { existsSync } from 'node:fs'
 import { consola } from 'consola'
+import { closestMatch } from '../../closest-match'
 import { loadLambdaOptions } from '../../config/load'
+import type { ConfigIssue } from '../../config/validate'
+import { validateFunctionName } from '../../config/validate'
 import { createFunction, functionTemplates } from '../../scaffold/new-function'
 import { defineLambdaCommand } from '../define-command'
+import { usageError } from '../usage-error'
 import { forceArgs, loadOptionsFromArgs, projectArgs } from './_shared'
 
 export default defineLambdaCommand({
   meta: { name: 'new', description: 'Add a function to the project' },
   args: {
     name: { type: 'positional', required: true, description: 'Function name (a DNS label: a-z, 0-9, -)' },
-    template: { type: 'string', alias: 't', default: 'web', description: `Template: ${functionTemplates().join(', ')}` },
+    template: { type: 'string', alias: 't', valueHint: 'template', default: 'web', description: `Template: ${functionTemplates().join(', ')}` },
     ...projectArgs,
     ...forceArgs,
   },
   async run({ args }) {
+    const issues: ConfigIssue[] = []
+    validateFunctionName(args.name, 'name', issues)
+    if (issues.length > 0) throw usageError({ code: 'INVALID_NAME', message: `"${args.name}" ${issues[0]!.problem}.`, hint: `Fix: ${issues[0]!.fix}.` })
+    const templates = functionTemplates()
+    if (!templates.includes(args.template)) {
+      const guess = closestMatch(args.template, templates)
+      throw usageError({ code: 'UNKNOWN_TEMPLATE', message: `There is no function template "${args.template}".${guess ? ` Did you mean ${guess}?` : ''}`, hint: `Use --template with one of: ${templates.join(', ')}.` })
+    }
     const load = loadOptionsFromArgs(args)
     // Without a config (or with a broken one) functions go to the default folder.
     const hasConfig = ['ts', 'mts', 'js', 'mjs', 'json'].some(ext => existsSync(resolve(load.cwd!, `lambda.config.${ext}`)))

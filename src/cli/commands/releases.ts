@@ -1,13 +1,15 @@
 import { defineLambdaCommand } from '../define-command'
 import { agentClientFromSettings } from './_agent-client'
+import { printJson } from '../output/json-output'
 import { printTable } from './_table'
+import { jsonArgs } from './_shared'
 
 export default defineLambdaCommand({
   meta: { name: 'releases', description: 'List releases: what each whole-project deploy or rollback made current' },
-  args: { json: { type: 'boolean', default: false, description: 'Print JSON' } },
-  async run({ args }) {
+  args: { ...jsonArgs },
+  async run({ json }) {
     const { releases } = await agentClientFromSettings().listReleases()
-    if (args.json) return void process.stdout.write(`${JSON.stringify(releases, null, 2)}\n`)
+    if (json) return printJson(releases)
     printTable([
       ['RELEASE', 'CREATED', 'KIND', 'FUNCTIONS', 'RESTORABLE'],
       ...[...releases].reverse().map(r => [

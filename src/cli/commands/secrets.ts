@@ -2,9 +2,12 @@ import { defineCommand } from 'citty'
 import { consola } from 'consola'
 import { assertSecretName, assertSecretValue } from '../../agent/secrets/secret-input'
 import { defineLambdaCommand } from '../define-command'
+import { printJson } from '../output/json-output'
 import { readSecretValue } from '../read-secret-value'
+import { asUsageError } from '../usage-error'
 import { agentClientFromSettings } from './_agent-client'
 import { printTable } from './_table'
+import { jsonArgs } from './_shared'
 
 const nameArg = { name: { type: 'positional', required: true, description: 'Secret name (a-z, 0-9, -, _, .; at most 64 characters)' } } as const
 
@@ -17,7 +20,7 @@ export default defineCommand({
       meta: { name: 'set', description: 'Create or replace a secret; the value comes from stdin, or a prompt that does not echo' },
       args: nameArg,
       async run({ args }) {
-        assertSecretName(args.name)
+        asUsageError(() => assertSecretName(args.name))
         const client = agentClientFromSettings()
         const value = await readSecretValue(args.name)
         assertSecretValue(args.name, value)
@@ -27,10 +30,10 @@ export default defineCommand({
     }),
     list: defineLambdaCommand({
       meta: { name: 'list', description: 'List secret names, when they changed and which functions use them (never values)' },
-      args: { json: { type: 'boolean', description: 'Print JSON', default: false } },
-      async run({ args }) {
+      args: { ...jsonArgs },
+      async run({ json }) {
         const overview = await agentClientFromSettings().listSecrets()
-        if (args.json) return void process.stdout.write(`${JSON.stringify(overview, null, 2)}\n`)
+        if (json) return printJson(overview)
         if (overview.secrets.length === 0) consola.info('No secrets set. Add one with `lambda secrets set <name>`.')
         else printTable([['NAME', 'USED BY', 'CREATED', 'UPDATED'], ...overview.secrets.map(s => [s.name, s.usedBy.join(', ') || '-', s.createdAt, s.updatedAt])])
         for (const { name, usedBy } of overview.missing) consola.warn(`Secret "${name}" is used by ${usedBy.join(', ')} but not set: set it with \`lambda secrets set ${name}\`.`)
@@ -40,7 +43,7 @@ export default defineCommand({
       meta: { name: 'rm', description: 'Remove a secret (refused while a deployed function uses it, unless --yes)' },
       args: { ...nameArg, yes: { type: 'boolean', alias: 'y', description: 'Remove it even if deployed functions use it', default: false } },
       async run({ args }) {
-        assertSecretName(args.name)
+        asUsageError(() => assertSecretName(args.name))
         const client = agentClientFromSettings()
         const result = await client.removeSecret(args.name, args.yes)
         consola.success(`Removed secret "${result.name}".${result.usedBy.length > 0 ? ` ${result.usedBy.join(', ')} now start${result.usedBy.length === 1 ? 's' : ''} without it.` : ''}`)

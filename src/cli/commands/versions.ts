@@ -1,18 +1,20 @@
 import { consola } from 'consola'
 import { defineLambdaCommand } from '../define-command'
 import { agentClientFromSettings } from './_agent-client'
+import { printJson } from '../output/json-output'
 import { printTable } from './_table'
+import { jsonArgs } from './_shared'
 
 export default defineLambdaCommand({
   meta: { name: 'versions', description: 'List the kept versions of a function' },
   args: {
     name: { type: 'positional', required: true, description: 'Function name' },
-    json: { type: 'boolean', default: false, description: 'Print JSON' },
+    ...jsonArgs,
     history: { type: 'boolean', default: false, description: 'Also show what was current when' },
   },
-  async run({ args }) {
+  async run({ args, json }) {
     const info = await agentClientFromSettings().listVersions(args.name)
-    if (args.json) return void process.stdout.write(`${JSON.stringify(info, null, 2)}\n`)
+    if (json) return printJson(info)
     printTable([
       ['VERSION', 'CURRENT', 'HASH', 'CREATED', 'IMAGE'],
       ...[...info.versions].reverse().map(v => [`v${v.number}`, v.current ? '*' : '', v.hash.slice(0, 12), v.createdAt, v.image]),

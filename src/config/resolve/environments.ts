@@ -1,6 +1,7 @@
 import { LambdaError } from '../../errors'
 import type { ConfigIssue } from '../validate'
-import { closestKey, validateConfig } from '../validate'
+import { closestMatch } from '../../closest-match'
+import { validateConfig } from '../validate'
 
 /** c12's shorthand environment keys; any other environment is named under `$env`. */
 export const SHORTHAND_ENVIRONMENTS = ['development', 'production', 'test']
@@ -52,7 +53,7 @@ export function splitEnvironments(loaded: Record<string, unknown>, envName: stri
       blocks.push({ name: key.slice(1), path: key, value })
     }
     else {
-      const close = closestKey(key, KNOWN_KEYS)
+      const close = closestMatch(key, KNOWN_KEYS)
       issues.push({
         path: key,
         value,
@@ -77,7 +78,7 @@ export function splitEnvironments(loaded: Record<string, unknown>, envName: stri
 
 /** `--env stagin` when the config defines `staging`: an explicit choice that would apply nothing. */
 export function unknownEnvironment(envName: string, defined: string[], fileLabel: string): LambdaError {
-  const close = closestKey(envName, defined)
+  const close = closestMatch(envName, defined)
   return new LambdaError({
     code: 'CONFIG_ENV_UNKNOWN',
     status: 400,

@@ -199,11 +199,11 @@ describe('lambda agent keys on the agent\'s machine', () => {
 
   it('refuses a bad scope, listing the valid ones, and a bad name, saying what names may hold', async () => {
     const scope = await keysCli(['create', '--scope', 'root'])
-    expect(scope.code).toBe(1)
-    expect(scope.output).toContain('"root" must be one of "admin", "deploy", "invoke"')
+    expect(scope.code).toBe(2)
+    expect(scope.output).toContain('"root" is not one of admin, deploy, invoke')
     for (const name of ['my key', '', 'x'.repeat(65), 'a/b']) {
       const bad = await keysCli(['create', '--name', name])
-      expect(bad.code, name).toBe(1)
+      expect(bad.code, name).toBe(2)
       expect(bad.output).toContain('Name keys with 1 to 64 letters, digits')
     }
     expect((await keysCli(['list', '--json'])).stdout).not.toContain('my key')

@@ -1,0 +1,50 @@
+import { FetchError } from 'ofetch'
+import { LambdaError } from '../errors'
+import type { Connection } from './settings'
+import { seconds } from './timeouts'
+
+const setHostHint = (conn: Connection) => `Set where it runs with \`lambda config set-host <url>\`${conn.hostSource === 'LAMBDA_HOST' ? ' (LAMBDA_HOST is set and wins over the settings file)' : ' or LAMBDA_HOST'}.`
+
+/** Why a request got no answer at all: a timeout, nothing listening, an unknown name, no route. */
+function unreachable(conn: Connection, error: FetchError, timeoutMs: number): LambdaError {
+  const cause = error.cause as { name?: string; code?: string; message?: string; cause?: { code?: string } } | undefined
+  if (cause?.name === 'TimeoutError' || cause?.name === 'AbortError') {
+    return new LambdaError({
+      code: 'AGENT_TIMEOUT',
+      status: 504,
+      message: `The agent at ${conn.host} did not answer within ${seconds(timeoutMs)}.`,
+      hint: `Something at ${conn.host} took the connection but sent nothing back: is that a Mini Lambda agent, and is it running well? Check with \`curl ${conn.host}/_lambda/health\`. ${setHostHint(conn)}`,
+      cause: error,
+    })
+  }
+  const code = cause?.cause?.code ?? cause?.code ?? cause?.message ?? error.message
+  return new LambdaError({
+    code: 'AGENT_UNREACHABLE',
+    status: 503,
+    message: `Could not reach the agent at ${conn.host} (${code}).`,
+    hint: `Is \`lambda agent\` running there and reachable from here? ${setHostHint(conn)}`,
+    cause: error,
+  })
+}
+
+/** Turns ofetch failures into LambdaErrors: the agent's own error body, a stranger's answer, or no answer. */
+export function fromFetchFailure(conn: Connection, error: unknown, timeoutMs: number): LambdaError {
+  if (error instanceof FetchError) {
+    if (error.response) {
+      return LambdaError.fromBody(error.data, error.response.status) ?? new LambdaError({
+        code: 'AGENT_ERROR',
+        status: error.response.status,
+        message: `The agent at ${conn.host} answered ${error.response.status} ${error.response.statusText}.`,
+        hint: 'Is that address a Mini Lambda agent? Check it with `lambda config show`.',
+      })
+    }
+    return unreachable(conn, error, timeoutMs)
+  }
+  return LambdaError.is(error) ? error : new LambdaError({ code: 'CLIENT_ERROR', status: 500, message: `Talking to the agent at ${conn.host} failed: ${(error as Error).message}`, cause: error })
+}
+
+/** The same error without its cause: a failed request to store a secret carries the value in its options. */
+export function withoutCause(error: unknown): unknown {
+  if (!LambdaError.is(error)) return error
+  return new LambdaError({ code: error.code, status: error.status, message: error.message, hint: error.hint, data: error.data })
+}
