@@ -1,12 +1,12 @@
 // The agent: gateway vs the same image serving its own socket vs nginx; cold start vs `docker run`; deploy times.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { containersOf, sampleProject, startAgent, timedCli } from './lib/agent.mjs'
-import { hasNginx, startNginx } from './lib/nginx.mjs'
 import { fmt, latency, percentile, throughput } from './lib/load.mjs'
+import { hasNginx, startNginx } from './lib/nginx.mjs'
 import { freePort } from './lib/processes.mjs'
 
 const duration = Number(process.env.BENCH_DURATION ?? 5)

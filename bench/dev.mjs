@@ -24,7 +24,7 @@ export async function benchDev() {
   cpSync(join(repoRoot, 'lambda.config.ts'), join(project, 'lambda.config.ts'))
 
   const barePort = await freePort()
-  const bareServer = await startProcess(process.execPath, [join(repoRoot, "bench/bare-server.mjs")], { ready: /bare server/, env: { PORT: String(barePort) } })
+  const bareServer = await startProcess(process.execPath, [join(repoRoot, 'bench/bare-server.mjs')], { ready: /bare server/, env: { PORT: String(barePort) } })
   const devPort = await freePort()
   const dev = await startProcess(process.execPath, [cli, 'dev', '--port', String(devPort)], { ready: /dev server on/, cwd: project })
   const results = {}

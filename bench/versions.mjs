@@ -41,7 +41,12 @@ function steadyLoad(port, host, workers = 8) {
       }
     }
   })
-  return { stats, stop: async () => { stopped = true; await Promise.all(loops); agent.destroy() } }
+  const stop = async () => {
+    stopped = true
+    await Promise.all(loops)
+    agent.destroy()
+  }
+  return { stats, stop }
 }
 
 function runCli(args, env) {

@@ -3,8 +3,8 @@
 // Dependency-free on purpose: this folder is copied as-is into container images.
 import { loadHandler } from './handler.mjs'
 import { startServer } from './server.mjs'
-import { reportStartupError } from './startup-error.mjs'
 import { waitForAssignment } from './spare.mjs'
+import { reportStartupError } from './startup-error.mjs'
 
 if (process.env.LAMBDA_SPARE === '1') Object.assign(process.env, await waitForAssignment())
 

@@ -1,6 +1,6 @@
 import { requestHeaderPairs } from './headers.mjs'
 
-const TEXT_TYPE_RE = /^(text\/|application\/(json|xml|javascript|ecmascript|x-www-form-urlencoded|graphql|x-ndjson|ld\+json)|[^;]*\+(json|xml)\b)/i
+const TEXT_TYPE_RE = /^(?:text\/|application\/(?:json|xml|javascript|ecmascript|x-www-form-urlencoded|graphql|x-ndjson|ld\+json)|[^;]*\+(?:json|xml)\b)/i
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
@@ -50,7 +50,9 @@ export function toHttpApiEvent(req, body, context) {
   for (const [rawName, value] of requestHeaderPairs(req)) {
     const name = rawName.toLowerCase()
     if (name === 'cookie') {
-      for (const cookie of value.split(';')) if (cookie.trim()) cookies.push(cookie.trim())
+      for (const cookie of value.split(';')) {
+        if (cookie.trim()) cookies.push(cookie.trim())
+      }
       continue
     }
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`

@@ -22,8 +22,8 @@ export interface InvocationContext {
   version: string
   memoryLimitInMB: number
   deadline: number
-  getRemainingTimeInMillis(): number
-  waitUntil(promise: unknown): void
+  getRemainingTimeInMillis: () => number
+  waitUntil: (promise: unknown) => void
 }
 
 /** Serves one request with the loaded function, whichever contract it implements. */

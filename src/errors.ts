@@ -12,7 +12,7 @@ export interface LambdaErrorInit {
 }
 
 export interface LambdaErrorBody {
-  error: { code: string; message: string; hint?: string; [key: string]: unknown }
+  error: { code: string, message: string, hint?: string, [key: string]: unknown }
 }
 
 /**

@@ -7,9 +7,9 @@ export interface FunctionContext {
   memoryLimitInMB: number
   /** Epoch milliseconds after which the invocation is cut off (504). */
   deadline: number
-  getRemainingTimeInMillis(): number
+  getRemainingTimeInMillis: () => number
   /** Keeps background work going after the response is sent. */
-  waitUntil(promise: Promise<unknown>): void
+  waitUntil: (promise: Promise<unknown>) => void
 }
 
 /** A web-standard function: `export default (request, context) => …`. */
@@ -29,7 +29,7 @@ export interface HttpApiEvent {
     apiId: string
     domainName: string
     domainPrefix: string
-    http: { method: string; path: string; protocol: string; sourceIp: string; userAgent: string }
+    http: { method: string, path: string, protocol: string, sourceIp: string, userAgent: string }
     requestId: string
     routeKey: string
     stage: string

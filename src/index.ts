@@ -1,4 +1,4 @@
 export { defineConfig } from './config/define'
 export { secret, type SecretRef } from './config/secret'
-export type { LambdaConfig, FunctionConfig, ScheduleConfig, DevConfig, BuildConfig, DeployConfig, LambdaOptions, ResolvedFunction } from './config/types'
-export type { FunctionContext, WebHandler, HttpApiEvent, HttpApiResult, LambdaContext, LambdaCallback, LambdaHandler } from './function-types'
+export type { BuildConfig, DeployConfig, DevConfig, FunctionConfig, LambdaConfig, LambdaOptions, ResolvedFunction, ScheduleConfig } from './config/types'
+export type { FunctionContext, HttpApiEvent, HttpApiResult, LambdaCallback, LambdaContext, LambdaHandler, WebHandler } from './function-types'

@@ -9,7 +9,7 @@ export async function startAgent({ provider = 'docker', idleTimeout = 300, extra
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-agent-'))
   const agent = await startProcess(process.execPath, [cli, 'agent', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--provider', provider, '--idle-timeout', String(idleTimeout), ...extraArgs], { ready: /Agent ready/ })
-  const key = agent.output().match(/mlk_[a-z0-9]{8}_[A-Za-z0-9_-]{43}/)[0]
+  const key = agent.output().match(/mlk_[a-z0-9]{8}_[\w-]{43}/)[0]
   const settingsDir = mkdtempSync(join(tmpdir(), 'bench-cli-'))
   const env = { ...process.env, LAMBDA_HOST: `http://127.0.0.1:${port}`, LAMBDA_API_KEY: key, XDG_CONFIG_HOME: settingsDir, NO_COLOR: '1' }
   const agentId = JSON.parse(readFileSync(join(dataDir, 'state/meta/agent'), 'utf8')).id
@@ -17,7 +17,12 @@ export async function startAgent({ provider = 'docker', idleTimeout = 300, extra
     const images = execFileSync('docker', ['images', '-q', '--filter', `label=mini-lambda.agent=${agentId}`], { encoding: 'utf8' }).split('\n').filter(Boolean)
     if (images.length > 0) execFileSync('docker', ['rmi', '-f', ...new Set(images)], { stdio: 'ignore' })
   }
-  return { port, key, dataDir, env, agentId, stop: async () => { await agent.stop(); if (provider === 'docker') removeImages(); rmSync(settingsDir, { recursive: true, force: true }) } }
+  const stop = async () => {
+    await agent.stop()
+    if (provider === 'docker') removeImages()
+    rmSync(settingsDir, { recursive: true, force: true })
+  }
+  return { port, key, dataDir, env, agentId, stop }
 }
 
 /** A copy of the sample project to deploy. */
@@ -40,7 +45,9 @@ export function timedCli(args, { cwd, env }) {
 /** Running containers of one function of this agent (created-but-not-started spares excluded). */
 export function containersOf(agentId, fn) {
   return execFileSync('docker', ['ps', '--format', '{{.ID}} {{.Names}}', '--filter', `label=mini-lambda.agent=${agentId}`, '--filter', `label=mini-lambda.function=${fn}`], { encoding: 'utf8' })
-    .split('\n').filter(Boolean).map((line) => {
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
       const [id, name] = line.split(' ')
       return { id, name }
     })

@@ -50,5 +50,9 @@ http {
 `)
   const child = spawn('nginx', ['-c', conf, '-p', prefix], { stdio: 'ignore' })
   await new Promise(r => setTimeout(r, 300))
-  return { stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGQUIT') }) }
+  const stop = () => new Promise((resolve) => {
+    child.once('exit', resolve)
+    child.kill('SIGQUIT')
+  })
+  return { stop }
 }

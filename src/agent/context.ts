@@ -2,8 +2,8 @@ import type { Provider } from '../providers/types'
 import type { FunctionStore } from '../store/function-store'
 import type { KeyStore } from '../store/key-store'
 import type { KeyedLock } from './deploy/keyed-lock'
-import type { SecretVault } from './secrets/secret-vault'
 import type { AgentOptions } from './options'
+import type { SecretVault } from './secrets/secret-vault'
 import type { ServingTable } from './serving-table'
 
 /** Everything the agent's routes and services share. */

@@ -1,8 +1,8 @@
+import type { Server } from 'node:net'
 import { createHash } from 'node:crypto'
 import { readFileSync, realpathSync } from 'node:fs'
 import { open, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import type { Server } from 'node:net'
 import { join } from 'node:path'
 import { LambdaError } from '../errors'
 import { writeFileAtomic } from '../fs/atomic-write'
@@ -16,7 +16,7 @@ interface Owner {
 }
 
 export interface DataDirLock {
-  release(): Promise<void>
+  release: () => Promise<void>
 }
 
 function describeOwner(dataDir: string): string {

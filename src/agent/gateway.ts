@@ -1,13 +1,13 @@
-import { randomUUID } from 'node:crypto'
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { H3Event } from 'h3'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { InvocationRecord } from '../proxy/invoke'
+import type { VersionRecord } from '../store/records'
+import type { AgentContext } from './context'
+import { randomUUID } from 'node:crypto'
 import { LambdaError } from '../errors'
 import { invokeThroughPool } from '../proxy/invoke'
-import type { InvocationRecord } from '../proxy/invoke'
 import { resolveRoute } from '../router/route'
 import { requireApiKey } from './auth/require-key'
-import type { AgentContext } from './context'
-import type { VersionRecord } from '../store/records'
 import { ADMIN_PREFIX } from './options'
 import { functionNotFound } from './routes/not-found'
 
@@ -34,7 +34,7 @@ function target(ctx: AgentContext, name: string, version: number | undefined, vi
 }
 
 /** Forwards one request to `name` (its serving version, or version `version`) and streams the answer. */
-export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: GatewayOptions & { viaAdmin?: boolean; version?: number } = {}): Promise<void> {
+export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: GatewayOptions & { viaAdmin?: boolean, version?: number } = {}): Promise<void> {
   let version = target(ctx, name, opts.version, opts.viaAdmin)
   let dropHeaders: ReadonlySet<string> | undefined
   if (version.config.auth === 'key' || opts.viaAdmin) {

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import type { Storage } from 'unstorage'
 import type { AgentRecord } from '../store/records'
+import { randomBytes } from 'node:crypto'
 
 /** The agent's lasting id, kept in its data dir: it labels this agent's containers across restarts. */
 export async function ensureAgentIdentity(storage: Storage): Promise<AgentRecord> {

@@ -1,8 +1,8 @@
+import type { H3 } from 'h3'
+import type { Listener } from 'listhen'
 import { createServer } from 'node:net'
 import { toNodeHandler } from 'h3'
-import type { H3 } from 'h3'
 import { listen } from 'listhen'
-import type { Listener } from 'listhen'
 import { LambdaError } from '../errors'
 
 /** Tries the port once, to tell "taken" from "needs privileges" before anything else starts. */

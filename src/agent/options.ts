@@ -1,6 +1,6 @@
+import type { ProviderName } from '../providers/types'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { ProviderName } from '../providers/types'
 
 export interface AgentOptions {
   /** Port of the one server holding the gateway and the admin API. Default: 7070. */
@@ -27,7 +27,7 @@ export interface AgentOptions {
   /** Seconds a function's image build may take before it is stopped. Default: 600. */
   buildTimeout: number
   /** unstorage driver for the agent's state, when not the crash-safe fs driver in the data dir. */
-  store?: { name: string; options?: Record<string, unknown> }
+  store?: { name: string, options?: Record<string, unknown> }
 }
 
 export type AgentOptionsInput = Partial<AgentOptions>

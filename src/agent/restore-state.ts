@@ -1,8 +1,8 @@
-import { consola } from 'consola'
 import type { VersionRecord } from '../store/records'
 import type { AgentContext } from './context'
-import { finishPendingSwitch } from './versions/releases'
+import { consola } from 'consola'
 import { pruneFunction } from './versions/prune'
+import { finishPendingSwitch } from './versions/releases'
 
 /**
  * Brings the gateway back to what the store says, after a clean stop or a kill -9 alike: a release

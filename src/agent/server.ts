@@ -1,22 +1,22 @@
+import type { AgentContext } from './context'
+import type { AgentOptionsInput } from './options'
 import { mkdir } from 'node:fs/promises'
 import { consola } from 'consola'
-import { createProvider } from '../providers'
 import { logFunctionOutput, logInvocation } from '../log/function-log'
+import { createProvider } from '../providers'
 import { createAgentApp } from './app'
 import { createApiKey } from './auth/api-keys'
-import type { AgentContext } from './context'
+import { lockDataDir } from './data-dir-lock'
 import { KeyedLock } from './deploy/keyed-lock'
 import { ensureAgentIdentity } from './identity'
 import { checkPortFree, listenStrict } from './listen'
-import type { AgentOptionsInput } from './options'
 import { ADMIN_PREFIX, resolveAgentOptions } from './options'
-import { ServingTable } from './serving-table'
 import { restoreState } from './restore-state'
-import { openAgentState } from './state'
-import { lockDataDir } from './data-dir-lock'
-import { resetTempDirs } from './temp-dir'
 import { envResolver } from './secrets/function-env'
 import { SecretVault } from './secrets/secret-vault'
+import { ServingTable } from './serving-table'
+import { openAgentState } from './state'
+import { resetTempDirs } from './temp-dir'
 
 export interface AgentHandle {
   url: string
@@ -25,7 +25,7 @@ export interface AgentHandle {
   orphansRemoved: number
   restored: string[]
   context: AgentContext
-  close(): Promise<void>
+  close: () => Promise<void>
 }
 
 /** Starts the agent: storage, provider, the serving table restored from state, then the HTTP server. */

@@ -1,6 +1,6 @@
-import { InstancePool } from '../pool/instance-pool'
 import type { LaunchRequest, Provider } from '../providers/types'
 import type { VersionRecord } from '../store/records'
+import { InstancePool } from '../pool/instance-pool'
 
 export interface ServingEntry {
   version: VersionRecord
@@ -144,7 +144,9 @@ export class ServingTable {
   /** Takes a function out of service: its pools drain and stop. */
   async remove(name: string): Promise<void> {
     this.current.delete(name)
-    for (const key of [...this.kept.keys()]) if (key.startsWith(`${name}@`)) this.kept.delete(key)
+    for (const key of [...this.kept.keys()]) {
+      if (key.startsWith(`${name}@`)) this.kept.delete(key)
+    }
     const mine = [...this.pools].filter(([key]) => key.startsWith(`${name}@`))
     for (const [key] of mine) this.pools.delete(key)
     await Promise.all(mine.map(([key, pool]) => Promise.all([pool.drain(5000), this.options.provider.discard?.(name, Number(key.split('@')[1]))])))

@@ -1,7 +1,7 @@
+import type { AgentOptions } from './options'
 import { createFunctionStore } from '../store/function-store'
 import { createKeyStore } from '../store/key-store'
 import { createAgentStorage } from '../store/storage'
-import type { AgentOptions } from './options'
 
 /** The agent's stored state: opened by the agent, and directly by `lambda agent keys …` on its machine. */
 export async function openAgentState(options: Pick<AgentOptions, 'dataDir' | 'store'>) {

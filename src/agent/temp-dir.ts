@@ -6,7 +6,7 @@ import { join } from 'node:path'
  * dir, never the shared temp folder, and are emptied at every start: whatever a kill -9 left half
  * written is gone before anything else runs.
  */
-export async function resetTempDirs(dataDir: string): Promise<{ tmpDir: string; uploadsDir: string }> {
+export async function resetTempDirs(dataDir: string): Promise<{ tmpDir: string, uploadsDir: string }> {
   const tmpDir = join(dataDir, 'tmp')
   const uploadsDir = join(dataDir, 'uploads')
   await Promise.all([tmpDir, uploadsDir].map(dir => rm(dir, { recursive: true, force: true })))

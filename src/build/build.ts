@@ -1,6 +1,6 @@
-import { join } from 'node:path'
 import type { LambdaOptions, ResolvedFunction } from '../config/types'
 import type { FunctionArtifact } from './artifact'
+import { join } from 'node:path'
 import { createFunctionBuilder } from './builder'
 import { buildDockerfileArtifact } from './dockerfile-artifact'
 

@@ -1,21 +1,21 @@
-import { rm } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
 import type { BuildContext, BuildFailure, Message } from 'esbuild'
 import type { LambdaOptions, ResolvedFunction } from '../config/types'
+import type { FunctionArtifact } from './artifact'
+import type { ModuleFormat } from './module-format'
+import { rm } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { LambdaError } from '../errors'
 import { writeFileAtomic } from '../fs/atomic-write'
-import type { FunctionArtifact } from './artifact'
 import { MANIFEST_FILE } from './artifact'
 import { functionBuildOptions } from './esbuild-options'
-import type { ModuleFormat } from './module-format'
-import { BUNDLE_FILES, entryModuleFormat } from './module-format'
 import { contentHash, runtimeConfigOf } from './hash'
+import { BUNDLE_FILES, entryModuleFormat } from './module-format'
 
 export interface FunctionBuilder {
   readonly fn: ResolvedFunction
   /** Bundles (incrementally after the first time) and writes the artifact atomically. */
-  build(): Promise<FunctionArtifact>
-  dispose(): Promise<void>
+  build: () => Promise<FunctionArtifact>
+  dispose: () => Promise<void>
 }
 
 async function formatMessages(messages: Message[]): Promise<string> {

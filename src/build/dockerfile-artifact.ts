@@ -1,9 +1,9 @@
+import type { ResolvedFunction } from '../config/types'
+import type { FunctionArtifact } from './artifact'
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import type { ResolvedFunction } from '../config/types'
 import { writeFileAtomic } from '../fs/atomic-write'
-import type { FunctionArtifact } from './artifact'
 import { MANIFEST_FILE } from './artifact'
 import { contentHash, runtimeConfigOf } from './hash'
 

@@ -1,7 +1,7 @@
-import { join } from 'node:path'
 import type { BuildOptions } from 'esbuild'
 import type { LambdaOptions, ResolvedFunction } from '../config/types'
 import type { ModuleFormat } from './module-format'
+import { join } from 'node:path'
 import { BUNDLE_FILES } from './module-format'
 
 // Bundled CommonJS dependencies call `require()` for Node built-ins; ESM has no `require`,
@@ -9,7 +9,7 @@ import { BUNDLE_FILES } from './module-format'
 const REQUIRE_SHIM = `import { createRequire as __lambdaCreateRequire } from 'node:module';\nglobalThis.require ??= __lambdaCreateRequire(import.meta.url);`
 
 /** esbuild options that turn a function into one self-contained file for the runtime, in its entry's format. */
-export function functionBuildOptions(fn: ResolvedFunction, options: Pick<LambdaOptions, 'rootDir' | 'build'>, outDir: string, format: ModuleFormat = 'esm'): BuildOptions & { metafile: true; write: false } {
+export function functionBuildOptions(fn: ResolvedFunction, options: Pick<LambdaOptions, 'rootDir' | 'build'>, outDir: string, format: ModuleFormat = 'esm'): BuildOptions & { metafile: true, write: false } {
   return {
     entryPoints: [fn.entry!],
     outfile: join(outDir, BUNDLE_FILES[format]),

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto'
 import type { FunctionRuntimeConfig, ResolvedFunction } from '../config/types'
+import { createHash } from 'node:crypto'
 import { runtimeFingerprint } from './runtime-files'
 
 /** The config that shapes how a function runs: part of its identity, shipped with each deploy. */

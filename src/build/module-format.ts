@@ -1,6 +1,6 @@
+import type { ResolvedFunction } from '../config/types'
 import { existsSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import type { ResolvedFunction } from '../config/types'
 import { LambdaError } from '../errors'
 
 /**

@@ -11,7 +11,7 @@ export const resolveRuntimeDir = () => join(packageRoot(), 'runtime')
 export const runtimeBootstrapPath = () => resolve(resolveRuntimeDir(), 'bootstrap.mjs')
 
 /** Files of the runtime, as shipped into images. */
-export function runtimeFiles(): Array<{ name: string; content: Buffer }> {
+export function runtimeFiles(): Array<{ name: string, content: Buffer }> {
   const dir = resolveRuntimeDir()
   return readdirSync(dir).filter(f => f.endsWith('.mjs')).sort().map(name => ({ name, content: readFileSync(join(dir, name)) }))
 }

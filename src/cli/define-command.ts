@@ -1,6 +1,6 @@
 import type { CommandDef, CommandMeta, ParsedArgs, SubCommandsDef } from 'citty'
-import { defineCommand } from 'citty'
 import type { LambdaArgsDef, ParsedValues } from './args/lambda-args'
+import { defineCommand } from 'citty'
 import { parseCommandLine } from './args/parse-command-line'
 import { useJsonOutput } from './output/json-output'
 import { printError } from './print-error'

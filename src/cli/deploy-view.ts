@@ -1,6 +1,6 @@
-import { colors } from 'consola/utils'
 import type { DeployEvent, DeployPhase, FunctionDeployOutcome } from '../deploy/deploy-project'
 import type { Progress } from './output/progress'
+import { colors } from 'consola/utils'
 import { duration, size } from './output/progress'
 
 const RUNNING: Record<DeployPhase, string> = { build: 'bundling', upload: 'uploading', agent: 'image build + warm-up on the agent' }
@@ -27,7 +27,7 @@ function phaseParts(outcome: Pick<FunctionDeployOutcome, 'phases' | 'uploadBytes
  */
 export function createDeployView(progress: Progress, names: string[]) {
   const width = Math.max(12, ...names.map(n => n.length))
-  const running = new Map<string, { phase: DeployPhase; since: number; done: FunctionDeployOutcome['phases']; bytes?: number }>()
+  const running = new Map<string, { phase: DeployPhase, since: number, done: FunctionDeployOutcome['phases'], bytes?: number }>()
   const liveText = (name: string) => () => {
     const state = running.get(name)!
     const parts = phaseParts({ phases: state.done, uploadBytes: state.bytes })

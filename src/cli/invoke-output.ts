@@ -19,7 +19,7 @@ export function trailingNewline(body: Buffer, text: boolean, toTerminal: boolean
 }
 
 /** The response as `--json` prints it: text bodies as text, others base64. */
-export function responseJson(name: string, response: { status: number; statusText: string; headers: Headers }, body: Buffer) {
+export function responseJson(name: string, response: { status: number, statusText: string, headers: Headers }, body: Buffer) {
   const text = isTextBody(response.headers.get('content-type'), body)
   return {
     name,

@@ -1,15 +1,15 @@
-import { Readable } from 'node:stream'
-import { ofetch } from 'ofetch'
 import type { $Fetch, FetchOptions } from 'ofetch'
 import type { DeployResult as DeployResponse } from '../agent/deploy/deploy-function'
 import type { EnvEntry } from '../agent/routes/env-entries'
 import type { SecretsOverview } from '../agent/secrets/manage-secrets'
-import type { ReleaseRollbackResult } from '../agent/versions/releases'
 import type { ReleaseListing } from '../agent/versions/release-status'
+import type { ReleaseRollbackResult } from '../agent/versions/releases'
 import type { FunctionRuntimeConfig } from '../config/types'
 import type { ReleaseRecord, SwitchRecord } from '../store/records'
-import { fromFetchFailure, withoutCause } from './agent-errors'
 import type { Connection } from './settings'
+import { Readable } from 'node:stream'
+import { ofetch } from 'ofetch'
+import { fromFetchFailure, withoutCause } from './agent-errors'
 import { AGENT_TIMEOUTS } from './timeouts'
 
 export interface DeployedFunction {
@@ -27,10 +27,10 @@ export interface DeployedFunction {
   env: EnvEntry[]
 }
 
-export type { EnvEntry } from '../agent/routes/env-entries'
-export type { SecretsOverview, SecretListing } from '../agent/secrets/manage-secrets'
-
 export type { DeployResult as DeployResponse } from '../agent/deploy/deploy-function'
+export type { EnvEntry } from '../agent/routes/env-entries'
+
+export type { SecretListing, SecretsOverview } from '../agent/secrets/manage-secrets'
 
 export interface FunctionVersions {
   name: string
@@ -39,7 +39,7 @@ export interface FunctionVersions {
   lastVersion?: number
   /** How many versions the function keeps (its last deploy's `deploy.keepVersions`). */
   keepVersions?: number
-  versions: Array<{ number: number; hash: string; kind: string; createdAt: string; image: string; current: boolean; url: string }>
+  versions: Array<{ number: number, hash: string, kind: string, createdAt: string, image: string, current: boolean, url: string }>
   history: SwitchRecord[]
 }
 
@@ -88,7 +88,7 @@ export function createAgentClient(conn: Connection) {
     health,
     listFunctions: (opts: { showEnv?: boolean } = {}) => call(() => api<{ functions: DeployedFunction[] }>('/functions', { query: opts.showEnv ? { env: 'true' } : {} })).then(r => r.functions),
     getFunction: (name: string, opts: { showEnv?: boolean } = {}) => call(() => api<DeployedFunction>(`/functions/${encodeURIComponent(name)}`, { query: opts.showEnv ? { env: 'true' } : {} })),
-    deleteFunction: (name: string) => long(AGENT_TIMEOUTS.change, options => api<{ name: string; versionsRemoved: number; lastVersion: number }>(`/functions/${encodeURIComponent(name)}`, { ...options, method: 'DELETE' })),
+    deleteFunction: (name: string) => long(AGENT_TIMEOUTS.change, options => api<{ name: string, versionsRemoved: number, lastVersion: number }>(`/functions/${encodeURIComponent(name)}`, { ...options, method: 'DELETE' })),
     /** Streams a build-context tar to the agent, which builds and switches to it. */
     deploy: (name: string, context: AsyncIterable<Uint8Array>) => long(AGENT_TIMEOUTS.deploy, options => api<DeployResponse>(`/functions/${encodeURIComponent(name)}`, {
       ...options,
@@ -109,18 +109,18 @@ export function createAgentClient(conn: Connection) {
       ignoreResponseError: true,
     })),
     listVersions: (name: string) => call(() => api<FunctionVersions>(`/functions/${encodeURIComponent(name)}/versions`)),
-    rollback: (name: string, version?: number) => long(AGENT_TIMEOUTS.change, options => api<{ name: string; from: number | null; to: number; url: string; durationMs: number }>(`/functions/${encodeURIComponent(name)}/rollback`, { ...options, method: 'POST', body: version === undefined ? {} : { version } })),
+    rollback: (name: string, version?: number) => long(AGENT_TIMEOUTS.change, options => api<{ name: string, from: number | null, to: number, url: string, durationMs: number }>(`/functions/${encodeURIComponent(name)}/rollback`, { ...options, method: 'POST', body: version === undefined ? {} : { version } })),
     listReleases: () => call(() => api<{ releases: ReleaseListing[] }>('/releases')),
     recordRelease: (functions: string[], partial: boolean, keepVersions?: number) => long(AGENT_TIMEOUTS.change, options => api<ReleaseRecord>('/releases', { ...options, method: 'POST', body: { functions, partial, keepVersions } })),
     /** `force`: roll back the others when some functions of the release have been deleted since. */
     rollbackRelease: (id?: number, force = false) => long(AGENT_TIMEOUTS.change, options => api<ReleaseRollbackResult>('/releases/rollback', { ...options, method: 'POST', body: { id, force } })),
     listSecrets: () => call(() => api<SecretsOverview>('/secrets')),
     /** The value goes in the body, never in the URL (which proxies and logs keep). */
-    setSecret: (name: string, value: string) => long(AGENT_TIMEOUTS.change, options => api<{ name: string; created: boolean; createdAt: string; updatedAt: string; recycled: string[] }>(`/secrets/${encodeURIComponent(name)}`, { ...options, method: 'PUT', body: { value } })).catch((error) => {
+    setSecret: (name: string, value: string) => long(AGENT_TIMEOUTS.change, options => api<{ name: string, created: boolean, createdAt: string, updatedAt: string, recycled: string[] }>(`/secrets/${encodeURIComponent(name)}`, { ...options, method: 'PUT', body: { value } })).catch((error) => {
       throw withoutCause(error)
     }),
-    removeSecret: (name: string, force: boolean) => long(AGENT_TIMEOUTS.change, options => api<{ name: string; removed: boolean; usedBy: string[]; recycled: string[] }>(`/secrets/${encodeURIComponent(name)}`, { ...options, method: 'DELETE', query: force ? { force: 'true' } : {} })),
-    listKeys: () => call(() => api<{ keys: Array<{ id: string; name: string; scope: string; createdAt: string }> }>('/keys')),
+    removeSecret: (name: string, force: boolean) => long(AGENT_TIMEOUTS.change, options => api<{ name: string, removed: boolean, usedBy: string[], recycled: string[] }>(`/secrets/${encodeURIComponent(name)}`, { ...options, method: 'DELETE', query: force ? { force: 'true' } : {} })),
+    listKeys: () => call(() => api<{ keys: Array<{ id: string, name: string, scope: string, createdAt: string }> }>('/keys')),
   }
 }
 

@@ -1,13 +1,13 @@
+import type { Connection } from './settings'
 import { FetchError } from 'ofetch'
 import { LambdaError } from '../errors'
-import type { Connection } from './settings'
 import { seconds } from './timeouts'
 
 const setHostHint = (conn: Connection) => `Set where it runs with \`lambda config set-host <url>\`${conn.hostSource === 'LAMBDA_HOST' ? ' (LAMBDA_HOST is set and wins over the settings file)' : ' or LAMBDA_HOST'}.`
 
 /** Why a request got no answer at all: a timeout, nothing listening, an unknown name, no route. */
 function unreachable(conn: Connection, error: FetchError, timeoutMs: number): LambdaError {
-  const cause = error.cause as { name?: string; code?: string; message?: string; cause?: { code?: string } } | undefined
+  const cause = error.cause as { name?: string, code?: string, message?: string, cause?: { code?: string } } | undefined
   if (cause?.name === 'TimeoutError' || cause?.name === 'AbortError') {
     return new LambdaError({
       code: 'AGENT_TIMEOUT',

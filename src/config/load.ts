@@ -1,16 +1,16 @@
+import type { FolderIssue } from './resolve/folder-error'
+import type { LambdaConfig, LambdaOptions } from './types'
+import type { ConfigIssue } from './validate'
 import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { loadConfig } from 'c12'
 import { LambdaError } from '../errors'
 import { packageRoot } from '../package-root'
-import type { LambdaConfig, LambdaOptions } from './types'
-import { configError, validateConfig } from './validate'
-import type { ConfigIssue } from './validate'
 import { splitEnvironments, unknownEnvironment } from './resolve/environments'
 import { folderError } from './resolve/folder-error'
-import type { FolderIssue } from './resolve/folder-error'
 import { resolveFunctionsOptions } from './resolve/functions'
 import { resolveBuildOptions, resolveDeployOptions, resolveDevOptions } from './resolve/settings'
+import { configError, validateConfig } from './validate'
 
 export interface LoadOptions {
   cwd?: string

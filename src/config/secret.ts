@@ -50,6 +50,8 @@ export function secretValueProblem(value: unknown): string | undefined {
 /** The secret names an env record refers to, sorted and without repeats. */
 export function secretNamesOf(env: Record<string, string | SecretRef> | undefined): string[] {
   const names = new Set<string>()
-  for (const value of Object.values(env ?? {})) if (isSecretRef(value)) names.add(value.secret)
+  for (const value of Object.values(env ?? {})) {
+    if (isSecretRef(value)) names.add(value.secret)
+  }
   return [...names].sort()
 }

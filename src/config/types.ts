@@ -111,7 +111,7 @@ export interface LambdaOptions {
   functionsDir?: string
   functions: ResolvedFunction[]
   dev: Required<DevConfig>
-  build: { outDir: string; minify: boolean; external: string[] }
+  build: { outDir: string, minify: boolean, external: string[] }
   deploy: Required<DeployConfig>
 }
 

@@ -18,7 +18,7 @@ type Shape = Record<string, Validator>
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-function number(opts: { min: number; max: number; integer?: boolean; unit: string; example: number }): Validator {
+function number(opts: { min: number, max: number, integer?: boolean, unit: string, example: number }): Validator {
   return (value, path, issues) => {
     const ok = typeof value === 'number' && Number.isFinite(value) && value >= opts.min && value <= opts.max && (!opts.integer || Number.isInteger(value))
     if (!ok) {
@@ -48,19 +48,23 @@ const stringArray: Validator = (value, path, issues) => {
   if (!Array.isArray(value) || value.some(v => typeof v !== 'string')) issues.push({ path, value, problem: 'must be an array of strings', fix: `set ${path} to a list such as ['sharp']` })
 }
 
-const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
+const ENV_NAME_RE = /^[A-Z_]\w*$/i
 const envRecord: Validator = (value, path, issues) => {
   if (!isPlainObject(value)) {
     issues.push({ path, value, problem: 'must be an object of variable names to string values', fix: `set ${path} to something like { API_URL: 'https://example.com' }` })
     return
   }
   for (const [key, v] of Object.entries(value)) {
-    if (!ENV_NAME_RE.test(key)) issues.push({ path: `${path}.${key}`, value: key, problem: 'is not a valid environment variable name', fix: 'use letters, digits and underscores, not starting with a digit' })
+    if (!ENV_NAME_RE.test(key)) {
+      issues.push({ path: `${path}.${key}`, value: key, problem: 'is not a valid environment variable name', fix: 'use letters, digits and underscores, not starting with a digit' })
+    }
     else if (isSecretRef(v)) {
       const problem = secretNameProblem(v.secret)
       if (problem) issues.push({ path: `${path}.${key}`, value: v, problem: `refers to an invalid secret: ${problem}`, fix: 'name it like secret(\'stripe-token\')' })
     }
-    else if (typeof v !== 'string') issues.push({ path: `${path}.${key}`, value: v, problem: 'must be a string or secret(\'name\')', fix: `write it as a string, e.g. '${String(v)}', or keep the value on the agent with secret('name')` })
+    else if (typeof v !== 'string') {
+      issues.push({ path: `${path}.${key}`, value: v, problem: 'must be a string or secret(\'name\')', fix: `write it as a string, e.g. '${String(v)}', or keep the value on the agent with secret('name')` })
+    }
   }
 }
 
@@ -86,7 +90,7 @@ const scheduleEntry: Validator = (value, path, issues) => {
   checkShape(value, path, { cron: () => {}, timezone: string('Europe/Berlin'), payload: () => {}, enabled: boolean }, issues)
   if (typeof value.timezone === 'string') {
     try {
-      new Intl.DateTimeFormat('en', { timeZone: value.timezone })
+      Intl.DateTimeFormat('en', { timeZone: value.timezone }).resolvedOptions()
     }
     catch {
       issues.push({ path: `${path}.timezone`, value: value.timezone, problem: 'is not a known IANA time zone', fix: 'use a name such as \'UTC\' or \'Europe/Berlin\'' })

@@ -1,10 +1,10 @@
+import type { DeployManifest } from '../agent/deploy/deploy-manifest'
+import type { FunctionArtifact } from '../build/artifact'
 import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { c as createTar } from 'tar'
-import type { FunctionArtifact } from '../build/artifact'
-import { BUNDLE_FILES } from '../build/module-format'
 import { DEPLOY_MANIFEST } from '../agent/deploy/deploy-manifest'
-import type { DeployManifest } from '../agent/deploy/deploy-manifest'
+import { BUNDLE_FILES } from '../build/module-format'
 
 /**
  * The image of a Node function: the bundle on Mini Lambda's base image (Node + runtime/).

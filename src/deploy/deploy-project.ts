@@ -1,8 +1,8 @@
-import { join } from 'node:path'
 import type { FunctionArtifact } from '../build/artifact'
-import { buildFunction } from '../build/build'
-import type { LambdaOptions, ResolvedFunction } from '../config/types'
 import type { AgentClient, DeployedFunction } from '../client/agent-client'
+import type { LambdaOptions, ResolvedFunction } from '../config/types'
+import { join } from 'node:path'
+import { buildFunction } from '../build/build'
 import { LambdaError } from '../errors'
 import { packBuildContext } from './build-context'
 import { predictDeploy } from './predict-deploy'
@@ -10,9 +10,9 @@ import { predictDeploy } from './predict-deploy'
 /** The steps of one function's deploy. The agent builds the image and warms it in one request, so `agent` is both. */
 export type DeployPhase = 'build' | 'upload' | 'agent'
 
-export type DeployEvent =
-  | { name: string; type: 'start'; phase: DeployPhase }
-  | { name: string; type: 'done'; phase: DeployPhase; ms: number; bytes?: number }
+export type DeployEvent
+  = | { name: string, type: 'start', phase: DeployPhase }
+    | { name: string, type: 'done', phase: DeployPhase, ms: number, bytes?: number }
 
 export interface FunctionDeployOutcome {
   name: string
@@ -23,7 +23,7 @@ export interface FunctionDeployOutcome {
   url?: string
   hash?: string
   /** Milliseconds per phase: bundling here, the upload, and the image build + warm-up on the agent. */
-  phases: { buildMs?: number; uploadMs?: number; agentMs?: number }
+  phases: { buildMs?: number, uploadMs?: number, agentMs?: number }
   uploadBytes?: number
   /** Dry run: the versions this deploy would remove, to keep `deploy.keepVersions`. */
   wouldRemove?: number[]
@@ -46,7 +46,7 @@ export interface DeployReport {
 
 /** Runs `task` over `items` with at most `limit` at once. */
 async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length)
+  const results: R[] = Array.from({ length: items.length })
   let next = 0
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {

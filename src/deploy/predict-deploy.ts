@@ -5,7 +5,7 @@ import { LambdaError } from '../errors'
  * What deploying a changed function would do, from the agent's read-only answers: the number the
  * new version gets, and the versions that go to keep `keepVersions` (the new one counts).
  */
-export async function predictDeploy(client: AgentClient, name: string, keepVersions: number): Promise<{ version?: number; wouldRemove: number[] }> {
+export async function predictDeploy(client: AgentClient, name: string, keepVersions: number): Promise<{ version?: number, wouldRemove: number[] }> {
   const info = await client.listVersions(name).catch((error: unknown) => {
     // Never deployed (or deleted): a first version, nothing to remove.
     if (LambdaError.is(error) && error.status === 404) return undefined

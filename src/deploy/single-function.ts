@@ -1,10 +1,10 @@
+import type { ResolvedFunction } from '../config/types'
+import type { ConfigIssue } from '../config/validate'
 import { existsSync, statSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { resolveFunctionSettings } from '../config/resolve/function-settings'
 import { findEntry } from '../config/resolve/functions'
-import type { ConfigIssue } from '../config/validate'
 import { validateFunctionName } from '../config/validate'
-import type { ResolvedFunction } from '../config/types'
 import { LambdaError } from '../errors'
 
 /** `lambda deploy <dir> --name <name>`: one folder as a function, with default options. */

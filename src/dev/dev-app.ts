@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto'
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { H3 } from 'h3'
-import { createLambdaApp, jsonResponse } from '../http/error-response'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { DevRegistry } from './dev-registry'
+import { randomUUID } from 'node:crypto'
 import { LambdaError } from '../errors'
+import { createLambdaApp, jsonResponse } from '../http/error-response'
+import { logInvocation } from '../log/function-log'
 import { invokeThroughPool } from '../proxy/invoke'
 import { resolveRoute } from '../router/route'
-import type { DevRegistry } from './dev-registry'
-import { logInvocation } from '../log/function-log'
 
 export function functionNotFound(name: string, known: string[]): LambdaError {
   return new LambdaError({

@@ -1,6 +1,6 @@
+import type { ResolvedFunction } from '../config/types'
 import { consola } from 'consola'
 import { isSecretRef } from '../config/secret'
-import type { ResolvedFunction } from '../config/types'
 import { functionPrefix } from '../log/function-log'
 
 const warned = new Set<string>()

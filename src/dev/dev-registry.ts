@@ -1,15 +1,15 @@
-import { isDeepStrictEqual } from 'node:util'
+import type { LoadOptions } from '../config/load'
+import type { LambdaOptions } from '../config/types'
+import type { DevFunctionContext } from './dev-function'
 import { existsSync } from 'node:fs'
 import { basename, dirname, relative, sep } from 'node:path'
+import { isDeepStrictEqual } from 'node:util'
 import { consola } from 'consola'
 import { ENTRY_CANDIDATES } from '../config/defaults'
-import type { LambdaOptions } from '../config/types'
-import type { LoadOptions } from '../config/load'
 import { loadLambdaOptions } from '../config/load'
 import { LambdaError } from '../errors'
-import type { DevFunctionContext } from './dev-function'
-import { DevFunction } from './dev-function'
 import { functionPrefix } from '../log/function-log'
+import { DevFunction } from './dev-function'
 
 /** The set of functions `lambda dev` serves, kept in step with the config and the files on disk. */
 export class DevRegistry {
@@ -18,6 +18,7 @@ export class DevRegistry {
   private readonly load: LoadOptions
   private readonly ctx: Omit<DevFunctionContext, 'options'>
   private reloading?: Promise<void>
+  private reloadAgain = false
 
   constructor(options: LambdaOptions, load: LoadOptions, ctx: Omit<DevFunctionContext, 'options'>) {
     this.options = options
@@ -57,16 +58,24 @@ export class DevRegistry {
   }
 
   /** Reloads lambda.config.ts; an invalid config is reported and the running set kept. */
+  /** Reloads the config; a change that arrives during a reload gets one more, so no edit is missed. */
   reload(): Promise<void> {
-    this.reloading ??= (async () => {
-      try {
-        await this.apply(await loadLambdaOptions(this.load))
-        consola.info('Config reloaded')
-      }
-      catch (error) {
-        const e = LambdaError.is(error) ? error : new LambdaError({ code: 'CONFIG_INVALID', message: String(error) })
-        consola.error(`${e.message}${e.hint ? `\n${e.hint}` : ''}\nKeeping the functions that were running.`)
-      }
+    if (this.reloading) {
+      this.reloadAgain = true
+      return this.reloading
+    }
+    this.reloading = (async () => {
+      do {
+        this.reloadAgain = false
+        try {
+          await this.apply(await loadLambdaOptions(this.load))
+          consola.info('Config reloaded')
+        }
+        catch (error) {
+          const e = LambdaError.is(error) ? error : new LambdaError({ code: 'CONFIG_INVALID', message: String(error) })
+          consola.error(`${e.message}${e.hint ? `\n${e.hint}` : ''}\nKeeping the functions that were running.`)
+        }
+      } while (this.reloadAgain)
     })().finally(() => {
       this.reloading = undefined
       this.ctx.onBuilt?.()

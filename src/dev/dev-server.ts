@@ -1,15 +1,15 @@
+import type { LoadOptions } from '../config/load'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { toNodeHandler } from 'h3'
 import { listen } from 'listhen'
-import type { LoadOptions } from '../config/load'
 import { loadLambdaOptions } from '../config/load'
+import { runtimeBaseEnv } from '../instances/process-instance'
+import { SpareProcesses } from '../instances/spare-processes'
 import { createDevApp } from './dev-app'
 import { DevRegistry } from './dev-registry'
 import { createProjectWatcher } from './watcher'
-import { runtimeBaseEnv } from '../instances/process-instance'
-import { SpareProcesses } from '../instances/spare-processes'
 
 export interface DevServerOptions extends LoadOptions {
   port?: number
@@ -20,7 +20,7 @@ export interface DevServer {
   url: string
   port: number
   registry: DevRegistry
-  close(): Promise<void>
+  close: () => Promise<void>
 }
 
 /** Builds every function, starts the local gateway and rebuilds on every save. */

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 
 export interface ProjectWatcher {
   /** Watches exactly these folders from now on (non-recursively). */
-  setDirectories(dirs: Iterable<string>): void
-  close(): void
+  setDirectories: (dirs: Iterable<string>) => void
+  close: () => void
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { open, mkdir, rename, rm } from 'node:fs/promises'
+import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 /** Names of the temp files below; whoever lists a folder written this way can skip (or clean) crash leftovers. */
@@ -13,7 +13,7 @@ function tempPathFor(file: string): string {
  * Writes to a temp file in the same folder, fsyncs it, then renames it over the target:
  * readers (and a crash at any instant) see the old content or the new, never a torn file.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: { mode?: number; dirMode?: number; durable?: boolean } = {}): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: { mode?: number, dirMode?: number, durable?: boolean } = {}): Promise<void> {
   const durable = opts.durable ?? true
   await mkdir(dirname(file), { recursive: true, mode: opts.dirMode })
   const temp = tempPathFor(file)

@@ -1,5 +1,5 @@
-import { H3 } from 'h3'
 import type { H3Config, H3Event, HTTPError } from 'h3'
+import { H3 } from 'h3'
 import { FastResponse } from 'srvx'
 import { LambdaError } from '../errors'
 

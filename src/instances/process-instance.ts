@@ -1,13 +1,13 @@
+import type { SpareProcesses } from './spare-processes'
+import type { Instance, InstanceExit, InstanceSpec } from './types'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { createInterface } from 'node:readline'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { LambdaError } from '../errors'
-import type { Instance, InstanceExit, InstanceSpec } from './types'
-import { HEAP_EXHAUSTED, INIT_TIMED_OUT, INIT_TIMEOUT_MS, startFailedError } from './startup-error'
 import { RuntimeLink } from './runtime-link'
-import type { SpareProcesses } from './spare-processes'
 import { spawnRuntime } from './spare-processes'
+import { HEAP_EXHAUSTED, INIT_TIMED_OUT, INIT_TIMEOUT_MS, startFailedError } from './startup-error'
 
 export interface ProcessInstanceOptions extends InstanceSpec {
   bundlePath: string
@@ -28,8 +28,14 @@ const BASE_ENV_KEYS = ['PATH', 'LANG', 'TZ', 'HOME', 'NODE_EXTRA_CA_CERTS', 'SSL
 
 export function runtimeBaseEnv(inheritEnv: boolean): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = {}
-  if (inheritEnv) Object.assign(base, process.env)
-  else for (const key of BASE_ENV_KEYS) if (process.env[key]) base[key] = process.env[key]
+  if (inheritEnv) {
+    Object.assign(base, process.env)
+  }
+  else {
+    for (const key of BASE_ENV_KEYS) {
+      if (process.env[key]) base[key] = process.env[key]
+    }
+  }
   delete base.NODE_OPTIONS
   return base
 }
@@ -93,10 +99,12 @@ export function startProcessInstance(options: ProcessInstanceOptions): Instance 
 
   let heapExhausted = false
   let overLimit = false
-  const watchdog = options.limitMemory ? watchResidentMemory(child.pid!, options.memory, () => {
-    overLimit = true
-    child.kill('SIGKILL')
-  }) : undefined
+  const watchdog = options.limitMemory
+    ? watchResidentMemory(child.pid!, options.memory, () => {
+        overLimit = true
+        child.kill('SIGKILL')
+      })
+    : undefined
   for (const stream of ['stdout', 'stderr'] as const) {
     const lines = createInterface({ input: child[stream]! })
     lines.on('line', (line) => {

@@ -1,10 +1,10 @@
+import type { ClientRequestArgs } from 'node:http'
+import type { Server, Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { chmodSync, rmSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { Agent } from 'node:http'
-import type { ClientRequestArgs } from 'node:http'
 import { createServer } from 'node:net'
-import type { Server, Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
 
 /** Must match runtime/link.mjs. */
 export const LINK_PROTOCOL = 1
@@ -218,7 +218,7 @@ export class RuntimeLink {
       while ((newline = pending.indexOf('\n')) !== -1) {
         const line = pending.slice(0, newline)
         pending = pending.slice(newline + 1)
-        const message = parseJSON(line) as { type?: unknown; id?: unknown } | undefined
+        const message = parseJSON(line) as { type?: unknown, id?: unknown } | undefined
         if (message?.type !== 'done' || typeof message.id !== 'string') continue
         const waiting = this.awaiting.get(message.id)
         this.awaiting.delete(message.id)
@@ -229,10 +229,10 @@ export class RuntimeLink {
   }
 }
 
-type Hello =
-  | { role: 'http' }
-  | { role: 'control' }
-  | { role: 'error'; error: unknown }
+type Hello
+  = | { role: 'http' }
+    | { role: 'control' }
+    | { role: 'error', error: unknown }
 
 function parseJSON(text: string): unknown {
   try {
@@ -252,7 +252,7 @@ function parseHello(line: string): Hello | undefined {
 }
 
 function describeStartupError(error: unknown): string {
-  const { message, stack } = (error && typeof error === 'object' ? error : {}) as { message?: unknown; stack?: unknown }
+  const { message, stack } = (error && typeof error === 'object' ? error : {}) as { message?: unknown, stack?: unknown }
   const text = typeof stack === 'string' && stack ? stack : typeof message === 'string' && message ? message : 'the function failed to load (no message)'
   return text.length > STARTUP_ERROR_MAX_CHARS ? `${text.slice(0, STARTUP_ERROR_MAX_CHARS)}…` : text
 }

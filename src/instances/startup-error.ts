@@ -1,5 +1,5 @@
-import { LambdaError } from '../errors'
 import type { InstanceExit } from './types'
+import { LambdaError } from '../errors'
 
 /** An instance must be serving this soon after it was started, or it is killed and the start fails. */
 export const INIT_TIMEOUT_MS = 30_000

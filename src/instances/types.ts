@@ -20,9 +20,9 @@ export interface Instance {
   /** Resolves when the instance has ended (never rejects). */
   readonly exited: Promise<InstanceExit>
   /** Graceful stop: in-flight requests finish, then it ends (forcefully after `graceMs`). */
-  stop(graceMs?: number): Promise<void>
+  stop: (graceMs?: number) => Promise<void>
   /** Ends it now; used when it is stuck. */
-  kill(): Promise<void>
+  kill: () => Promise<void>
 }
 
 /** Everything needed to start an instance of a function version. */

@@ -1,6 +1,6 @@
+import type { InvocationRecord } from '../proxy/invoke'
 import { consola } from 'consola'
 import { colors } from 'consola/utils'
-import type { InvocationRecord } from '../proxy/invoke'
 
 const palette = [colors.cyan, colors.magenta, colors.yellow, colors.blue, colors.green, colors.red]
 // Built once per function: the prefix is on every log line.

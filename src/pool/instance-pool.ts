@@ -1,6 +1,6 @@
 import type { Agent } from 'node:http'
-import { LambdaError } from '../errors'
 import type { Instance, InstanceExit } from '../instances/types'
+import { LambdaError } from '../errors'
 
 export interface PoolOptions {
   /** Function name, for errors and logs. */
@@ -17,11 +17,11 @@ export interface PoolOptions {
   onEvent?: (event: PoolEvent) => void
 }
 
-export type PoolEvent =
-  | { type: 'start'; instance: string }
-  | { type: 'ready'; instance: string; ms: number }
-  | { type: 'exit'; instance: string; exit: InstanceExit; expected: boolean }
-  | { type: 'idle-stop'; instance: string }
+export type PoolEvent
+  = | { type: 'start', instance: string }
+    | { type: 'ready', instance: string, ms: number }
+    | { type: 'exit', instance: string, exit: InstanceExit, expected: boolean }
+    | { type: 'idle-stop', instance: string }
 
 export interface PooledInstance {
   readonly instance: Instance
@@ -41,7 +41,7 @@ export interface Lease {
   readonly pooled: PooledInstance
   /** Whether this request had to wait for an instance to start. */
   readonly coldStart: boolean
-  release(): void
+  release: () => void
 }
 
 /**
@@ -105,7 +105,9 @@ export class InstancePool {
   async warm(atLeastOne = false): Promise<void> {
     const want = Math.max(this.options.minInstances, atLeastOne ? 1 : 0)
     const starts: Promise<void>[] = []
-    for (const pooled of this.instances) if (pooled.state === 'starting' || pooled.state === 'ready') starts.push(pooled.instance.ready)
+    for (const pooled of this.instances) {
+      if (pooled.state === 'starting' || pooled.state === 'ready') starts.push(pooled.instance.ready)
+    }
     while (starts.length < want) starts.push(this.spawn().instance.ready)
     await Promise.all(starts)
   }

@@ -1,5 +1,5 @@
-import { consola } from 'consola'
 import type { Provider, ProviderContext, ProviderName } from './types'
+import { consola } from 'consola'
 
 export interface ProviderChoice {
   provider: ProviderName | 'auto'

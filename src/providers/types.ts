@@ -33,21 +33,21 @@ export interface Provider {
   /** Whether functions are isolated from the host and each other (containers) or not (processes). */
   readonly isolated: boolean
   /** Checks the provider can work and removes instances an earlier run of this agent left behind. */
-  init(): Promise<{ orphansRemoved: number }>
-  buildImage(request: BuildRequest, onLog?: (line: string) => void): Promise<ImageRef>
+  init: () => Promise<{ orphansRemoved: number }>
+  buildImage: (request: BuildRequest, onLog?: (line: string) => void) => Promise<ImageRef>
   /** Returns at once; the instance's `ready` settles when it serves or fails to start. */
-  startInstance(request: LaunchRequest): Instance
+  startInstance: (request: LaunchRequest) => Instance
   /** Does ahead of time what it can for the next start of this version (optional). */
-  prepare?(request: LaunchRequest): void
+  prepare?: (request: LaunchRequest) => void
   /** Drops what `prepare` made for a version that leaves service. */
-  discard?(name: string, version: number): Promise<void>
-  removeImage(image: ImageRef): Promise<void>
+  discard?: (name: string, version: number) => Promise<void>
+  removeImage: (image: ImageRef) => Promise<void>
   /** Rebuilds an image made by an older agent so it runs on this one; undefined when none was needed or possible. */
-  upgradeImage?(image: ImageRef, kind: 'node' | 'dockerfile'): Promise<ImageRef | undefined>
+  upgradeImage?: (image: ImageRef, kind: 'node' | 'dockerfile') => Promise<ImageRef | undefined>
   /** Images this agent built for a function, with the version each was built as (to find strays). */
-  listImages?(name: string): Promise<Array<ImageRef & { version: number }>>
+  listImages?: (name: string) => Promise<Array<ImageRef & { version: number }>>
   /** Stops every instance this provider started. */
-  close(): Promise<void>
+  close: () => Promise<void>
 }
 
 export interface ProviderContext {

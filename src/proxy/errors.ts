@@ -1,5 +1,5 @@
-import { LambdaError } from '../errors'
 import type { InstanceExit } from '../instances/types'
+import { LambdaError } from '../errors'
 import { describeExit } from '../instances/startup-error'
 
 export function timeoutError(name: string, timeoutMs: number): LambdaError {

@@ -26,13 +26,19 @@ export function upstreamRequestHeaders(req: IncomingMessage, forwarded: Forwarde
     out.push(raw[i]!, raw[i + 1]!)
   }
   out.push(
-    'x-request-id', forwarded.requestId,
-    'x-lambda-request-id', forwarded.requestId,
-    'x-lambda-deadline', String(forwarded.deadline),
+    'x-request-id',
+    forwarded.requestId,
+    'x-lambda-request-id',
+    forwarded.requestId,
+    'x-lambda-deadline',
+    String(forwarded.deadline),
     // Only the address that connected to us is known to be true; earlier hops are the client's claim.
-    'x-forwarded-for', priorForwardedFor ? `${priorForwardedFor}, ${forwarded.clientIp}` : forwarded.clientIp,
-    'x-forwarded-host', forwarded.host,
-    'x-forwarded-proto', forwarded.proto,
+    'x-forwarded-for',
+    priorForwardedFor ? `${priorForwardedFor}, ${forwarded.clientIp}` : forwarded.clientIp,
+    'x-forwarded-host',
+    forwarded.host,
+    'x-forwarded-proto',
+    forwarded.proto,
   )
   return out
 }

@@ -1,9 +1,9 @@
-import { request } from 'node:http'
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
-import { LambdaError } from '../errors'
 import type { InstancePool, Lease } from '../pool/instance-pool'
-import { crashError, timeoutError } from './errors'
 import type { ForwardedFor } from './headers'
+import { request } from 'node:http'
+import { LambdaError } from '../errors'
+import { crashError, timeoutError } from './errors'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers'
 
 export interface InvocationRecord {

@@ -1,11 +1,11 @@
 import { isIP } from 'node:net'
 
 /** Where a request goes, decided from its Host header and path alone. */
-export type Route =
-  | { kind: 'function'; name: string; version?: number; path: string }
-  | { kind: 'admin'; path: string }
-  | { kind: 'root'; path: string }
-  | { kind: 'unknown-host'; host: string }
+export type Route
+  = | { kind: 'function', name: string, version?: number, path: string }
+    | { kind: 'admin', path: string }
+    | { kind: 'root', path: string }
+    | { kind: 'unknown-host', host: string }
 
 export interface RouterOptions {
   /** `<fn>.<domain>` reaches function `fn`. */
@@ -37,7 +37,7 @@ export function resolveRoute(host: string | undefined, url: string, opts: Router
   if (isBareHost(hostname, opts.domain)) {
     if (opts.adminPrefix && (path === opts.adminPrefix || path.startsWith(`${opts.adminPrefix}/`))) return { kind: 'admin', path: path.slice(opts.adminPrefix.length) || '/' }
     if (opts.pathRouting) {
-      const match = /^\/([^/?#]+)(.*)$/.exec(path)
+      const match = /^\/([^/?#]+)([/?#].*)?$/.exec(path)
       if (match && match[1] !== 'favicon.ico') {
         const rest = match[2] || ''
         return { kind: 'function', name: decodeURIComponent(match[1]!), path: rest.startsWith('/') ? rest : `/${rest}` }

@@ -1,7 +1,7 @@
+import type { ConfigIssue } from '../config/validate'
 import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { validateFunctionName } from '../config/validate'
-import type { ConfigIssue } from '../config/validate'
 import { LambdaError } from '../errors'
 import { planTemplate, templatesDir, writePlannedFiles } from './templates'
 

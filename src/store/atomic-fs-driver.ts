@@ -1,6 +1,6 @@
 import type { Dirent } from 'node:fs'
 import { chmodSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { readFile, readdir, rm, stat, unlink } from 'node:fs/promises'
+import { readdir, readFile, rm, stat, unlink } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { defineDriver } from 'unstorage'
 import { LambdaError } from '../errors'

@@ -1,5 +1,5 @@
-import { join } from 'node:path'
 import type { Driver, Storage } from 'unstorage'
+import { join } from 'node:path'
 import { builtinDrivers, createStorage } from 'unstorage'
 import { LambdaError } from '../errors'
 import { atomicFsDriver } from './atomic-fs-driver'
@@ -12,7 +12,7 @@ const DEFAULT_DRIVER = 'atomic-fs'
 
 export interface StoreOptions {
   dataDir: string
-  driver?: { name: string; options?: Record<string, unknown> }
+  driver?: { name: string, options?: Record<string, unknown> }
 }
 
 /** The agent's storage: the crash-safe fs driver under `<dataDir>/state` by default; any unstorage builtin driver (e.g. { name: 'redis', options: { url } }) by configuration. */

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AgentProcess } from '../helpers/agent'
-import { startAgentProcess } from '../helpers/agent'
-import { createProject } from '../helpers/project'
 import type { TempProject } from '../helpers/project'
 import type { TarEntrySpec } from '../helpers/tar'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startAgentProcess } from '../helpers/agent'
+import { createProject } from '../helpers/project'
 import { buildTar } from '../helpers/tar'
 
 const manifest = (overrides: Record<string, unknown> = {}) => JSON.stringify({

@@ -3,8 +3,8 @@ import { existsSync, readdirSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runCli } from '../helpers/cli'
 import { useAgent } from '../helpers/agent'
+import { runCli } from '../helpers/cli'
 import { request } from '../helpers/http'
 import { freePort } from '../helpers/ports'
 import { createProject } from '../helpers/project'
@@ -167,7 +167,7 @@ describe('a killed agent leaves nothing behind for long', () => {
     expect(readdirSync(tmp)).toEqual([])
   })
 
-  it('SIGTERM stops the agent even with a request in flight', async () => {
+  it('sIGTERM stops the agent even with a request in flight', async () => {
     const host = `127.0.0.1:${suite.agent.port}`
     const hanging = httpRequest({ host: '127.0.0.1', port: suite.agent.port, path: '/_lambda/functions/x', method: 'PUT', headers: { host, 'authorization': `Bearer ${suite.agent.key}`, 'transfer-encoding': 'chunked' } })
     hanging.on('error', () => {})

@@ -1,10 +1,10 @@
+import type { AgentProcess } from '../helpers/agent'
+import type { TempProject } from '../helpers/project'
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { AgentProcess } from '../helpers/agent'
 import { startAgentProcess } from '../helpers/agent'
 import { repoRoot } from '../helpers/paths'
-import type { TempProject } from '../helpers/project'
 import { createProject } from '../helpers/project'
 
 export interface ContractHooks {

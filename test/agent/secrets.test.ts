@@ -1,8 +1,8 @@
+import type { AgentProcess } from '../helpers/agent'
 import { spawn, spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { AgentProcess } from '../helpers/agent'
 import { useAgent } from '../helpers/agent'
 import { startCli } from '../helpers/cli'
 import { cliPath } from '../helpers/paths'
@@ -70,8 +70,8 @@ describe('secrets on the agent', () => {
     for (const output of [table.output, json.output, (await suite.agent.admin('/secrets')).text]) expect(output).not.toContain(FIRST)
   })
 
-  it('on a terminal, set prompts for the value without echoing it', async (test) => {
-    if (!hasScript) return test.skip('`script` (util-linux) is needed to give the CLI a terminal')
+  it('on a terminal, set prompts for the value without echoing it', async () => {
+    if (!hasScript) return it.skip('`script` (util-linux) is needed to give the CLI a terminal')
     // `script` runs the CLI on a pseudo-terminal: stdin is a TTY, as when a person types.
     const child = spawn('script', ['-qefc', `${process.execPath} ${cliPath} secrets set typed`, '/dev/null'], { env: { ...userEnv(), ...suite.agent.env } })
     let output = ''

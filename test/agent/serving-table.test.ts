@@ -1,10 +1,10 @@
+import type { RuntimeLink } from '../../src/instances/runtime-link'
+import type { Instance, InstanceExit } from '../../src/instances/types'
+import type { LaunchRequest, Provider } from '../../src/providers/types'
+import type { VersionRecord } from '../../src/store/records'
 import { Agent } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { ServingTable } from '../../src/agent/serving-table'
-import type { Instance, InstanceExit } from '../../src/instances/types'
-import type { RuntimeLink } from '../../src/instances/runtime-link'
-import type { LaunchRequest, Provider } from '../../src/providers/types'
-import type { VersionRecord } from '../../src/store/records'
 
 /** A provider whose instances are ready at once and remember how they ended. */
 function fakeProvider() {
@@ -46,7 +46,7 @@ const version = (number: number, env: Record<string, string> = {}): VersionRecor
   createdAt: new Date(0).toISOString(),
 })
 
-describe('ServingTable: which version each function serves', () => {
+describe('servingTable: which version each function serves', () => {
   it('a switch is immediate for new requests; the old version\'s instances drain and stop', async () => {
     const { provider, started, discarded } = fakeProvider()
     const table = new ServingTable({ provider, idleTimeoutMs: 0 })

@@ -1,8 +1,8 @@
+import type { TarEntrySpec } from '../helpers/tar'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { useAgent } from '../helpers/agent'
 import { createProject } from '../helpers/project'
-import type { TarEntrySpec } from '../helpers/tar'
 import { buildTar } from '../helpers/tar'
 
 const manifest = JSON.stringify({

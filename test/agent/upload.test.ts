@@ -1,17 +1,19 @@
+import type { Server } from 'node:http'
+import type { TarEntrySpec } from '../helpers/tar'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises'
-import { type Server, createServer } from 'node:http'
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
 import { c as createTar } from 'tar'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { LambdaError } from '../../src/errors'
 import { receiveUpload } from '../../src/agent/upload/receive-upload'
+import { LambdaError } from '../../src/errors'
 import { request } from '../helpers/http'
-import { buildTar, type TarEntrySpec } from '../helpers/tar'
+import { buildTar } from '../helpers/tar'
 
 let root: string
 let dest: string

@@ -1,13 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
 import type { AgentProcess } from '../helpers/agent'
+import type { TempProject } from '../helpers/project'
+import { execFileSync, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
 import { useAgent } from '../helpers/agent'
 import { describeDocker } from '../helpers/docker'
 import { request } from '../helpers/http'
 import { cliPath } from '../helpers/paths'
-import type { TempProject } from '../helpers/project'
 import { createProject } from '../helpers/project'
 
 const greeter = (text: string) => `export default () => ({ text: ${JSON.stringify(text)} })\n`

@@ -1,9 +1,9 @@
+import type { TempProject } from '../helpers/project'
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli'
-import type { TempProject } from '../helpers/project'
 import { createProject } from '../helpers/project'
 import { startRuntime } from '../helpers/runtime'
 

@@ -1,3 +1,4 @@
+import type { TempProject } from '../helpers/project'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -5,7 +6,6 @@ import { useAgent } from '../helpers/agent'
 import { runCli } from '../helpers/cli'
 import { startDev } from '../helpers/dev'
 import { describeDocker } from '../helpers/docker'
-import type { TempProject } from '../helpers/project'
 import { createProject } from '../helpers/project'
 
 // Existing AWS Lambda code, as it runs there today: CommonJS, never touched for Mini Lambda.
@@ -57,7 +57,7 @@ const legacyProject = () => {
   return p
 }
 
-describe('CommonJS Lambda code runs unmodified', () => {
+describe('commonJS Lambda code runs unmodified', () => {
   it('in lambda dev: index.cjs and index.js, async and callback style, exports.handler and module.exports', async () => {
     const p = legacyProject()
     const dev = await startDev(p.dir)
@@ -130,7 +130,7 @@ describe('CommonJS Lambda code runs unmodified', () => {
   })
 })
 
-describe('CommonJS Lambda code deployed (process provider)', () => {
+describe('commonJS Lambda code deployed (process provider)', () => {
   const suite = useAgent({ provider: 'process' }, () => createProject(LEGACY_FILES))
 
   it('deploys and serves exports.handler, callback style and module.exports', async () => {

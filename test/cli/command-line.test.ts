@@ -60,9 +60,27 @@ describe('a command line the CLI does not understand is an error (exit 2), never
 
   it('every command refuses a flag it does not have, before doing anything', async () => {
     const commands = [
-      ['init'], ['new', 'x'], ['dev'], ['build'], ['deploy'], ['invoke', 'hello'], ['list'], ['delete', 'hello'], ['versions', 'hello'],
-      ['rollback', 'hello'], ['releases'], ['secrets', 'set', 'tok'], ['secrets', 'list'], ['secrets', 'rm', 'tok'],
-      ['config', 'set-host', 'x'], ['config', 'set-key', 'x'], ['config', 'show'], ['agent'], ['agent', 'keys', 'create'], ['agent', 'keys', 'list'], ['agent', 'keys', 'revoke', 'x'],
+      ['init'],
+      ['new', 'x'],
+      ['dev'],
+      ['build'],
+      ['deploy'],
+      ['invoke', 'hello'],
+      ['list'],
+      ['delete', 'hello'],
+      ['versions', 'hello'],
+      ['rollback', 'hello'],
+      ['releases'],
+      ['secrets', 'set', 'tok'],
+      ['secrets', 'list'],
+      ['secrets', 'rm', 'tok'],
+      ['config', 'set-host', 'x'],
+      ['config', 'set-key', 'x'],
+      ['config', 'show'],
+      ['agent'],
+      ['agent', 'keys', 'create'],
+      ['agent', 'keys', 'list'],
+      ['agent', 'keys', 'revoke', 'x'],
     ]
     const results = await Promise.all(commands.map(args => cli([...args, '--bogus'])))
     results.forEach((result, i) => {

@@ -24,8 +24,15 @@ describe('--json: one document on stdout, in the documented shape', () => {
   it('build, list, versions, releases', async () => {
     expect(await json(['build'], { cwd: suite.project.dir })).toEqual({ functions: [{ name: 'hello', kind: 'node', hash: expect.stringMatching(/^[0-9a-f]{64}$/), size: expect.any(Number), path: expect.stringContaining('.lambda/build/hello/') }] })
     expect(await json(['list'])).toEqual([expect.objectContaining({
-      name: 'hello', version: 1, hash: expect.any(String), kind: 'node', state: expect.stringMatching(/^(running|starting|idle)$/), instances: expect.any(Number),
-      url: `http://hello.localhost:${suite.agent.port}/`, deployedAt: expect.stringMatching(ISO), config: expect.objectContaining({ timeout: 30 }),
+      name: 'hello',
+      version: 1,
+      hash: expect.any(String),
+      kind: 'node',
+      state: expect.stringMatching(/^(running|starting|idle)$/),
+      instances: expect.any(Number),
+      url: `http://hello.localhost:${suite.agent.port}/`,
+      deployedAt: expect.stringMatching(ISO),
+      config: expect.objectContaining({ timeout: 30 }),
       env: [{ name: 'TOKEN', source: 'secret', secret: 'tok', set: true }],
     })])
     const versions = await json(['versions', 'hello'])

@@ -19,7 +19,9 @@ describe('what the CLI prints, where it goes and when it stops', () => {
   /** The environment of a person at a terminal: no CI markers, a real TERM, colour settings as given. */
   const terminalEnv = (extra: Record<string, string> = {}) => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...suite.agent.env, TERM: 'xterm-256color', ...extra }
-    for (const key of Object.keys(env)) if (key === 'TEST' || key === 'NODE_ENV' || key === 'CI' || key.startsWith('VITEST')) delete env[key]
+    for (const key of Object.keys(env)) {
+      if (key === 'TEST' || key === 'NODE_ENV' || key === 'CI' || key.startsWith('VITEST')) delete env[key]
+    }
     if (!('NO_COLOR' in extra)) delete env.NO_COLOR
     if (!('FORCE_COLOR' in extra)) delete env.FORCE_COLOR
     return env
@@ -33,12 +35,12 @@ describe('what the CLI prints, where it goes and when it stops', () => {
       expect(deploy.output).toContain('bundling…')
       // Live lines are redrawn in place: cursor up, clear below.
       expect(deploy.output).toContain('\u001B[J')
-      const plain = deploy.output.replace(/\u001B\[[0-9;]*[A-Za-z]/g, '')
+      const plain = deploy.output.replace(/\u001B\[[0-9;]*[A-Z]/gi, '')
       expect(plain).toMatch(/hello\s+built\s+v1\s+http:\/\/hello\.localhost:\d+\/\s+[\d.]+m?s \(build \d+ms · upload [\d.]+ (B|kB) \d+ms · image\+warm [\d.]+m?s\)/)
       expect(deploy.output).toMatch(COLOUR)
     })
 
-    it('NO_COLOR and FORCE_COLOR=0 each turn colour off (the live lines stay)', async () => {
+    it('nO_COLOR and FORCE_COLOR=0 each turn colour off (the live lines stay)', async () => {
       suite.project.write('functions/hello/index.ts', 'export default () => ({ message: \'hi again\' })\n')
       for (const setting of [{ NO_COLOR: '1' }, { FORCE_COLOR: '0' }] as Array<Record<string, string>>) {
         const help = await runInTerminal(['deplyo'], { env: terminalEnv(setting) })

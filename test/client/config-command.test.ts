@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServer } from 'node:http'
 import { afterAll, describe, expect, it } from 'vitest'
 import { useAgent } from '../helpers/agent'
 import { runCli } from '../helpers/cli'
@@ -28,7 +28,7 @@ describe('lambda config', () => {
     expect(shown.stdout).not.toContain('secretsecret')
   })
 
-  it('LAMBDA_HOST and LAMBDA_API_KEY win over the file (for CI)', async () => {
+  it('lAMBDA_HOST and LAMBDA_API_KEY win over the file (for CI)', async () => {
     const shown = await runCli(['config', 'show', '--json'], { env: { ...env, LAMBDA_HOST: 'https://agent.example.com', LAMBDA_API_KEY: 'mlk_zzzzzzzz_fromenvfromenvfromenvfromenvfromenvfromenv12' } })
     expect(JSON.parse(shown.stdout)).toMatchObject({ host: 'https://agent.example.com', hostSource: 'LAMBDA_HOST', keySource: 'LAMBDA_API_KEY' })
   })

@@ -1,7 +1,7 @@
+import type { TempProject } from '../helpers/project'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadLambdaOptions } from '../../src/config/load'
 import { runCli } from '../helpers/cli'
-import type { TempProject } from '../helpers/project'
 import { createProject } from '../helpers/project'
 
 const projects: TempProject[] = []
@@ -88,25 +88,21 @@ describe('invalid config stops with an error naming the file, key, value and fix
   }
 
   it('a function name that is not a DNS label', async () => {
-    await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { My_Func: { entry: \'functions/hello/index.ts\' } } }\n' },
-      'lambda.config.ts', 'functions.My_Func', '\'My_Func\'', 'DNS label', 'Fix: rename it to \'my-func\'')
+    await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { My_Func: { entry: \'functions/hello/index.ts\' } } }\n' }, 'lambda.config.ts', 'functions.My_Func', '\'My_Func\'', 'DNS label', 'Fix: rename it to \'my-func\'')
   })
 
   it('a discovered folder whose name is not a DNS label is reported against the folder, not the config file', async () => {
-    const output = await expectError({ ...hello, 'functions/Hello World/index.ts': 'export default () => 1\n', 'lambda.config.ts': 'export default { functions: { hello: { timeout: 5 } } }\n' },
-      'Invalid function folder functions/Hello World:', 'the folder name \'Hello World\' is not a valid function name', 'DNS label', 'rename it to \'hello-world\'')
+    const output = await expectError({ ...hello, 'functions/Hello World/index.ts': 'export default () => 1\n', 'lambda.config.ts': 'export default { functions: { hello: { timeout: 5 } } }\n' }, 'Invalid function folder functions/Hello World:', 'the folder name \'Hello World\' is not a valid function name', 'DNS label', 'rename it to \'hello-world\'')
     expect(output).not.toContain('lambda.config.ts')
   })
 
   it('a project without lambda.config.ts: a bad folder name never mentions one', async () => {
-    const output = await expectError({ 'functions/api/index.ts': 'export default () => 1\n', 'functions/My_Func/index.ts': 'export default () => 1\n' },
-      'Invalid function folders:', 'functions/api: the folder name \'api\' is reserved', 'functions/My_Func: the folder name \'My_Func\'', 'rename it to \'my-func\'')
+    const output = await expectError({ 'functions/api/index.ts': 'export default () => 1\n', 'functions/My_Func/index.ts': 'export default () => 1\n' }, 'Invalid function folders:', 'functions/api: the folder name \'api\' is reserved', 'functions/My_Func: the folder name \'My_Func\'', 'rename it to \'my-func\'')
     expect(output).not.toContain('lambda.config.ts')
   })
 
   it('a bad folder and a config mistake are reported together, each against its own file', async () => {
-    await expectError({ 'functions/Bad Name/index.ts': 'export default () => 1\n', 'lambda.config.ts': 'export default { functions: { ghost: {} } }\n' },
-      'Invalid config in lambda.config.ts:', 'functions.ghost.entry', 'Invalid function folder functions/Bad Name:')
+    await expectError({ 'functions/Bad Name/index.ts': 'export default () => 1\n', 'lambda.config.ts': 'export default { functions: { ghost: {} } }\n' }, 'Invalid config in lambda.config.ts:', 'functions.ghost.entry', 'Invalid function folder functions/Bad Name:')
   })
 
   it('a reserved name', async () => {
@@ -114,8 +110,7 @@ describe('invalid config stops with an error naming the file, key, value and fix
   })
 
   it('a missing entry file', async () => {
-    await expectError({ 'lambda.config.ts': 'export default { functions: { ghost: { entry: \'functions/ghost/main.ts\' } } }\n' },
-      'lambda.config.ts', 'functions.ghost.entry', '\'functions/ghost/main.ts\'', 'does not exist', 'Fix: create functions/ghost/main.ts')
+    await expectError({ 'lambda.config.ts': 'export default { functions: { ghost: { entry: \'functions/ghost/main.ts\' } } }\n' }, 'lambda.config.ts', 'functions.ghost.entry', '\'functions/ghost/main.ts\'', 'does not exist', 'Fix: create functions/ghost/main.ts')
   })
 
   it('a configured function with no entry at all', async () => {
@@ -123,13 +118,11 @@ describe('invalid config stops with an error naming the file, key, value and fix
   })
 
   it('a negative timeout', async () => {
-    await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { hello: { timeout: -5 } } }\n' },
-      'lambda.config.ts', 'functions.hello.timeout = -5', 'number of seconds', 'Fix: set functions.hello.timeout to a value such as 30')
+    await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { hello: { timeout: -5 } } }\n' }, 'lambda.config.ts', 'functions.hello.timeout = -5', 'number of seconds', 'Fix: set functions.hello.timeout to a value such as 30')
   })
 
   it('an unknown key, with a suggestion', async () => {
-    await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { hello: { timout: 5 } } }\n' },
-      'functions.hello.timout = 5', 'is not a known option', 'did you mean \'timeout\'')
+    await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { hello: { timout: 5 } } }\n' }, 'functions.hello.timout = 5', 'is not a known option', 'did you mean \'timeout\'')
   })
 
   it('an unknown top-level key', async () => {
@@ -141,8 +134,7 @@ describe('invalid config stops with an error naming the file, key, value and fix
   })
 
   it('reports every problem at once', async () => {
-    const output = await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { hello: { timeout: 0, memory: \'big\', auth: \'maybe\' } } }\n' },
-      'functions.hello.timeout = 0', 'functions.hello.memory = \'big\'', 'functions.hello.auth = \'maybe\'')
+    const output = await expectError({ ...hello, 'lambda.config.ts': 'export default { functions: { hello: { timeout: 0, memory: \'big\', auth: \'maybe\' } } }\n' }, 'functions.hello.timeout = 0', 'functions.hello.memory = \'big\'', 'functions.hello.auth = \'maybe\'')
     expect(output).toContain('\'none\' or \'key\'')
   })
 
@@ -158,13 +150,11 @@ describe('invalid config stops with an error naming the file, key, value and fix
   })
 
   it('a custom environment as a top-level $key is an error that points to $env', async () => {
-    await expectError({ ...hello, 'lambda.config.ts': 'export default { $staging: { defaults: { memory: 256 } } }\n' },
-      '$staging', 'not a known environment key', '$env: { staging: { … } }')
+    await expectError({ ...hello, 'lambda.config.ts': 'export default { $staging: { defaults: { memory: 256 } } }\n' }, '$staging', 'not a known environment key', '$env: { staging: { … } }')
   })
 
   it('an environment block is checked even when another environment is chosen', async () => {
-    await expectError({ ...hello, 'lambda.config.ts': 'export default { $env: { qa: { functions: { hello: { memroy: 1 } } } }, $production: { defaults: 3 } }\n' },
-      '$env.qa.functions.hello.memroy = 1', 'did you mean \'memory\'', '$production.defaults = 3', 'must be an object')
+    await expectError({ ...hello, 'lambda.config.ts': 'export default { $env: { qa: { functions: { hello: { memroy: 1 } } } }, $production: { defaults: 3 } }\n' }, '$env.qa.functions.hello.memroy = 1', 'did you mean \'memory\'', '$production.defaults = 3', 'must be an object')
   })
 
   it('a mistake in the chosen environment is reported once, where it is written', async () => {

@@ -1,9 +1,9 @@
+import type { TempProject } from '../helpers/project'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadLambdaOptions } from '../../src/config/load'
 import { runCli } from '../helpers/cli'
-import type { TempProject } from '../helpers/project'
 import { createProject } from '../helpers/project'
 
 const projects: TempProject[] = []
@@ -20,7 +20,7 @@ const withConfig = (config: string) => {
   return p
 }
 
-const loadError = (p: TempProject) => loadLambdaOptions({ cwd: p.dir }).then(() => undefined, (error: { code: string; message: string }) => error)
+const loadError = (p: TempProject) => loadLambdaOptions({ cwd: p.dir }).then(() => undefined, (error: { code: string, message: string }) => error)
 const builtManifest = (p: TempProject) => JSON.parse(readFileSync(join(p.dir, '.lambda/build/hello/function.json'), 'utf8'))
 
 describe('secret() in lambda.config.ts', () => {

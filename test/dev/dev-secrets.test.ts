@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest'
 import type { DevHandle } from '../helpers/dev'
-import { startDev } from '../helpers/dev'
 import type { TempProject } from '../helpers/project'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startDev } from '../helpers/dev'
 import { createProject } from '../helpers/project'
 
 const handler = (marker: string) => `export default () => ({ token: process.env.TOKEN ?? null, marker: '${marker}' })\n`

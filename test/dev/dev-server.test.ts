@@ -1,12 +1,12 @@
+import type { DevHandle } from '../helpers/dev'
+import type { TempProject } from '../helpers/project'
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { DevHandle } from '../helpers/dev'
 import { startDev } from '../helpers/dev'
 import { request } from '../helpers/http'
-import type { TempProject } from '../helpers/project'
-import { createProject } from '../helpers/project'
 import { repoRoot } from '../helpers/paths'
+import { createProject } from '../helpers/project'
 
 let project: TempProject
 let dev: DevHandle
@@ -117,7 +117,7 @@ describe('requests and responses pass through unchanged', () => {
   })
 })
 
-describe('AWS Lambda handlers get API Gateway HTTP API (2.0) events', () => {
+describe('aWS Lambda handlers get API Gateway HTTP API (2.0) events', () => {
   it('builds the 2.0 event from the request', async () => {
     const res = await dev.call('lambda-inspect', '/items/42?tag=a&tag=b&q=x%20y', {
       method: 'POST',

@@ -1,14 +1,14 @@
+import type { CliResult, LongRunning } from './cli'
+import type { HttpResult, RequestInit } from './http'
+import type { TempProject } from './project'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll } from 'vitest'
-import type { CliResult, LongRunning } from './cli'
 import { runCli, startCli } from './cli'
-import type { HttpResult, RequestInit } from './http'
 import { request } from './http'
 import { freePort } from './ports'
-import type { TempProject } from './project'
 
 export interface AgentProcess {
   port: number
@@ -19,16 +19,16 @@ export interface AgentProcess {
   /** Env for CLI commands that talk to this agent (LAMBDA_HOST, LAMBDA_API_KEY, a private settings dir). */
   env: Record<string, string>
   /** A request to `<fn>.<domain>:<port>` over 127.0.0.1. */
-  call(fn: string, path?: string, init?: RequestInit): Promise<HttpResult>
+  call: (fn: string, path?: string, init?: RequestInit) => Promise<HttpResult>
   /** A request to the admin API (`/_lambda…` on the bare host), with the key unless told otherwise. */
-  admin(path: string, init?: RequestInit & { key?: string | null }): Promise<HttpResult>
-  cli(args: string[], opts?: { cwd?: string; env?: Record<string, string | undefined>; input?: string }): Promise<CliResult>
+  admin: (path: string, init?: RequestInit & { key?: string | null }) => Promise<HttpResult>
+  cli: (args: string[], opts?: { cwd?: string, env?: Record<string, string | undefined>, input?: string }) => Promise<CliResult>
   /** Graceful stop (SIGTERM). */
-  stop(): Promise<void>
+  stop: () => Promise<void>
   /** Starts the agent again on the same port and data dir. */
-  restart(): Promise<AgentProcess>
+  restart: () => Promise<AgentProcess>
   /** Removes the data dir (after stop). */
-  cleanup(): void
+  cleanup: () => void
 }
 
 export interface AgentStartOptions {
@@ -61,7 +61,7 @@ export async function startAgentProcess(opts: AgentStartOptions): Promise<AgentP
   const args = ['agent', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--provider', opts.provider, '--domain', domain, ...(opts.idleTimeout ? ['--idle-timeout', String(opts.idleTimeout)] : []), ...(opts.extraArgs ?? [])]
   const proc = startCli(args)
   await proc.waitFor(/Agent ready/, 120_000)
-  const key = opts.key ?? proc.output().match(/mlk_[a-z0-9]{8}_[A-Za-z0-9_-]{43}/)?.[0]
+  const key = opts.key ?? proc.output().match(/mlk_[a-z0-9]{8}_[\w-]{43}/)?.[0]
   if (!key) throw new Error(`no admin key printed:\n${proc.output()}`)
   const settingsDir = opts.settingsDir ?? mkdtempSync(join(tmpdir(), 'lambda-cli-'))
   const env = { LAMBDA_HOST: `http://127.0.0.1:${port}`, LAMBDA_API_KEY: key, XDG_CONFIG_HOME: settingsDir }

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { cliPath } from './paths'
 
 export interface CliResult {
@@ -12,12 +12,14 @@ export interface CliResult {
 /** The CLI as a user runs it: without vitest's TEST/VITEST markers, which make consola quiet. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true' }
-  for (const key of Object.keys(env)) if (key === 'TEST' || key === 'NODE_ENV' || key.startsWith('VITEST')) delete env[key]
+  for (const key of Object.keys(env)) {
+    if (key === 'TEST' || key === 'NODE_ENV' || key.startsWith('VITEST')) delete env[key]
+  }
   return env
 }
 
 /** Runs the real `lambda` CLI as a process and collects its output. */
-export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { cwd?: string, env?: Record<string, string | undefined>, input?: string, timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], { cwd: opts.cwd, env: { ...cleanEnv(), ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''
@@ -44,14 +46,14 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
 export interface LongRunning {
   child: ChildProcess
   /** Everything printed so far (stdout and stderr). */
-  output(): string
+  output: () => string
   /** Resolves when the output matches; rejects if the process exits first or on timeout. */
-  waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>
-  stop(signal?: NodeJS.Signals): Promise<number | null>
+  waitFor: (pattern: RegExp, timeoutMs?: number, from?: number) => Promise<RegExpMatchArray>
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>
 }
 
 /** Starts a long-running CLI command (dev, agent) and follows its output. */
-export function startCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): LongRunning {
+export function startCli(args: string[], opts: { cwd?: string, env?: Record<string, string | undefined> } = {}): LongRunning {
   const child = spawn(process.execPath, [cliPath, ...args], { cwd: opts.cwd, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const listeners = new Set<() => void>()

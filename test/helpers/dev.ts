@@ -1,6 +1,6 @@
 import type { LongRunning } from './cli'
-import { startCli } from './cli'
 import type { HttpResult, RequestInit } from './http'
+import { startCli } from './cli'
 import { request } from './http'
 import { freePort } from './ports'
 
@@ -8,8 +8,8 @@ export interface DevHandle {
   port: number
   process: LongRunning
   /** Request to `<fn>.localhost:<port>` (or the bare host when fn is undefined). */
-  call(fn: string | undefined, path?: string, init?: RequestInit): Promise<HttpResult>
-  stop(): Promise<void>
+  call: (fn: string | undefined, path?: string, init?: RequestInit) => Promise<HttpResult>
+  stop: () => Promise<void>
 }
 
 /** Starts the real `lambda dev` on a free port and waits until it prints its URLs. */

@@ -1,7 +1,7 @@
+import type { AgentProcess } from './agent'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { describe } from 'vitest'
-import type { AgentProcess } from './agent'
 
 function dockerAnswers(): boolean {
   try {

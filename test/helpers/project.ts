@@ -5,8 +5,8 @@ import { repoRoot } from './paths'
 
 export interface TempProject {
   dir: string
-  write(path: string, content: string): void
-  remove(): void
+  write: (path: string, content: string) => void
+  remove: () => void
 }
 
 /** A throwaway project folder outside the repo, filled with the given files. */

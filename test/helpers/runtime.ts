@@ -1,18 +1,18 @@
+import type { HttpResult, RequestInit } from './http'
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { HttpResult, RequestInit } from './http'
 import { request } from './http'
 import { runtimeBootstrap } from './paths'
 
 export interface RuntimeHandle {
   socketPath: string
   pid: number
-  output(): string
-  request(path: string, init?: RequestInit): Promise<HttpResult>
+  output: () => string
+  request: (path: string, init?: RequestInit) => Promise<HttpResult>
   exited: Promise<number | null>
-  stop(): Promise<void>
+  stop: () => Promise<void>
 }
 
 /** Starts runtime/bootstrap.mjs on a bundle, as the dev server and containers do, and waits for its socket. */

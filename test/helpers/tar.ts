@@ -1,4 +1,5 @@
-import { Header, type HeaderData, Pax } from 'tar'
+import type { HeaderData } from 'tar'
+import { Header, Pax } from 'tar'
 
 export interface TarEntrySpec extends HeaderData {
   path: string

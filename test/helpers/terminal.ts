@@ -20,7 +20,7 @@ const quote = (arg: string) => `'${arg.replace(/'/g, '\'\\\'\'')}'`
  * Runs the real CLI with stdout and stderr on a pseudo-terminal (both arrive mixed, as on a
  * screen). The environment is the caller's: pass NO_COLOR / FORCE_COLOR / TERM as the test needs.
  */
-export function runInTerminal(args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<{ code: number | null; output: string }> {
+export function runInTerminal(args: string[], opts: { cwd?: string, env: NodeJS.ProcessEnv, timeoutMs?: number }): Promise<{ code: number | null, output: string }> {
   const command = [process.execPath, cliPath, ...args].map(quote).join(' ')
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] })

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import type { Socket } from 'node:net'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { connect } from 'node:net'
-import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -21,14 +21,14 @@ function tempDir(prefix: string): string {
   return dir
 }
 
-function openLink(options: { concurrency?: number; helloTimeoutMs?: number } = {}): RuntimeLink {
+function openLink(options: { concurrency?: number, helloTimeoutMs?: number } = {}): RuntimeLink {
   const link = RuntimeLink.open({ socketPath: join(tempDir('link-'), 'agent.sock'), concurrency: options.concurrency ?? 4, helloTimeoutMs: options.helloTimeoutMs })
   cleanups.push(() => link.close())
   return link
 }
 
 /** The real runtime, dialing `link`, running `code` as its function. */
-function startRuntime(link: RuntimeLink, code: string, env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function startRuntime(link: RuntimeLink, code: string, env: Record<string, string> = {}): { child: ChildProcess, output: () => string, exited: Promise<number | null> } {
   const handler = join(tempDir('fn-'), 'index.mjs')
   writeFileSync(handler, code)
   const child = spawn(process.execPath, [runtimeBootstrap], { env: { PATH: process.env.PATH, LAMBDA_AGENT_SOCKET: link.socketPath, LAMBDA_HANDLER: handler, LAMBDA_CONCURRENCY: '4', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -40,7 +40,7 @@ function startRuntime(link: RuntimeLink, code: string, env: Record<string, strin
   return { child, output: () => output, exited }
 }
 
-function get(link: RuntimeLink, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function get(link: RuntimeLink, path: string, headers: Record<string, string> = {}): Promise<{ status: number, body: string }> {
   return new Promise((resolve, reject) => {
     request({ agent: link.agent, path, headers: { host: 'fn.localhost', ...headers } }, (res) => {
       let body = ''

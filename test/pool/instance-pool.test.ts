@@ -1,15 +1,15 @@
+import type { RuntimeLink } from '../../src/instances/runtime-link'
+import type { Instance, InstanceExit } from '../../src/instances/types'
+import type { PoolOptions } from '../../src/pool/instance-pool'
 import { Agent } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Instance, InstanceExit } from '../../src/instances/types'
-import type { RuntimeLink } from '../../src/instances/runtime-link'
 import { InstancePool } from '../../src/pool/instance-pool'
-import type { PoolOptions } from '../../src/pool/instance-pool'
 
 /** An instance whose start and end the test decides. */
 interface FakeInstance extends Instance {
-  start(): void
-  fail(error: Error): void
-  end(exit?: Partial<InstanceExit>): void
+  start: () => void
+  fail: (error: Error) => void
+  end: (exit?: Partial<InstanceExit>) => void
   stopped: boolean
 }
 
@@ -74,7 +74,7 @@ function poolOf(options: Partial<PoolOptions> = {}) {
 
 const tick = () => new Promise(r => setImmediate(r))
 
-describe('InstancePool: instances of one function version', () => {
+describe('instancePool: instances of one function version', () => {
   it('requests that arrive during a cold start share that one start, up to concurrency', async () => {
     const { pool, launched } = poolOf({ concurrency: 3, maxInstances: 5 })
     const leases = [pool.acquire(), pool.acquire(), pool.acquire()]
@@ -94,7 +94,7 @@ describe('InstancePool: instances of one function version', () => {
     expect(launched).toHaveLength(2)
     launched.forEach(instance => instance.start())
     const [a, b] = await Promise.all([first, second])
-    let third: { release(): void } | undefined
+    let third: { release: () => void } | undefined
     const waiting = pool.acquire().then(lease => (third = lease))
     await tick()
     expect(launched).toHaveLength(2)

@@ -1,10 +1,10 @@
+import type { Driver } from 'unstorage'
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Driver } from 'unstorage'
 import { createStorage } from 'unstorage'
 import stockFsDriver from 'unstorage/drivers/fs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -185,7 +185,7 @@ for (let seq = 1; ; seq++) {
   afterAll(() => rmSync(writerDir, { recursive: true, force: true }))
 
   /** Starts the writer, lets it write every key once, then kills it after a random 5–60 ms. */
-  async function writeUntilKilled(opts: { driverModule: string; base: string; round: number }): Promise<void> {
+  async function writeUntilKilled(opts: { driverModule: string, base: string, round: number }): Promise<void> {
     const config = { anchor, jitiCache: join(writerDir, 'jiti-cache'), keys, size: 300_000, ...opts }
     const child = spawn(process.execPath, [join(writerDir, 'writer.mjs'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] })
     const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
@@ -208,7 +208,7 @@ for (let seq = 1; ; seq++) {
   function damage(key: string, record: unknown, round: number): string | undefined {
     if (record === null) return 'missing, though it was written before'
     if (typeof record !== 'object') return `not a JSON record but ${JSON.stringify(String(record).slice(0, 40))} (${String(record).length} chars)`
-    const r = record as { key?: string; round?: number; body?: string; checksum?: string }
+    const r = record as { key?: string, round?: number, body?: string, checksum?: string }
     if (r.key !== key || typeof r.body !== 'string') return 'a record of the wrong shape'
     if (createHash('sha256').update(r.body).digest('hex') !== r.checksum) return 'checksum mismatch'
     if (r.round !== round) return `left over from round ${r.round}, so the writer of round ${round} never wrote it`

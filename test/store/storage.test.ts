@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { STORE_FORMAT_VERSION, createAgentStorage } from '../../src/store/storage'
+import { createAgentStorage, STORE_FORMAT_VERSION } from '../../src/store/storage'
 
 const dirs: string[] = []
 function dataDir(): string {

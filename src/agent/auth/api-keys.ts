@@ -1,14 +1,14 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { LambdaError } from '../../errors'
 import type { KeyStore } from '../../store/key-store'
 import type { ApiKeyRecord } from '../../store/records'
-import { keyNameProblem } from './key-names'
 import type { KeyScope } from './key-scopes'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { LambdaError } from '../../errors'
+import { keyNameProblem } from './key-names'
 import { keyScopeProblem, scopeOf } from './key-scopes'
 
 // `mlk_<id>_<secret>`: the id finds the record without comparing against every key,
 // the secret is checked against its stored hash.
-export const KEY_RE = /^mlk_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/
+export const KEY_RE = /^mlk_([a-z0-9]{8})_([\w-]{43})$/
 export const KEY_ID_RE = /^[a-z0-9]{8}$/
 
 const hashSecret = (secret: string) => createHash('sha256').update(secret).digest()

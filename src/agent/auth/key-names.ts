@@ -1,10 +1,10 @@
 /** Key names are labels in listings and error messages: short, printable, safe in a terminal. */
-export const KEY_NAME_RE = /^[A-Za-z0-9._-]{1,64}$/
+export const KEY_NAME_RE = /^[\w.-]{1,64}$/
 
 /** The problem with `value` as a key name, or undefined when it is fine. */
-export function keyNameProblem(value: unknown): { problem: string; hint: string } | undefined {
+export function keyNameProblem(value: unknown): { problem: string, hint: string } | undefined {
   if (typeof value === 'string' && KEY_NAME_RE.test(value)) return undefined
-  const suggestion = typeof value === 'string' ? value.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64) : ''
+  const suggestion = typeof value === 'string' ? value.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64) : ''
   return {
     problem: typeof value !== 'string'
       ? 'must be a string'

@@ -36,7 +36,7 @@ export function scopeAllows(has: KeyScope | undefined, needs: KeyScope): boolean
 }
 
 /** The problem with `value` as a scope, for CLI flags and API bodies alike. */
-export function keyScopeProblem(value: unknown): { problem: string; hint: string } | undefined {
+export function keyScopeProblem(value: unknown): { problem: string, hint: string } | undefined {
   if (isKeyScope(value)) return undefined
   return {
     problem: `must be one of ${KEY_SCOPES.map(s => `"${s}"`).join(', ')}`,

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http'
-import { LambdaError } from '../../errors'
 import type { KeyStore } from '../../store/key-store'
 import type { ApiKeyRecord } from '../../store/records'
-import { bearerToken, describeName, unauthorized, verifyApiKey } from './api-keys'
 import type { KeyScope } from './key-scopes'
+import { LambdaError } from '../../errors'
+import { bearerToken, describeName, unauthorized, verifyApiKey } from './api-keys'
 import { scopeAllows, scopeOf } from './key-scopes'
 
 /** Throws 401 unless the request carries a valid API key, and 403 unless that key's scope covers `scope`. */

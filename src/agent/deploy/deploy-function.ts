@@ -1,14 +1,14 @@
+import type { FunctionRecord, VersionRecord } from '../../store/records'
+import type { AgentContext } from '../context'
 import { randomBytes } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { receiveUpload } from '../upload/receive-upload'
-import type { FunctionRecord, VersionRecord } from '../../store/records'
-import type { AgentContext } from '../context'
 import { functionURL } from '../options'
-import { assertDeployableName, readDeployManifest } from './deploy-manifest'
+import { assertSecretsSet } from '../secrets/function-env'
+import { receiveUpload } from '../upload/receive-upload'
 import { warmVersion, withSwitch } from '../versions/activate-version'
 import { pruneFunction } from '../versions/prune'
-import { assertSecretsSet } from '../secrets/function-env'
+import { assertDeployableName, readDeployManifest } from './deploy-manifest'
 
 const DEFAULT_KEEP_VERSIONS = 5
 
@@ -45,7 +45,12 @@ export async function deployFunction(ctx: AgentContext, name: string, body: Node
       const record: FunctionRecord = { ...(existing ?? { name, currentVersion: null, history: [], createdAt: now }), lastVersion, keepVersions: manifest.keepVersions ?? existing?.keepVersions ?? DEFAULT_KEEP_VERSIONS, updatedAt: now }
       const current = record.currentVersion ? await ctx.functions.getVersion(name, record.currentVersion) : null
       const result = (status: DeployResult['status'], version: number): DeployResult => ({
-        name, status, version, hash: manifest.hash, url: functionURL(ctx.options, name), durationMs: Math.round(performance.now() - started),
+        name,
+        status,
+        version,
+        hash: manifest.hash,
+        url: functionURL(ctx.options, name),
+        durationMs: Math.round(performance.now() - started),
       })
       if (current?.hash === manifest.hash) {
         // Same code, a new keepVersions: the bound holds from this deploy on.

@@ -1,10 +1,10 @@
+import type { FunctionRuntimeConfig } from '../../config/types'
+import type { ConfigIssue } from '../../config/validate'
 import { readFile, rm } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import type { FunctionRuntimeConfig } from '../../config/types'
 import { resolveFunctionSettings } from '../../config/resolve/function-settings'
 import { configError, validateConfig, validateFunctionName } from '../../config/validate'
-import type { ConfigIssue } from '../../config/validate'
 import { LambdaError } from '../../errors'
 
 /** Written by `lambda deploy` into every upload: what the function is and how it runs. */

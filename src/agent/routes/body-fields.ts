@@ -24,7 +24,7 @@ export function optional<T>(field: BodyField<T>): BodyField<T | undefined> {
 }
 
 /** A whole number from 1, as a number or as text with an optional prefix (`"v3"`, `"#3"`), as the CLI accepts it. */
-export function positiveInt(opts: { prefix?: RegExp; hint: string }): BodyField<number> {
+export function positiveInt(opts: { prefix?: RegExp, hint: string }): BodyField<number> {
   return (value, name) => {
     const n = typeof value === 'string' ? (/^\s*$/.test(value) ? Number.NaN : Number(value.replace(opts.prefix ?? /^$/, ''))) : value
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw badField(name, value, 'must be a positive whole number', opts.hint)
@@ -38,7 +38,7 @@ export const boolean: BodyField<boolean> = (value, name) => {
 }
 
 /** An array of at most `max` items, each checked by `item` (reported as `name[i]`). */
-export function list<T>(item: BodyField<T>, opts: { max: number; hint: string }): BodyField<T[]> {
+export function list<T>(item: BodyField<T>, opts: { max: number, hint: string }): BodyField<T[]> {
   return (value, name) => {
     if (!Array.isArray(value)) throw badField(name, value, 'must be an array', opts.hint)
     if (value.length > opts.max) throw badRequest(`Field "${name}" has ${value.length} items; the limit is ${opts.max}.`, opts.hint, { field: name })
@@ -47,7 +47,7 @@ export function list<T>(item: BodyField<T>, opts: { max: number; hint: string })
 }
 
 /** A string that `check` accepts; `check` returns the problem, or undefined when fine. */
-export function checkedString(check: (value: string) => { problem: string; hint: string } | undefined, hint: string): BodyField<string> {
+export function checkedString(check: (value: string) => { problem: string, hint: string } | undefined, hint: string): BodyField<string> {
   return (value, name) => {
     if (typeof value !== 'string') throw badField(name, value, 'must be a string', hint)
     const issue = check(value)

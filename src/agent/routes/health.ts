@@ -1,6 +1,6 @@
 import type { H3 } from 'h3'
-import { version } from '../../../package.json'
 import type { AgentContext } from '../context'
+import { version } from '../../../package.json'
 import { ADMIN_PREFIX } from '../options'
 
 /** Unauthenticated: tells a client it reached a Mini Lambda agent and how it routes. */

@@ -1,8 +1,8 @@
-import type { IncomingMessage } from 'node:http'
 import type { H3Event } from 'h3'
+import type { IncomingMessage } from 'node:http'
+import type { BodyField } from './body-fields'
 import { LambdaError } from '../../errors'
 import { badRequest } from './body-fields'
-import type { BodyField } from './body-fields'
 
 export type BodyShape = Record<string, BodyField<unknown>>
 export type BodyOf<S extends BodyShape> = { [K in keyof S]: ReturnType<S[K]> }
@@ -29,8 +29,7 @@ export async function readJsonBody<S extends BodyShape>(event: H3Event, shape: S
   const raw = parseJsonObject(await readText(event, maxBytes), options.example, options.sensitive)
   const known = Object.keys(shape)
   for (const key of Object.keys(raw)) {
-    if (!Object.hasOwn(shape, key))
-      throw badRequest(`The body has an unknown field "${key.slice(0, 64)}"; this route takes ${known.length > 0 ? known.map(k => `"${k}"`).join(', ') : 'no fields'}.`, `Send e.g. ${options.example}.`, { field: key.slice(0, 64) })
+    if (!Object.hasOwn(shape, key)) { throw badRequest(`The body has an unknown field "${key.slice(0, 64)}"; this route takes ${known.length > 0 ? known.map(k => `"${k}"`).join(', ') : 'no fields'}.`, `Send e.g. ${options.example}.`, { field: key.slice(0, 64) }) }
   }
   const body = {} as BodyOf<S>
   for (const key of known) body[key as keyof S] = shape[key]!(raw[key], key) as BodyOf<S>[keyof S]

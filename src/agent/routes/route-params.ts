@@ -1,12 +1,12 @@
 import type { H3Event } from 'h3'
+import type { ConfigIssue } from '../../config/validate'
 import { getRouterParam } from 'h3'
 import { validateFunctionName } from '../../config/validate'
-import type { ConfigIssue } from '../../config/validate'
 import { LambdaError } from '../../errors'
-import { KEY_ID_RE, describeName } from '../auth/api-keys'
+import { describeName, KEY_ID_RE } from '../auth/api-keys'
 
 /** Why `name` cannot be a function's name, or undefined. */
-export function functionNameProblem(name: string): { problem: string; hint: string } | undefined {
+export function functionNameProblem(name: string): { problem: string, hint: string } | undefined {
   const issues: ConfigIssue[] = []
   validateFunctionName(name, 'name', issues)
   return issues[0] && { problem: issues[0].problem, hint: `Fix: ${issues[0].fix}.` }

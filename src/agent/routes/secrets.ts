@@ -1,7 +1,7 @@
 import type { H3, H3Event } from 'h3'
+import type { AgentContext } from '../context'
 import { getQuery, getRouterParam } from 'h3'
 import { MAX_SECRET_VALUE_BYTES } from '../../config/secret'
-import type { AgentContext } from '../context'
 import { ADMIN_PREFIX } from '../options'
 import { listSecrets, removeSecret, setSecret } from '../secrets/manage-secrets'
 import { assertSecretName, assertSecretValue } from '../secrets/secret-input'

@@ -1,7 +1,7 @@
 import type { FunctionRuntimeConfig } from '../../config/types'
+import type { SecretVault } from './secret-vault'
 import { isSecretRef } from '../../config/secret'
 import { LambdaError } from '../../errors'
-import type { SecretVault } from './secret-vault'
 
 export interface MissingSecret {
   variable: string
@@ -53,7 +53,7 @@ export function assertSecretsSet(name: string, config: FunctionRuntimeConfig, va
 
 /** The serving table's `resolveEnv`: a missing secret is logged by name (never a value) at each start. */
 export function envResolver(vault: SecretVault, warn: (message: string) => void) {
-  return (version: { function: string; config: FunctionRuntimeConfig }) => resolveFunctionEnv(version.config.env, vault, ({ variable, secret }) => {
+  return (version: { function: string, config: FunctionRuntimeConfig }) => resolveFunctionEnv(version.config.env, vault, ({ variable, secret }) => {
     warn(`[${version.function}] secret "${secret}" is not set on this agent: ${variable} is left unset. Set it with \`lambda secrets set ${secret}\`.`)
   })
 }

@@ -1,8 +1,8 @@
-import { secretNamesOf } from '../../config/secret'
-import { LambdaError } from '../../errors'
 import type { VersionRecord } from '../../store/records'
 import type { AgentContext } from '../context'
 import type { SecretInfo } from './secret-vault'
+import { secretNamesOf } from '../../config/secret'
+import { LambdaError } from '../../errors'
 
 export interface SecretListing extends SecretInfo {
   /** Deployed functions whose current version refers to it. */
@@ -12,7 +12,7 @@ export interface SecretListing extends SecretInfo {
 export interface SecretsOverview {
   secrets: SecretListing[]
   /** Secrets deployed functions refer to that the agent does not have (removed with --yes). */
-  missing: Array<{ name: string; usedBy: string[] }>
+  missing: Array<{ name: string, usedBy: string[] }>
 }
 
 /** Deployed functions (their current versions) that refer to each secret. */

@@ -9,5 +9,5 @@ export function assertSecretName(name: unknown): asserts name is string {
 
 export function assertSecretValue(name: string, value: unknown): asserts value is string {
   const problem = secretValueProblem(value)
-  if (problem) throw new LambdaError({ code: 'INVALID_SECRET_VALUE', status: 400, message: `Secret "${name}" was not stored: ${problem}.`, hint: 'Pass a non-empty value of at most 32 KB, e.g. `printf %s "$TOKEN" | lambda secrets set ' + name + '`.' })
+  if (problem) throw new LambdaError({ code: 'INVALID_SECRET_VALUE', status: 400, message: `Secret "${name}" was not stored: ${problem}.`, hint: `Pass a non-empty value of at most 32 KB, e.g. \`printf %s "$TOKEN" | lambda secrets set ${name}\`.` })
 }

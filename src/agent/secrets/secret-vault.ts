@@ -1,6 +1,6 @@
 import type { Storage } from 'unstorage'
-import { LambdaError } from '../../errors'
 import type { SecretStore } from '../../store/secret-store'
+import { LambdaError } from '../../errors'
 import { createSecretStore } from '../../store/secret-store'
 import { loadMasterKey, masterKeyPath } from './master-key'
 import { openSecret, sealSecret } from './secret-cipher'

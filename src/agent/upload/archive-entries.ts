@@ -1,7 +1,8 @@
-import { createReadStream } from 'node:fs'
-import { Parser, type ReadEntry } from 'tar'
+import type { ReadEntry } from 'tar'
 import type { LambdaError } from '../../errors'
 import type { ArchiveLimits } from './archive-limits'
+import { createReadStream } from 'node:fs'
+import { Parser } from 'tar'
 import { ARCHIVE_LIMITS, entryOverLimits, headerTooLarge, tooManyEntries } from './archive-limits'
 import { notATar, uploadTooLarge } from './upload-errors'
 

@@ -35,23 +35,18 @@ const FIX = 'Leave generated or vendored trees out of the function\'s folder (`l
 /** The first limit `entry` breaks, or undefined. Linear in the entry's path: it runs on every header as it is read. */
 export function entryOverLimits(entry: ArchiveEntry, limits: ArchiveLimits): LambdaError | undefined {
   const pathBytes = Buffer.byteLength(entry.path)
-  if (pathBytes > limits.maxPathBytes)
-    return entryRejected(entry.path, 'path-too-long', `has a path of ${pathBytes} bytes; the limit is ${limits.maxPathBytes}`, FIX)
+  if (pathBytes > limits.maxPathBytes) { return entryRejected(entry.path, 'path-too-long', `has a path of ${pathBytes} bytes; the limit is ${limits.maxPathBytes}`, FIX) }
   const linkBytes = entry.linkpath === undefined ? 0 : Buffer.byteLength(entry.linkpath)
-  if (linkBytes > limits.maxPathBytes)
-    return entryRejected(entry.path, 'path-too-long', `is a link to a target of ${linkBytes} bytes; the limit is ${limits.maxPathBytes}`, 'Point the link at a shorter path inside the function\'s folder.')
-  if (entry.path.includes('\0') || entry.linkpath?.includes('\0'))
-    return entryRejected(entry.path, 'bad-path', 'contains a NUL character', 'Rename the file: no file system accepts NUL in a name.')
+  if (linkBytes > limits.maxPathBytes) { return entryRejected(entry.path, 'path-too-long', `is a link to a target of ${linkBytes} bytes; the limit is ${limits.maxPathBytes}`, 'Point the link at a shorter path inside the function\'s folder.') }
+  if (entry.path.includes('\0') || entry.linkpath?.includes('\0')) { return entryRejected(entry.path, 'bad-path', 'contains a NUL character', 'Rename the file: no file system accepts NUL in a name.') }
   let depth = 0
   for (const segment of entry.path.split('/')) {
     if (segment === '' || segment === '.') continue
     depth++
     const segmentBytes = Buffer.byteLength(segment)
-    if (segmentBytes > limits.maxSegmentBytes)
-      return entryRejected(entry.path, 'name-too-long', `has a name of ${segmentBytes} bytes; the limit is ${limits.maxSegmentBytes}`, 'Rename it: Linux allows at most 255 bytes per name.')
+    if (segmentBytes > limits.maxSegmentBytes) { return entryRejected(entry.path, 'name-too-long', `has a name of ${segmentBytes} bytes; the limit is ${limits.maxSegmentBytes}`, 'Rename it: Linux allows at most 255 bytes per name.') }
   }
-  if (depth > limits.maxDepth)
-    return entryRejected(entry.path, 'too-deep', `is ${depth} folders deep; the limit is ${limits.maxDepth}`, FIX)
+  if (depth > limits.maxDepth) { return entryRejected(entry.path, 'too-deep', `is ${depth} folders deep; the limit is ${limits.maxDepth}`, FIX) }
   return undefined
 }
 

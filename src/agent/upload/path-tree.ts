@@ -102,7 +102,7 @@ export class PathTree {
   }
 
   private walk(from: Place, target: string, throughLink: (link: PathNode) => Place | null): Place | null {
-    if (/^([\\/]|[a-z]:)/i.test(target)) return null
+    if (/^(?:[\\/]|[a-z]:)/i.test(target)) return null
     let { node, beyond } = from
     for (const segment of target.split('/')) {
       this.meter.steps++
@@ -118,13 +118,18 @@ export class PathTree {
         continue
       }
       const child = node.children?.get(segment)
-      if (!child) beyond = 1
+      if (!child) {
+        beyond = 1
+      }
       else if (child.entry?.type === 'SymbolicLink') {
         const through = throughLink(child)
-        if (!through) return null
-        ;({ node, beyond } = through)
+        if (!through) {
+          return null
+        }({ node, beyond } = through)
       }
-      else node = child
+      else {
+        node = child
+      }
     }
     return { node, beyond }
   }

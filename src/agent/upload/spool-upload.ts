@@ -1,7 +1,8 @@
+import type { TransformCallback } from 'node:stream'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Transform, type TransformCallback, finished } from 'node:stream'
+import { finished, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import { LambdaError } from '../../errors'
@@ -13,7 +14,7 @@ const GZIP_MAGIC = Buffer.from([0x1F, 0x8B])
  * Writes the body into `workDir` as a plain tar, counting bytes. A gzip body is decompressed here,
  * under the same limit, so a small bomb cannot fill the disk and tar never decompresses anything itself.
  */
-export async function spoolUpload(body: NodeJS.ReadableStream, workDir: string, maxBytes: number): Promise<{ tarFile: string; bytes: number }> {
+export async function spoolUpload(body: NodeJS.ReadableStream, workDir: string, maxBytes: number): Promise<{ tarFile: string, bytes: number }> {
   const rawFile = join(workDir, 'body')
   const bytes = await receiveBody(body, rawFile, maxBytes)
   if (!await startsWith(rawFile, GZIP_MAGIC)) return { tarFile: rawFile, bytes }

@@ -1,25 +1,25 @@
 import { LambdaError } from '../../errors'
 
 /** Short machine reasons in `error.data.reason`, so clients can react without parsing messages. */
-export type UploadRejection =
-  | 'absolute-path'
-  | 'parent-segment'
-  | 'bad-path'
-  | 'link-outside'
-  | 'through-link'
-  | 'duplicate'
-  | 'special-file'
-  | 'not-a-tar'
-  | 'empty'
-  | 'interrupted'
-  | 'path-too-long'
-  | 'name-too-long'
-  | 'too-deep'
-  | 'too-many-entries'
-  | 'header-too-large'
-  | 'inside-file'
-  | 'link-chain'
-  | 'unpack-refused'
+export type UploadRejection
+  = | 'absolute-path'
+    | 'parent-segment'
+    | 'bad-path'
+    | 'link-outside'
+    | 'through-link'
+    | 'duplicate'
+    | 'special-file'
+    | 'not-a-tar'
+    | 'empty'
+    | 'interrupted'
+    | 'path-too-long'
+    | 'name-too-long'
+    | 'too-deep'
+    | 'too-many-entries'
+    | 'header-too-large'
+    | 'inside-file'
+    | 'link-chain'
+    | 'unpack-refused'
 
 export function uploadTooLarge(maxBytes: number, when = ''): LambdaError {
   return new LambdaError({
@@ -73,7 +73,7 @@ const ARCHIVE_FAULTS = new Set(['ENOTDIR', 'EEXIST', 'EISDIR', 'ENOTEMPTY', 'ENA
  * (tar's own refusals, a path the file system will not take) it is still the client's mistake: 400.
  */
 export function unpackError(dir: string, cause: unknown): LambdaError {
-  const { code, tarCode } = (cause ?? {}) as { code?: unknown; tarCode?: unknown }
+  const { code, tarCode } = (cause ?? {}) as { code?: unknown, tarCode?: unknown }
   const archiveCaused = !(typeof code === 'string' && SERVER_FAULTS.has(code))
     && ((typeof code === 'string' && (ARCHIVE_FAULTS.has(code) || code.startsWith('TAR_'))) || typeof tarCode === 'string')
   if (!archiveCaused) return uploadFailed('unpack', dir, cause)

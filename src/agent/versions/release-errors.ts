@@ -1,6 +1,6 @@
-import { LambdaError } from '../../errors'
 import type { ReleaseRecord } from '../../store/records'
 import type { MissingVersion } from './release-status'
+import { LambdaError } from '../../errors'
 
 /** "a", "a and b", "a, b and c" */
 const and = (items: string[]) => items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`

@@ -1,5 +1,5 @@
-import { LambdaError } from '../../errors'
 import type { AgentContext } from '../context'
+import { LambdaError } from '../../errors'
 import { functionURL } from '../options'
 import { functionNotFound } from '../routes/not-found'
 import { activateVersion } from './activate-version'

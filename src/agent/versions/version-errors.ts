@@ -1,5 +1,5 @@
-import { LambdaError } from '../../errors'
 import type { VersionRecord } from '../../store/records'
+import { LambdaError } from '../../errors'
 
 export function versionNotFound(name: string, wanted: number, kept: VersionRecord[], lastVersion: number): LambdaError {
   const available = kept.map(v => `v${v.number}`).join(', ') || '(none)'

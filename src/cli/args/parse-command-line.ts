@@ -1,6 +1,6 @@
+import type { LambdaArgDef, LambdaArgsDef } from './lambda-args'
 import { closestMatch } from '../../closest-match'
 import { usageError } from '../usage-error'
-import type { LambdaArgDef, LambdaArgsDef } from './lambda-args'
 
 /** A command line checked against a command's argument definitions. */
 export interface ParsedCommandLine {
@@ -18,7 +18,7 @@ interface Flag {
 const camelCase = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())
 
 /** `-x`, `--x`, `--x=1`: an option. `-`, `-1` and `--` are not. */
-export const isOption = (token: string) => /^--?[A-Za-z]/.test(token)
+export const isOption = (token: string) => /^--?[A-Z]/i.test(token)
 
 function indexFlags(argsDef: LambdaArgsDef) {
   const long = new Map<string, Flag>()
@@ -78,7 +78,7 @@ export function parseCommandLine(rawArgs: string[], argsDef: LambdaArgsDef, comm
   const positionals: string[] = []
 
   /** The value of a string flag: inline, else the next token unless that is an option. */
-  const takeValue = (flag: Flag, written: string, inline: string | undefined, index: number): { value: string; consumed: boolean } => {
+  const takeValue = (flag: Flag, written: string, inline: string | undefined, index: number): { value: string, consumed: boolean } => {
     if (inline !== undefined) return { value: inline, consumed: false }
     const next = rawArgs[index + 1]
     const nextIsValue = next !== undefined && next !== '--' && !isOption(next)

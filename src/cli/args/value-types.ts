@@ -8,7 +8,7 @@ export interface ValueType<T> {
   /** A valid value, for the hint. */
   example: string
   /** The value, or undefined when `raw` is not one. */
-  parse(raw: string): T | undefined
+  parse: (raw: string) => T | undefined
   /** The flag may stand alone (`--release` means the previous release); it is then parsed from ''. */
   optional?: boolean
 }
@@ -16,7 +16,7 @@ export interface ValueType<T> {
 const INTEGER_RE = /^\d+$/
 const NUMBER_RE = /^\d+(?:\.\d+)?$/
 
-export function wholeNumber(opts: { min: number; max: number; unit: string; example: number }): ValueType<number> {
+export function wholeNumber(opts: { min: number, max: number, unit: string, example: number }): ValueType<number> {
   return {
     expected: `a whole number of ${opts.unit} from ${opts.min} to ${opts.max}`,
     example: String(opts.example),
@@ -27,7 +27,7 @@ export function wholeNumber(opts: { min: number; max: number; unit: string; exam
   }
 }
 
-export function decimalNumber(opts: { min: number; max: number; unit: string; example: number }): ValueType<number> {
+export function decimalNumber(opts: { min: number, max: number, unit: string, example: number }): ValueType<number> {
   return {
     expected: `a number of ${opts.unit} from ${opts.min} to ${opts.max}`,
     example: String(opts.example),

@@ -1,5 +1,5 @@
-import { resolveAgentOptions } from '../../agent/options'
 import type { LambdaArgsDef } from '../args/lambda-args'
+import { resolveAgentOptions } from '../../agent/options'
 import { jsonObject } from '../args/value-types'
 
 /** Flags of commands that work on the agent's stored state directly, on the agent's machine. */
@@ -10,13 +10,13 @@ export const agentStateArgs = {
 } satisfies LambdaArgsDef
 
 /** `--store` with its options (already checked to be a JSON object). */
-export function storeFromArgs(args: { store?: string; 'store-options'?: string }) {
+export function storeFromArgs(args: { 'store'?: string, 'store-options'?: string }) {
   if (!args.store) return undefined
   return { name: args.store, options: args['store-options'] ? JSON.parse(args['store-options']) as Record<string, unknown> : undefined }
 }
 
 /** Opens the agent's state for `task`, and closes it after. */
-export async function withAgentState<T>(args: { 'data-dir'?: string; store?: string; 'store-options'?: string }, task: (state: Awaited<ReturnType<typeof import('../../agent/state').openAgentState>>) => Promise<T>): Promise<T> {
+export async function withAgentState<T>(args: { 'data-dir'?: string, 'store'?: string, 'store-options'?: string }, task: (state: Awaited<ReturnType<typeof import('../../agent/state').openAgentState>>) => Promise<T>): Promise<T> {
   const { openAgentState } = await import('../../agent/state')
   const state = await openAgentState(resolveAgentOptions({ dataDir: args['data-dir'], store: storeFromArgs(args) }))
   try {

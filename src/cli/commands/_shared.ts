@@ -1,6 +1,6 @@
-import { resolve } from 'node:path'
 import type { LoadOptions } from '../../config/load'
 import type { LambdaArgsDef } from '../args/lambda-args'
+import { resolve } from 'node:path'
 
 export const projectArgs = {
   cwd: { type: 'string', description: 'Project directory', default: '.', valueHint: 'dir' },
@@ -8,7 +8,7 @@ export const projectArgs = {
   env: { type: 'string', description: 'Config environment: applies $env.<name> overrides (default: NODE_ENV)', valueHint: 'name' },
 } satisfies LambdaArgsDef
 
-export function loadOptionsFromArgs(args: { cwd?: string; config?: string; env?: string }): LoadOptions {
+export function loadOptionsFromArgs(args: { cwd?: string, config?: string, env?: string }): LoadOptions {
   return { cwd: resolve(args.cwd ?? '.'), configFile: args.config, envName: args.env }
 }
 

@@ -1,13 +1,13 @@
+import type { KeyScope } from '../../agent/auth/key-scopes'
 import { defineCommand } from 'citty'
 import { consola } from 'consola'
-import { DEFAULT_KEY_SCOPE, KEY_SCOPES } from '../../agent/auth/key-scopes'
-import type { KeyScope } from '../../agent/auth/key-scopes'
 import { keyNameProblem } from '../../agent/auth/key-names'
+import { DEFAULT_KEY_SCOPE, KEY_SCOPES } from '../../agent/auth/key-scopes'
 import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
 import { usageError } from '../usage-error'
-import { jsonArgs } from './_shared'
 import { agentStateArgs, withAgentState } from './_agent-state'
+import { jsonArgs } from './_shared'
 import { printTable } from './_table'
 
 const create = defineLambdaCommand({

@@ -1,7 +1,7 @@
+import type { AgentHandle } from '../../agent/server'
 import { consola } from 'consola'
 import { colors } from 'consola/utils'
 import { startAgent } from '../../agent/server'
-import type { AgentHandle } from '../../agent/server'
 import { decimalNumber, listenPort, port, wholeNumber } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
 import { agentStateArgs, storeFromArgs } from './_agent-state'

@@ -1,7 +1,7 @@
 import { consola } from 'consola'
 import { colors } from 'consola/utils'
-import { startDevServer } from '../../dev/dev-server'
 import { functionURLs } from '../../dev/dev-app'
+import { startDevServer } from '../../dev/dev-server'
 import { listenPort } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
 import { loadOptionsFromArgs, projectArgs } from './_shared'
@@ -20,10 +20,12 @@ export default defineLambdaCommand({
     consola.box([
       `Mini Lambda dev server on ${colors.cyan(`http://localhost:${server.port}/`)}`,
       '',
-      ...(names.length > 0 ? names.map((name) => {
-        const urls = functionURLs(name, server.port)
-        return `${name.padEnd(width)}  ${colors.cyan(urls.host)}  ${colors.dim(urls.path)}`
-      }) : ['No functions yet: create one with `lambda new hello`.']),
+      ...(names.length > 0
+        ? names.map((name) => {
+            const urls = functionURLs(name, server.port)
+            return `${name.padEnd(width)}  ${colors.cyan(urls.host)}  ${colors.dim(urls.path)}`
+          })
+        : ['No functions yet: create one with `lambda new hello`.']),
     ].join('\n'))
     const stop = async () => {
       await server.close()

@@ -1,8 +1,8 @@
+import type { ValueType } from '../args/value-types'
 import { readFile } from 'node:fs/promises'
 import { STATUS_CODES } from 'node:http'
 import { consola } from 'consola'
 import { LambdaError } from '../../errors'
-import type { ValueType } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
 import { isTextBody, responseJson, trailingNewline } from '../invoke-output'
 import { printJson } from '../output/json-output'
@@ -10,7 +10,7 @@ import { usageError } from '../usage-error'
 import { agentClientFromSettings } from './_agent-client'
 import { jsonArgs } from './_shared'
 
-const httpMethod: ValueType<string> = { expected: 'an HTTP method such as GET or POST', example: 'POST', parse: raw => /^[A-Za-z]+$/.test(raw) ? raw.toUpperCase() : undefined }
+const httpMethod: ValueType<string> = { expected: 'an HTTP method such as GET or POST', example: 'POST', parse: raw => /^[A-Z]+$/i.test(raw) ? raw.toUpperCase() : undefined }
 
 function parseHeaders(values: string[]): Record<string, string> {
   const headers: Record<string, string> = {}

@@ -1,10 +1,10 @@
-import { consola } from 'consola'
 import type { EnvEntry } from '../../client/agent-client'
+import { consola } from 'consola'
 import { defineLambdaCommand } from '../define-command'
-import { agentClientFromSettings } from './_agent-client'
 import { printJson } from '../output/json-output'
-import { printTable } from './_table'
+import { agentClientFromSettings } from './_agent-client'
 import { jsonArgs } from './_shared'
+import { printTable } from './_table'
 
 const envLine = (entry: EnvEntry) => entry.source === 'secret'
   ? `${entry.name}=secret('${entry.secret}')${entry.set ? '' : ' (not set on the agent)'}`

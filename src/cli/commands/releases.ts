@@ -1,8 +1,8 @@
 import { defineLambdaCommand } from '../define-command'
-import { agentClientFromSettings } from './_agent-client'
 import { printJson } from '../output/json-output'
-import { printTable } from './_table'
+import { agentClientFromSettings } from './_agent-client'
 import { jsonArgs } from './_shared'
+import { printTable } from './_table'
 
 export default defineLambdaCommand({
   meta: { name: 'releases', description: 'List releases: what each whole-project deploy or rollback made current' },

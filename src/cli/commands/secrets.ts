@@ -6,8 +6,8 @@ import { printJson } from '../output/json-output'
 import { readSecretValue } from '../read-secret-value'
 import { asUsageError } from '../usage-error'
 import { agentClientFromSettings } from './_agent-client'
-import { printTable } from './_table'
 import { jsonArgs } from './_shared'
+import { printTable } from './_table'
 
 const nameArg = { name: { type: 'positional', required: true, description: 'Secret name (a-z, 0-9, -, _, .; at most 64 characters)' } } as const
 

@@ -1,9 +1,9 @@
 import { consola } from 'consola'
 import { defineLambdaCommand } from '../define-command'
-import { agentClientFromSettings } from './_agent-client'
 import { printJson } from '../output/json-output'
-import { printTable } from './_table'
+import { agentClientFromSettings } from './_agent-client'
 import { jsonArgs } from './_shared'
+import { printTable } from './_table'
 
 export default defineLambdaCommand({
   meta: { name: 'versions', description: 'List the kept versions of a function' },

@@ -1,6 +1,6 @@
-import { LambdaError } from '../../errors'
 import type { ConfigIssue } from '../validate'
 import { closestMatch } from '../../closest-match'
+import { LambdaError } from '../../errors'
 import { validateConfig } from '../validate'
 
 /** c12's shorthand environment keys; any other environment is named under `$env`. */
@@ -33,7 +33,7 @@ export interface ConfigEnvironments {
  */
 export function splitEnvironments(loaded: Record<string, unknown>, envName: string | undefined): ConfigEnvironments {
   const config: Record<string, unknown> = {}
-  const blocks: Array<{ name: string; path: string; value: unknown }> = []
+  const blocks: Array<{ name: string, path: string, value: unknown }> = []
   const issues: ConfigIssue[] = []
   for (const [key, value] of Object.entries(loaded)) {
     if (!key.startsWith('$')) {

@@ -1,5 +1,5 @@
-import { FUNCTION_DEFAULTS } from '../defaults'
 import type { FunctionConfig, FunctionRuntimeConfig, ResolvedSchedule } from '../types'
+import { FUNCTION_DEFAULTS } from '../defaults'
 
 /** The options of one function as written (after `defaults`), without where its code lives. */
 export type FunctionSettingsInput = Omit<FunctionConfig, 'entry' | 'dir' | 'schedule'> & {

@@ -1,11 +1,11 @@
+import type { FunctionConfig, LambdaConfig, ResolvedFunction } from '../types'
+import type { ConfigIssue } from '../validate'
+import type { FolderIssue } from './folder-error'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
-import type { ConfigIssue } from '../validate'
-import { validateFunctionName } from '../validate'
 import { ENTRY_CANDIDATES } from '../defaults'
-import type { FunctionConfig, LambdaConfig, ResolvedFunction } from '../types'
+import { validateFunctionName } from '../validate'
 import { resolveFunctionSettings } from './function-settings'
-import type { FolderIssue } from './folder-error'
 
 interface FunctionSource {
   name: string
@@ -38,7 +38,7 @@ function discoverFunctions(functionsDir: string): FunctionSource[] {
  * Discovers `functionsDir/*` and merges `functions` over it, applying `defaults`. Problems of the config
  * go to `issues`; a discovered folder whose name cannot be a function name goes to `folderIssues`.
  */
-export function resolveFunctionsOptions(config: LambdaConfig, rootDir: string, issues: ConfigIssue[]): { functionsDir?: string; functions: ResolvedFunction[]; folderIssues: FolderIssue[] } {
+export function resolveFunctionsOptions(config: LambdaConfig, rootDir: string, issues: ConfigIssue[]): { functionsDir?: string, functions: ResolvedFunction[], folderIssues: FolderIssue[] } {
   const functionsDir = config.functionsDir === false ? undefined : resolve(rootDir, config.functionsDir ?? 'functions')
   const sources = new Map<string, FunctionSource>()
   for (const source of functionsDir ? discoverFunctions(functionsDir) : []) sources.set(source.name, source)

@@ -1,6 +1,6 @@
+import type { LambdaConfig, LambdaOptions } from '../types'
 import { resolve } from 'node:path'
 import { CONFIG_DEFAULTS } from '../defaults'
-import type { LambdaConfig, LambdaOptions } from '../types'
 
 export function resolveDevOptions(config: LambdaConfig): LambdaOptions['dev'] {
   return { ...CONFIG_DEFAULTS.dev, ...config.dev }

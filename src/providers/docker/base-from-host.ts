@@ -1,12 +1,12 @@
+import type Dockerode from 'dockerode'
+import type { BaseImage, BaseImageOptions } from './base-image-recipe'
+import type { HostTool } from './host-tools'
 import { execFile } from 'node:child_process'
 import { existsSync, realpathSync } from 'node:fs'
 import { realpath, rm, symlink, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, posix } from 'node:path'
 import { promisify } from 'node:util'
-import type Dockerode from 'dockerode'
-import type { BaseImage, BaseImageOptions } from './base-image-recipe'
-import { BASE_IMAGE_LAYOUT, BASE_IMAGE_REPOSITORY, LAMBDA_UID, baseError, baseLabels, buildFromContext, dockerfileTail, ensureTag, fingerprintOf, makeDir, makeParents, taskDirStep, writeRuntimeTree } from './base-image-recipe'
-import type { HostTool } from './host-tools'
+import { BASE_IMAGE_LAYOUT, BASE_IMAGE_REPOSITORY, baseError, baseLabels, buildFromContext, dockerfileTail, ensureTag, fingerprintOf, LAMBDA_UID, makeDir, makeParents, taskDirStep, writeRuntimeTree } from './base-image-recipe'
 import { BASE_PATH_ENV, findHostTools, toolsFingerprint } from './host-tools'
 
 // The base from this host's own Node binary, a shell and basic tools for RUN steps, and the shared
@@ -21,7 +21,7 @@ export async function sharedLibraries(binary: string): Promise<string[]> {
     output = (await execFileAsync('ldd', [binary], { timeout: 15_000, encoding: 'utf8' })).stdout
   }
   catch (error) {
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string }
+    const { stdout = '', stderr = '' } = error as { stdout?: string, stderr?: string }
     // A static binary needs nothing; ldd says so and exits 1.
     if (/not a dynamic executable|statically linked/i.test(`${stdout}${stderr}`)) return []
     throw baseError(
@@ -35,6 +35,8 @@ export async function sharedLibraries(binary: string): Promise<string[]> {
   for (const line of output.split('\n')) {
     const trimmed = line.trim()
     if (!trimmed || /statically linked/.test(trimmed)) continue
+    // ldd's own output, one line each: not input anyone else controls.
+    // eslint-disable-next-line regexp/no-super-linear-backtracking
     const arrow = trimmed.match(/^(\S+)\s+=>\s*(.*?)\s*(?:\(0x[0-9a-f]+\))?$/i)
     if (arrow) {
       if (arrow[2] === 'not found') missing.push(arrow[1]!)
@@ -68,7 +70,7 @@ function nssModules(libraries: string[]): string[] {
 const DEFAULT_LIBRARY_DIR = /^\/(?:usr\/)?lib(?:32|64)?(?:\/[^/]+-linux-[^/]+)?$/
 
 /** The host files the base is made of: Node, the build tools that can run here, and their libraries. */
-async function hostFiles(nodeBinary: string, tools: HostTool[], onLog?: (line: string) => void): Promise<{ tools: HostTool[]; libraries: string[] }> {
+async function hostFiles(nodeBinary: string, tools: HostTool[], onLog?: (line: string) => void): Promise<{ tools: HostTool[], libraries: string[] }> {
   const libraries = await sharedLibraries(nodeBinary)
   const usable: HostTool[] = []
   for (const tool of tools) {

@@ -1,17 +1,17 @@
+import type Dockerode from 'dockerode'
+import type { BaseImage, BaseImageOptions } from './base-image-recipe'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type Dockerode from 'dockerode'
 import { LambdaError } from '../../errors'
+import { BASE_IMAGE_LAYOUT, BASE_IMAGE_REPOSITORY, baseLabels, buildFromContext, dockerfileTail, ensureTag, fingerprintOf, LAMBDA_UID, localImageId, makeDir, taskDirStep, writeRuntimeTree } from './base-image-recipe'
 import { daemonMessage, dockerUnavailableError } from './build-image'
-import type { BaseImage, BaseImageOptions } from './base-image-recipe'
-import { BASE_IMAGE_LAYOUT, BASE_IMAGE_REPOSITORY, LAMBDA_UID, baseLabels, buildFromContext, dockerfileTail, ensureTag, fingerprintOf, localImageId, makeDir, taskDirStep, writeRuntimeTree } from './base-image-recipe'
 
 // The base from a Node image (a registry reference), when it is here or can be pulled.
 
 const DEFAULT_PULL_TIMEOUT_MS = 15_000
 /** After a failed pull, use the host's Node without asking the registry again for a while. */
 const PULL_RETRY_AFTER_MS = 10 * 60_000
-const unpullable = new Map<string, { at: number; reason: string }>()
+const unpullable = new Map<string, { at: number, reason: string }>()
 
 async function pullImage(docker: Dockerode, ref: string, timeoutMs: number): Promise<void> {
   const signal = AbortSignal.timeout(timeoutMs)

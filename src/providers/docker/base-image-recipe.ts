@@ -1,8 +1,8 @@
+import type Dockerode from 'dockerode'
 import { createHash } from 'node:crypto'
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, posix } from 'node:path'
-import type Dockerode from 'dockerode'
+import { join, posix } from 'node:path'
 import { create as createTar } from 'tar'
 import { runtimeFiles, runtimeFingerprint } from '../../build/runtime-files'
 import { LambdaError } from '../../errors'
@@ -49,7 +49,6 @@ export const BASE_IMAGE_LABELS = {
   /** Its runtime dials the agent (see src/instances/runtime-link.ts); inherited by images built on it. */
   link: 'mini-lambda.link',
 } as const
-
 
 /** Bump when the way a base is put together changes, so existing bases are not reused. */
 const RECIPE_VERSION = 3

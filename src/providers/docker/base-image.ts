@@ -1,11 +1,11 @@
 import type Dockerode from 'dockerode'
+import type { BaseImage, BaseImageOptions } from './base-image-recipe'
 import { baseFromHost } from './base-from-host'
 import { baseFromImage } from './base-from-image'
-import type { BaseImage, BaseImageOptions } from './base-image-recipe'
 
+export { sharedLibraries } from './base-from-host'
 export { BASE_IMAGE_LABELS, BASE_IMAGE_LAYOUT, BASE_IMAGE_REPOSITORY } from './base-image-recipe'
 export type { BaseImage, BaseImageOptions } from './base-image-recipe'
-export { sharedLibraries } from './base-from-host'
 
 /**
  * Makes sure the base image exists and returns its tag, e.g. `mini-lambda/runtime:<12 hex>`. The tag is a

@@ -37,13 +37,13 @@ const ERROR_LOG_LINES = 15
 const LOG_NOISE = /^(?:\s*--->|Removing intermediate container|Sending build context|Successfully (?:built|tagged))/
 
 /** The classic builder colours a step's stderr red; logs and errors are plain text. */
-const ANSI_ESCAPE = /\x1B\[[0-9;]*[A-Za-z]/g
+const ANSI_ESCAPE = /\x1B\[[0-9;]*[A-Z]/gi
 
 const UNREACHABLE_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EACCES', 'EPERM', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'])
 
 /** Where this client talks to the engine, as the user would write it in DOCKER_HOST. */
 export function dockerEndpoint(docker: Dockerode): string {
-  const modem = docker.modem as unknown as { socketPath?: unknown; host?: string; port?: number | string; protocol?: string }
+  const modem = docker.modem as unknown as { socketPath?: unknown, host?: string, port?: number | string, protocol?: string }
   if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`
   if (modem.host) return `${modem.protocol ?? 'http'}://${modem.host}${modem.port ? `:${modem.port}` : ''}`
   return 'unix:///var/run/docker.sock'
@@ -80,7 +80,7 @@ function hintFor(errorLine: string, opts: BuildImageOptions): string {
     const base = opts.buildArgs?.BASE_IMAGE
     return `The FROM image is not on this machine and could not be pulled: load it with \`docker load\`, or build on the Mini Lambda base image, which is assembled offline: start the Dockerfile with \`ARG BASE_IMAGE\` and \`FROM \${BASE_IMAGE}\`${base ? ` (the agent passes ${base})` : ''}.`
   }
-  if (/(COPY|ADD) failed|file not found in build context|no source files were specified/i.test(errorLine)) {
+  if (/(?:COPY|ADD) failed|file not found in build context|no source files were specified/i.test(errorLine)) {
     return 'A COPY/ADD source is missing from the build context: paths are relative to the function\'s folder, and .dockerignore may exclude them.'
   }
   const where = opts.folder ? ' (or wherever the function\'s folder is)' : ''
@@ -118,7 +118,7 @@ export function daemonMessage(error: unknown): string {
  * follows the build output to its end and returns the image id with the log. Any failure of the
  * build is an IMAGE_BUILD_FAILED error carrying the error line and the last lines of the log.
  */
-export async function buildImage(docker: Dockerode, context: NodeJS.ReadableStream, opts: BuildImageOptions): Promise<{ imageId: string; log: string[] }> {
+export async function buildImage(docker: Dockerode, context: NodeJS.ReadableStream, opts: BuildImageOptions): Promise<{ imageId: string, log: string[] }> {
   const timeoutMs = opts.timeoutMs ?? BUILD_TIMEOUT_MS
   const abortSignal = AbortSignal.timeout(timeoutMs)
   const timedOut = (log: string[]) => buildFailed(opts, `it did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`, log)

@@ -8,9 +8,47 @@ import { posix } from 'node:path'
 /** The shell first: the classic builder runs every RUN step through it. */
 export const BUILD_TOOLS = [
   'sh',
-  'mkdir', 'cp', 'mv', 'rm', 'ln', 'chmod', 'chown', 'touch', 'cat', 'ls', 'find', 'stat', 'readlink', 'realpath',
-  'env', 'echo', 'printf', 'test', '[', 'true', 'false', 'pwd', 'id', 'uname', 'date', 'sleep', 'expr',
-  'basename', 'dirname', 'head', 'tail', 'tr', 'cut', 'sort', 'uniq', 'wc', 'xargs', 'sed', 'grep', 'tar', 'gzip',
+  'mkdir',
+  'cp',
+  'mv',
+  'rm',
+  'ln',
+  'chmod',
+  'chown',
+  'touch',
+  'cat',
+  'ls',
+  'find',
+  'stat',
+  'readlink',
+  'realpath',
+  'env',
+  'echo',
+  'printf',
+  'test',
+  '[',
+  'true',
+  'false',
+  'pwd',
+  'id',
+  'uname',
+  'date',
+  'sleep',
+  'expr',
+  'basename',
+  'dirname',
+  'head',
+  'tail',
+  'tr',
+  'cut',
+  'sort',
+  'uniq',
+  'wc',
+  'xargs',
+  'sed',
+  'grep',
+  'tar',
+  'gzip',
 ] as const
 
 /** System folders only, never the agent's PATH: what goes into the base must not depend on who started it. */
@@ -30,7 +68,7 @@ export interface HostTool {
 }
 
 /** The build tools this host has (a missing one is left out, not an error) and the names it lacks. */
-export function findHostTools(): { tools: HostTool[]; missing: string[] } {
+export function findHostTools(): { tools: HostTool[], missing: string[] } {
   const tools: HostTool[] = []
   const missing: string[] = []
   for (const name of BUILD_TOOLS) {

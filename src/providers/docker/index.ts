@@ -1,17 +1,17 @@
-import { readdir } from 'node:fs/promises'
 import type Dockerode from 'dockerode'
-import { c as createTar } from 'tar'
-import { LambdaError } from '../../errors'
 import type { Instance } from '../../instances/types'
 import type { LaunchRequest, Provider, ProviderContext } from '../types'
+import type { PreparedContainer } from './container-instance'
+import { readdir } from 'node:fs/promises'
+import { c as createTar } from 'tar'
+import { LambdaError } from '../../errors'
 import { makeLinkDir, removeLinkDir } from '../link-dir'
 import { withDockerDeadline } from './api-deadline'
-import { connectorFor, upgradeToLink } from './link-upgrade'
 import { BASE_IMAGE_LABELS, ensureBaseImage } from './base-image'
 import { buildImage } from './build-image'
-import { CONTAINER_LABELS } from './container-spec'
-import type { PreparedContainer } from './container-instance'
 import { discardPrepared, prepareContainer, startContainerInstance } from './container-instance'
+import { CONTAINER_LABELS } from './container-spec'
+import { connectorFor, upgradeToLink } from './link-upgrade'
 
 export interface DockerProviderOptions {
   /** Docker Engine API socket. Default: /var/run/docker.sock (or DOCKER_HOST's unix path). */
@@ -61,7 +61,7 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
   const running = new Set<Instance>()
   // One created-but-not-started container per version in service, so a cold start is just a start.
   const prepared = new Map<string, PreparedContainer & { env: string }>()
-  const keyOf = (request: { name: string; version: number }) => `${request.name}@${request.version}`
+  const keyOf = (request: { name: string, version: number }) => `${request.name}@${request.version}`
   // A container's environment is fixed when it is created: one made before a secret changed must not serve.
   const envOf = (request: LaunchRequest) => JSON.stringify(request.env)
   /** The waiting container of this version, if it was made with this request's environment (a stale one goes). */
@@ -174,4 +174,3 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
   }
   return provider
 }
-

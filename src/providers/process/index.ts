@@ -1,11 +1,11 @@
+import type { Instance } from '../../instances/types'
+import type { Provider, ProviderContext } from '../types'
 import { cp, mkdir, readdir, rm } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { bundleFileIn } from '../../build/module-format'
 import { LambdaError } from '../../errors'
 import { runtimeBaseEnv, startProcessInstance } from '../../instances/process-instance'
 import { SpareProcesses } from '../../instances/spare-processes'
-import type { Instance } from '../../instances/types'
-import type { Provider, ProviderContext } from '../types'
 import { makeLinkDir, removeLinkDir } from '../link-dir'
 
 /**

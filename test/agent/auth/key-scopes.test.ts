@@ -1,9 +1,9 @@
+import type { HttpResult } from '../../helpers/http'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { useAgent } from '../../helpers/agent'
-import type { HttpResult } from '../../helpers/http'
 import { createProject } from '../../helpers/project'
 
 const project = () => createProject({
@@ -31,12 +31,12 @@ function expectScopeRefused(res: HttpResult, has: string, needs: string) {
   expect(error.hint).toContain(`lambda agent keys create --scope ${needs}`)
 }
 
-describe('API keys have scopes: admin ⊃ deploy ⊃ invoke', () => {
+describe('aPI keys have scopes: admin ⊃ deploy ⊃ invoke', () => {
   const suite = useAgent({ provider: 'process' }, project, async ({ agent, project }) => {
     const deployed = await agent.cli(['deploy'], { cwd: project.dir })
     expect(deployed.code, deployed.output).toBe(0)
   })
-  const keys: { deploy: string; invoke: string } = { deploy: '', invoke: '' }
+  const keys: { deploy: string, invoke: string } = { deploy: '', invoke: '' }
 
   it('an admin key creates keys of each scope; a new key is a deploy key unless told otherwise', async () => {
     const deploy = await suite.agent.admin('/keys', { method: 'POST', body: '' })
@@ -155,7 +155,7 @@ describe('API keys have scopes: admin ⊃ deploy ⊃ invoke', () => {
   })
 
   it('refuses to revoke the last admin key, but revokes any other', async () => {
-    const all = (await suite.agent.admin('/keys')).json().keys as Array<{ id: string; name: string; scope: string }>
+    const all = (await suite.agent.admin('/keys')).json().keys as Array<{ id: string, name: string, scope: string }>
     // The first key, the legacy one, and the damaged record (no scope, so "admin", but no key can match it).
     expect(all.filter(k => k.scope === 'admin').map(k => k.name)).toEqual(['admin', 'old-admin', 'x'])
     const legacy = all.find(k => k.name === 'old-admin')!.id
@@ -189,7 +189,7 @@ describe('lambda agent keys on the agent\'s machine', () => {
     const made = await keysCli(['create', '--name', 'ci'])
     expect(made.code, made.output).toBe(0)
     expect(made.output).toContain('Created deploy key')
-    const key = made.stdout.match(/mlk_[a-z0-9]{8}_[A-Za-z0-9_-]{43}/)![0]
+    const key = made.stdout.match(/mlk_[a-z0-9]{8}_[\w-]{43}/)![0]
     expect((await suite.agent.admin('/functions', { key })).status).toBe(200)
     expectScopeRefused(await suite.agent.admin('/keys', { key }), 'deploy', 'admin')
     const invoke = await keysCli(['create', '--scope', 'invoke'])
@@ -219,13 +219,13 @@ describe('lambda agent keys on the agent\'s machine', () => {
     expect(table.stdout).toMatch(/from-an-old-release\s+admin/)
     expect(table.stdout).toContain('unknown (superuser)')
     expect(table.stdout).not.toContain('\u001B')
-    const json = JSON.parse((await keysCli(['list', '--json'])).stdout) as Array<{ name: string; scope: string }>
+    const json = JSON.parse((await keysCli(['list', '--json'])).stdout) as Array<{ name: string, scope: string }>
     expect(json.map(k => k.scope).sort()).toEqual(['admin', 'admin', 'admin', 'deploy', 'invoke', 'unknown (superuser)'])
     expect(json.find(k => k.name === '{"an":"object"}')).toBeDefined()
   })
 
   it('refuses to revoke the last admin key from the command line too', async () => {
-    const listed = JSON.parse((await keysCli(['list', '--json'])).stdout) as Array<{ id: string; scope: string }>
+    const listed = JSON.parse((await keysCli(['list', '--json'])).stdout) as Array<{ id: string, scope: string }>
     const admins = listed.filter(k => k.scope === 'admin')
     for (const admin of admins.slice(1)) expect((await keysCli(['revoke', admin.id])).code).toBe(0)
     const last = await keysCli(['revoke', admins[0]!.id])

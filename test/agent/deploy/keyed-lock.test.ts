@@ -3,7 +3,7 @@ import { KeyedLock } from '../../../src/agent/deploy/keyed-lock'
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
-describe('KeyedLock: one operation at a time per function', () => {
+describe('keyedLock: one operation at a time per function', () => {
   it('runs tasks on one key one after another, in order', async () => {
     const lock = new KeyedLock()
     const events: string[] = []

@@ -1,7 +1,7 @@
+import type { HttpResult } from '../../helpers/http'
 import { request as httpRequest } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { useAgent } from '../../helpers/agent'
-import type { HttpResult } from '../../helpers/http'
 import { createProject } from '../../helpers/project'
 
 const project = () => createProject({ 'functions/hello/index.ts': 'export default () => ({ message: \'v1\' })\n' })
@@ -15,9 +15,9 @@ function expectBadRequest(res: HttpResult, words: string | RegExp) {
 }
 
 /** A request with a body sent chunked (no Content-Length), as a streaming client would. */
-function postChunked(port: number, path: string, key: string, chunks: Buffer[]): Promise<{ status: number; body: string }> {
+function postChunked(port: number, path: string, key: string, chunks: Buffer[]): Promise<{ status: number, body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers: { host: `127.0.0.1:${port}`, authorization: `Bearer ${key}`, 'transfer-encoding': 'chunked' }, agent: false }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'host': `127.0.0.1:${port}`, 'authorization': `Bearer ${key}`, 'transfer-encoding': 'chunked' }, agent: false }, (res) => {
       let body = ''
       res.on('data', (d) => { body += d })
       res.on('end', () => resolve({ status: res.statusCode!, body }))
@@ -158,7 +158,7 @@ describe('client mistakes in paths, methods and headers are 4xx, never 500', () 
   })
 
   it('answers a wrong method on an admin path with 404 naming the route, not the gateway\'s text', async () => {
-    for (const [method, path] of [['PATCH', '/functions/hello'], ['POST', '/functions'], ['PUT', '/keys'], ['GET', '/functions/hello/rollback']]) {
+    for (const [method, path] of [['PATCH', '/functions/hello'], ['POST', '/functions'], ['PUT', '/keys'], ['GET', '/functions/hello/rollback']] as const) {
       const res = await suite.agent.admin(path, { method })
       expect(res.status, `${method} ${path}`).toBe(404)
       expect(res.json().error.message).toBe(`The admin API has no route ${method} /_lambda${path}.`)

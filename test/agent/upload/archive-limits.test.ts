@@ -1,3 +1,4 @@
+import type { TarEntrySpec } from '../../helpers/tar'
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,7 +8,7 @@ import { ARCHIVE_LIMITS } from '../../../src/agent/upload/archive-limits'
 import { receiveUpload } from '../../../src/agent/upload/receive-upload'
 import { unpackError } from '../../../src/agent/upload/upload-errors'
 import { LambdaError } from '../../../src/errors'
-import { buildTar, type TarEntrySpec } from '../../helpers/tar'
+import { buildTar } from '../../helpers/tar'
 
 let root: string
 let dest: string

@@ -1,6 +1,6 @@
+import type { ArchiveEntry } from '../../../src/agent/upload/archive-entries'
 import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
-import type { ArchiveEntry } from '../../../src/agent/upload/archive-entries'
 
 interface CheckOutcome {
   files?: number

@@ -1,6 +1,6 @@
+import type { FunctionRecord, VersionRecord } from '../../../src/store/records'
 import { describe, expect, it } from 'vitest'
 import { keptVersionNumbers } from '../../../src/agent/versions/prune'
-import type { FunctionRecord, VersionRecord } from '../../../src/store/records'
 
 const record = (currentVersion: number | null, keepVersions: number): FunctionRecord =>
   ({ name: 'hello', currentVersion, lastVersion: 9, keepVersions, history: [], createdAt: '', updatedAt: '' })

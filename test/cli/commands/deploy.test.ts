@@ -1,13 +1,13 @@
+import type { AgentSuite } from '../../helpers/agent'
 import { describe, expect, it } from 'vitest'
 import { useAgent } from '../../helpers/agent'
-import type { AgentSuite } from '../../helpers/agent'
 import { createProject } from '../../helpers/project'
 
 const hello = (message: string) => `export default () => ({ message: '${message}' })\n`
 
 /** What the agent holds: every function's versions and the releases (not instance states, which change by themselves). */
 async function agentState(suite: AgentSuite) {
-  const listed = JSON.parse((await suite.agent.cli(['list', '--json'])).stdout) as Array<{ name: string; version: number; hash: string }>
+  const listed = JSON.parse((await suite.agent.cli(['list', '--json'])).stdout) as Array<{ name: string, version: number, hash: string }>
   const versions = await Promise.all(listed.map(async f => JSON.parse((await suite.agent.cli(['versions', f.name, '--json'])).stdout)))
   const releases = JSON.parse((await suite.agent.cli(['releases', '--json'])).stdout)
   return { functions: listed.map(f => ({ name: f.name, version: f.version, hash: f.hash })), versions, releases }

@@ -1,6 +1,6 @@
+import type { AgentSuite } from '../../helpers/agent'
 import { describe, expect, it } from 'vitest'
 import { useAgent } from '../../helpers/agent'
-import type { AgentSuite } from '../../helpers/agent'
 import { createProject } from '../../helpers/project'
 
 const hello = (message: string) => `export default () => ({ message: '${message}' })\n`

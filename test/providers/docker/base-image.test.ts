@@ -1,17 +1,17 @@
+import type { BaseImage } from '../../../src/providers/docker/base-image'
 import { randomBytes } from 'node:crypto'
-import { request as httpRequest } from 'node:http'
 import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import Dockerode from 'dockerode'
 import { create as createTar } from 'tar'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { LambdaError } from '../../../src/errors'
+import { RuntimeLink } from '../../../src/instances/runtime-link'
 import { BASE_IMAGE_LABELS, BASE_IMAGE_LAYOUT, ensureBaseImage, sharedLibraries } from '../../../src/providers/docker/base-image'
-import type { BaseImage } from '../../../src/providers/docker/base-image'
 import { buildImage } from '../../../src/providers/docker/build-image'
 import { describeDocker } from '../../helpers/docker'
-import { RuntimeLink } from '../../../src/instances/runtime-link'
 
 const TEST_LABEL = 'mini-lambda-test.run'
 
@@ -167,7 +167,7 @@ describeDocker('base image: functions run on this host\'s Node without any regis
       await Promise.race([link.ready, exited])
       timings['container start to connected'] = Date.now() - started
 
-      const response = await new Promise<{ status: number; type?: string; body: string }>((resolve, reject) => {
+      const response = await new Promise<{ status: number, type?: string, body: string }>((resolve, reject) => {
         httpRequest({ agent: link.agent, path: '/', headers: { host: 'hello.localhost' } }, (res) => {
           let body = ''
           res.on('data', (d) => { body += d })
