@@ -4,11 +4,11 @@ import type { InvocationRecord } from '../proxy/invoke'
 import type { VersionRecord } from '../store/records'
 import type { AgentContext } from './context'
 import { randomUUID } from 'node:crypto'
+import { ADMIN_PREFIX } from '../api/admin-api'
 import { LambdaError } from '../errors'
 import { invokeThroughPool } from '../proxy/invoke'
 import { resolveRoute } from '../router/route'
 import { requireApiKey } from './auth/require-key'
-import { ADMIN_PREFIX } from './options'
 import { functionNotFound } from './routes/not-found'
 
 const DROP_AUTHORIZATION: ReadonlySet<string> = new Set(['authorization'])

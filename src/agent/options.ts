@@ -32,8 +32,6 @@ export interface AgentOptions {
 
 export type AgentOptionsInput = Partial<AgentOptions>
 
-export const ADMIN_PREFIX = '/_lambda'
-
 export function defaultDataDir(): string {
   if (process.env.LAMBDA_DATA_DIR) return resolve(process.env.LAMBDA_DATA_DIR)
   if (process.getuid?.() === 0) return '/var/lib/mini-lambda'

@@ -1,47 +1,14 @@
 import type { $Fetch, FetchOptions } from 'ofetch'
-import type { DeployResult as DeployResponse } from '../agent/deploy/deploy-function'
-import type { EnvEntry } from '../agent/routes/env-entries'
-import type { SecretsOverview } from '../agent/secrets/manage-secrets'
-import type { ReleaseListing } from '../agent/versions/release-status'
-import type { ReleaseRollbackResult } from '../agent/versions/releases'
-import type { FunctionRuntimeConfig } from '../config/types'
-import type { ReleaseRecord, SwitchRecord } from '../store/records'
+import type { DeleteResult, DeployResult, FunctionsResponse, FunctionSummary, HealthResponse, KeysResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemoveSecretResult, RollbackRequest, RollbackResult, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
+import type { ReleaseRecord } from '../store/records'
 import type { Connection } from './settings'
 import { Readable } from 'node:stream'
 import { ofetch } from 'ofetch'
+import { ADMIN_PREFIX } from '../api/admin-api'
 import { fromFetchFailure, withoutCause } from './agent-errors'
 import { AGENT_TIMEOUTS } from './timeouts'
 
-export interface DeployedFunction {
-  name: string
-  version: number
-  hash: string
-  kind: 'node' | 'dockerfile'
-  state: 'running' | 'starting' | 'idle'
-  instances: number
-  url: string
-  deployedAt: string
-  /** The function's settings, without its environment. */
-  config: Omit<FunctionRuntimeConfig, 'env'>
-  /** Names and sources; plain values only when asked for (`showEnv`), secret values never. */
-  env: EnvEntry[]
-}
-
-export type { DeployResult as DeployResponse } from '../agent/deploy/deploy-function'
-export type { EnvEntry } from '../agent/routes/env-entries'
-
-export type { SecretListing, SecretsOverview } from '../agent/secrets/manage-secrets'
-
-export interface FunctionVersions {
-  name: string
-  current: number | null
-  /** The highest number given so far: the next deploy that changes the function gets the one after. */
-  lastVersion?: number
-  /** How many versions the function keeps (its last deploy's `deploy.keepVersions`). */
-  keepVersions?: number
-  versions: Array<{ number: number, hash: string, kind: string, createdAt: string, image: string, current: boolean, url: string }>
-  history: SwitchRecord[]
-}
+export type { HealthResponse as AgentHealth, FunctionSummary as DeployedFunction, DeployResult as DeployResponse, EnvEntry, VersionsResponse as FunctionVersions, SecretListing, SecretsOverview } from '../api/admin-api'
 
 export interface InvokeInit {
   method?: string
@@ -50,19 +17,10 @@ export interface InvokeInit {
   body?: string | Buffer
 }
 
-export interface AgentHealth {
-  ok: boolean
-  agent?: string
-  version: string
-  provider: string
-  domain: string
-  isolated: boolean
-}
-
 /** The admin API, over ofetch. Every request has a deadline (see timeouts.ts). */
 export function createAgentClient(conn: Connection) {
   const api: $Fetch = ofetch.create({
-    baseURL: `${conn.host}/_lambda`,
+    baseURL: `${conn.host}${ADMIN_PREFIX}`,
     headers: conn.apiKey ? { authorization: `Bearer ${conn.apiKey}` } : {},
     retry: 0,
     timeout: AGENT_TIMEOUTS.request,
@@ -75,9 +33,9 @@ export function createAgentClient(conn: Connection) {
       throw fromFetchFailure(conn, error, timeoutMs)
     }
   }
-  const health = () => call(() => api<AgentHealth>('/health'))
+  const health = () => call(() => api<HealthResponse>('/health'))
   // Before a call that may rightly take minutes: does anything answer at all? (Once per client.)
-  let reachable: Promise<AgentHealth> | undefined
+  let reachable: Promise<HealthResponse> | undefined
   const long = async <T>(timeoutMs: number, run: (options: Pick<FetchOptions, 'timeout'>) => Promise<T>): Promise<T> => {
     reachable ??= health()
     await reachable
@@ -86,11 +44,11 @@ export function createAgentClient(conn: Connection) {
   return {
     connection: conn,
     health,
-    listFunctions: (opts: { showEnv?: boolean } = {}) => call(() => api<{ functions: DeployedFunction[] }>('/functions', { query: opts.showEnv ? { env: 'true' } : {} })).then(r => r.functions),
-    getFunction: (name: string, opts: { showEnv?: boolean } = {}) => call(() => api<DeployedFunction>(`/functions/${encodeURIComponent(name)}`, { query: opts.showEnv ? { env: 'true' } : {} })),
-    deleteFunction: (name: string) => long(AGENT_TIMEOUTS.change, options => api<{ name: string, versionsRemoved: number, lastVersion: number }>(`/functions/${encodeURIComponent(name)}`, { ...options, method: 'DELETE' })),
+    listFunctions: (opts: { showEnv?: boolean } = {}) => call(() => api<FunctionsResponse>('/functions', { query: opts.showEnv ? { env: 'true' } : {} })).then(r => r.functions),
+    getFunction: (name: string, opts: { showEnv?: boolean } = {}) => call(() => api<FunctionSummary>(`/functions/${encodeURIComponent(name)}`, { query: opts.showEnv ? { env: 'true' } : {} })),
+    deleteFunction: (name: string) => long(AGENT_TIMEOUTS.change, options => api<DeleteResult>(`/functions/${encodeURIComponent(name)}`, { ...options, method: 'DELETE' })),
     /** Streams a build-context tar to the agent, which builds and switches to it. */
-    deploy: (name: string, context: AsyncIterable<Uint8Array>) => long(AGENT_TIMEOUTS.deploy, options => api<DeployResponse>(`/functions/${encodeURIComponent(name)}`, {
+    deploy: (name: string, context: AsyncIterable<Uint8Array>) => long(AGENT_TIMEOUTS.deploy, options => api<DeployResult>(`/functions/${encodeURIComponent(name)}`, {
       ...options,
       method: 'PUT',
       headers: { 'content-type': 'application/x-tar' },
@@ -108,19 +66,20 @@ export function createAgentClient(conn: Connection) {
       responseType: 'arrayBuffer',
       ignoreResponseError: true,
     })),
-    listVersions: (name: string) => call(() => api<FunctionVersions>(`/functions/${encodeURIComponent(name)}/versions`)),
-    rollback: (name: string, version?: number) => long(AGENT_TIMEOUTS.change, options => api<{ name: string, from: number | null, to: number, url: string, durationMs: number }>(`/functions/${encodeURIComponent(name)}/rollback`, { ...options, method: 'POST', body: version === undefined ? {} : { version } })),
-    listReleases: () => call(() => api<{ releases: ReleaseListing[] }>('/releases')),
-    recordRelease: (functions: string[], partial: boolean, keepVersions?: number) => long(AGENT_TIMEOUTS.change, options => api<ReleaseRecord>('/releases', { ...options, method: 'POST', body: { functions, partial, keepVersions } })),
+    listVersions: (name: string) => call(() => api<VersionsResponse>(`/functions/${encodeURIComponent(name)}/versions`)),
+    rollback: (name: string, version?: number) => long(AGENT_TIMEOUTS.change, options => api<RollbackResult>(`/functions/${encodeURIComponent(name)}/rollback`, { ...options, method: 'POST', body: (version === undefined ? {} : { version }) satisfies RollbackRequest })),
+    listReleases: () => call(() => api<ReleasesResponse>('/releases')),
+    /** What a whole-project deploy made current, from its own outcomes. */
+    recordRelease: (release: RecordReleaseRequest) => long(AGENT_TIMEOUTS.change, options => api<ReleaseRecord>('/releases', { ...options, method: 'POST', body: release })),
     /** `force`: roll back the others when some functions of the release have been deleted since. */
-    rollbackRelease: (id?: number, force = false) => long(AGENT_TIMEOUTS.change, options => api<ReleaseRollbackResult>('/releases/rollback', { ...options, method: 'POST', body: { id, force } })),
+    rollbackRelease: (id?: number, force = false) => long(AGENT_TIMEOUTS.change, options => api<ReleaseRollbackResult>('/releases/rollback', { ...options, method: 'POST', body: { id, force } satisfies ReleaseRollbackRequest })),
     listSecrets: () => call(() => api<SecretsOverview>('/secrets')),
     /** The value goes in the body, never in the URL (which proxies and logs keep). */
-    setSecret: (name: string, value: string) => long(AGENT_TIMEOUTS.change, options => api<{ name: string, created: boolean, createdAt: string, updatedAt: string, recycled: string[] }>(`/secrets/${encodeURIComponent(name)}`, { ...options, method: 'PUT', body: { value } })).catch((error) => {
+    setSecret: (name: string, value: string) => long(AGENT_TIMEOUTS.change, options => api<SetSecretResult>(`/secrets/${encodeURIComponent(name)}`, { ...options, method: 'PUT', body: { value } satisfies SetSecretRequest })).catch((error) => {
       throw withoutCause(error)
     }),
-    removeSecret: (name: string, force: boolean) => long(AGENT_TIMEOUTS.change, options => api<{ name: string, removed: boolean, usedBy: string[], recycled: string[] }>(`/secrets/${encodeURIComponent(name)}`, { ...options, method: 'DELETE', query: force ? { force: 'true' } : {} })),
-    listKeys: () => call(() => api<{ keys: Array<{ id: string, name: string, scope: string, createdAt: string }> }>('/keys')),
+    removeSecret: (name: string, force: boolean) => long(AGENT_TIMEOUTS.change, options => api<RemoveSecretResult>(`/secrets/${encodeURIComponent(name)}`, { ...options, method: 'DELETE', query: force ? { force: 'true' } : {} })),
+    listKeys: () => call(() => api<KeysResponse>('/keys')),
   }
 }
 

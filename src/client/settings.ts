@@ -60,18 +60,23 @@ export function normalizeHost(input: string): string {
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/?(_lambda\/?)?$/, '')}`
 }
 
-/** The agent to talk to: LAMBDA_HOST / LAMBDA_API_KEY first (CI), then the settings file. */
-export function resolveConnection(): Connection {
+/** What the CLI would use, set or not: LAMBDA_HOST / LAMBDA_API_KEY first (CI), then the settings file. */
+export function describeConnection(): Partial<Connection> {
   const settings = readSettings()
   const host = process.env.LAMBDA_HOST || settings.host
-  if (!host) {
-    throw new LambdaError({ code: 'NO_AGENT_CONFIGURED', status: 400, message: 'No agent is configured.', hint: 'Tell the CLI where your agent runs: `lambda config set-host http://<vm>:7070` (or set LAMBDA_HOST).' })
-  }
-  const apiKey = process.env.LAMBDA_API_KEY || settings.apiKey
   return {
-    host: normalizeHost(host),
-    apiKey,
-    hostSource: process.env.LAMBDA_HOST ? 'LAMBDA_HOST' : 'settings',
+    host: host ? normalizeHost(host) : undefined,
+    apiKey: process.env.LAMBDA_API_KEY || settings.apiKey,
+    hostSource: process.env.LAMBDA_HOST ? 'LAMBDA_HOST' : settings.host ? 'settings' : undefined,
     keySource: process.env.LAMBDA_API_KEY ? 'LAMBDA_API_KEY' : settings.apiKey ? 'settings' : undefined,
   }
+}
+
+/** The agent to talk to (see describeConnection); an error when none is set. */
+export function resolveConnection(): Connection {
+  const { host, hostSource, ...rest } = describeConnection()
+  if (!host || !hostSource) {
+    throw new LambdaError({ code: 'NO_AGENT_CONFIGURED', status: 400, message: 'No agent is configured.', hint: 'Tell the CLI where your agent runs: `lambda config set-host http://<vm>:7070` (or set LAMBDA_HOST).' })
+  }
+  return { host, hostSource, ...rest }
 }

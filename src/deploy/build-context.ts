@@ -1,9 +1,9 @@
-import type { DeployManifest } from '../agent/deploy/deploy-manifest'
+import type { DeployManifest } from '../api/deploy-manifest'
 import type { FunctionArtifact } from '../build/artifact'
 import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { c as createTar } from 'tar'
-import { DEPLOY_MANIFEST } from '../agent/deploy/deploy-manifest'
+import { DEPLOY_MANIFEST } from '../api/deploy-manifest'
 import { BUNDLE_FILES } from '../build/module-format'
 
 /**

@@ -138,3 +138,14 @@ export async function deployFunctions(options: LambdaOptions, functions: Resolve
   })
   return { outcomes, before }
 }
+
+/** What a deploy made current, function by function: its version, or for one that failed what it served before. */
+export function releaseVersions(outcomes: FunctionDeployOutcome[], before: DeployedFunction[]): Record<string, number> {
+  const served = new Map(before.map(f => [f.name, f.version]))
+  const versions: Record<string, number> = {}
+  for (const outcome of outcomes) {
+    const version = outcome.status === 'failed' ? served.get(outcome.name) : outcome.version
+    if (version) versions[outcome.name] = version
+  }
+  return versions
+}

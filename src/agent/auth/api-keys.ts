@@ -2,13 +2,12 @@ import type { KeyStore } from '../../store/key-store'
 import type { ApiKeyRecord } from '../../store/records'
 import type { KeyScope } from './key-scopes'
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { API_KEY_RE } from '../../api/admin-api'
 import { LambdaError } from '../../errors'
 import { keyNameProblem } from './key-names'
 import { keyScopeProblem, scopeOf } from './key-scopes'
 
-// `mlk_<id>_<secret>`: the id finds the record without comparing against every key,
-// the secret is checked against its stored hash.
-export const KEY_RE = /^mlk_([a-z0-9]{8})_([\w-]{43})$/
+/** A key's id, the `<id>` of `mlk_<id>_<secret>` (see API_KEY_RE). */
 export const KEY_ID_RE = /^[a-z0-9]{8}$/
 
 const hashSecret = (secret: string) => createHash('sha256').update(secret).digest()
@@ -36,7 +35,7 @@ export async function createApiKey(keys: KeyStore, name: string, scope: KeyScope
 
 /** The record of a valid key, or undefined. The comparison takes the same time whatever the secret. */
 export async function verifyApiKey(keys: KeyStore, presented: string | undefined): Promise<ApiKeyRecord | undefined> {
-  const match = presented ? KEY_RE.exec(presented) : null
+  const match = presented ? API_KEY_RE.exec(presented) : null
   if (!match) return undefined
   const record = await keys.get(match[1]!)
   // A damaged record opens nothing (and must not throw: that would answer 500).

@@ -1,3 +1,4 @@
+import type { DeleteResult } from '../../api/admin-api'
 import type { AgentContext } from '../context'
 import { functionNotFound } from '../routes/not-found'
 
@@ -5,7 +6,7 @@ import { functionNotFound } from '../routes/not-found'
  * Routes, instances, images and state of a function: all gone, except its version counter. The
  * tombstone is written first, so a crash part-way never lets a redeploy hand out a number again.
  */
-export async function deleteFunction(ctx: AgentContext, name: string): Promise<{ name: string, versionsRemoved: number, lastVersion: number }> {
+export async function deleteFunction(ctx: AgentContext, name: string): Promise<DeleteResult> {
   return ctx.locks.run(name, async () => {
     const record = await ctx.functions.get(name)
     if (!record) throw functionNotFound(name, (await ctx.functions.list()).map(f => f.name))

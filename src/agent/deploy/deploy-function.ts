@@ -1,3 +1,4 @@
+import type { DeployResult } from '../../api/admin-api'
 import type { FunctionRecord, VersionRecord } from '../../store/records'
 import type { AgentContext } from '../context'
 import { randomBytes } from 'node:crypto'
@@ -11,15 +12,6 @@ import { pruneFunction } from '../versions/prune'
 import { assertDeployableName, readDeployManifest } from './deploy-manifest'
 
 const DEFAULT_KEEP_VERSIONS = 5
-
-export interface DeployResult {
-  name: string
-  status: 'built' | 'unchanged'
-  version: number
-  hash: string
-  url: string
-  durationMs: number
-}
 
 /**
  * Receives one function's build context, builds it into a new version, proves a fresh instance

@@ -1,23 +1,13 @@
+import type { DeployManifest } from '../../api/deploy-manifest'
 import type { FunctionRuntimeConfig } from '../../config/types'
 import type { ConfigIssue } from '../../config/validate'
 import { readFile, rm } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
+import { DEPLOY_MANIFEST } from '../../api/deploy-manifest'
 import { resolveFunctionSettings } from '../../config/resolve/function-settings'
 import { configError, validateConfig, validateFunctionName } from '../../config/validate'
 import { LambdaError } from '../../errors'
-
-/** Written by `lambda deploy` into every upload: what the function is and how it runs. */
-export const DEPLOY_MANIFEST = '.mini-lambda.json'
-
-export interface DeployManifest {
-  name: string
-  kind: 'node' | 'dockerfile'
-  hash: string
-  config: FunctionRuntimeConfig
-  /** The project's deploy.keepVersions. */
-  keepVersions?: number
-}
 
 function badManifest(message: string): LambdaError {
   return new LambdaError({ code: 'BAD_UPLOAD', status: 400, message: `Upload rejected: ${message}`, hint: 'Deploy with `lambda deploy`, which writes this file for you.', data: { entry: DEPLOY_MANIFEST } })

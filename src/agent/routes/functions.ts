@@ -1,19 +1,21 @@
 import type { H3, H3Event } from 'h3'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { FunctionsResponse, FunctionSummary } from '../../api/admin-api'
 import type { AgentContext } from '../context'
 import type { GatewayOptions } from '../gateway'
 import { getQuery } from 'h3'
+import { ADMIN_PREFIX } from '../../api/admin-api'
 import { deleteFunction } from '../deploy/delete-function'
 import { deployFunction } from '../deploy/deploy-function'
 import { invokeServing } from '../gateway'
-import { ADMIN_PREFIX, functionURL } from '../options'
+import { functionURL } from '../options'
 import { defineAdminHandler } from './define-admin'
 import { envEntries } from './env-entries'
 import { functionNotFound } from './not-found'
 import { functionNameParam } from './route-params'
 
 /** Env values stay out of the answer unless `?env=true`; secret values never leave the agent. */
-async function describeFunction(ctx: AgentContext, name: string, withEnvValues = false) {
+async function describeFunction(ctx: AgentContext, name: string, withEnvValues = false): Promise<FunctionSummary | undefined> {
   const record = await ctx.functions.get(name)
   if (!record?.currentVersion) return undefined
   const version = await ctx.functions.getVersion(name, record.currentVersion)
@@ -25,7 +27,7 @@ async function describeFunction(ctx: AgentContext, name: string, withEnvValues =
     version: version.number,
     hash: version.hash,
     kind: version.kind,
-    state: stats.ready > 0 ? 'running' : stats.instances > 0 ? 'starting' : 'idle',
+    state: (stats.ready > 0 ? 'running' : stats.instances > 0 ? 'starting' : 'idle') as FunctionSummary['state'],
     instances: stats.instances,
     inflight: stats.inflight,
     url: functionURL(ctx.options, name),
@@ -40,11 +42,11 @@ const wantsEnvValues = (event: H3Event) => ['true', '1'].includes(String(getQuer
 export function registerFunctionRoutes(app: H3, ctx: AgentContext, gateway: GatewayOptions) {
   const base = `${ADMIN_PREFIX}/functions`
 
-  app.get(base, defineAdminHandler(ctx, 'deploy', async (event) => {
+  app.get(base, defineAdminHandler(ctx, 'deploy', async (event): Promise<FunctionsResponse> => {
     const records = await ctx.functions.list()
     const withEnvValues = wantsEnvValues(event)
     const functions = await Promise.all(records.map(r => describeFunction(ctx, r.name, withEnvValues)))
-    return { functions: functions.filter(Boolean) }
+    return { functions: functions.filter(f => f !== undefined) }
   }))
 
   app.get(`${base}/:name`, defineAdminHandler(ctx, 'deploy', async (event) => {

@@ -1,7 +1,9 @@
 import type { H3 } from 'h3'
+import type { ReleasesResponse, VersionsResponse } from '../../api/admin-api'
 import type { AgentContext } from '../context'
 import type { BodyField } from './body-fields'
-import { ADMIN_PREFIX, functionURL } from '../options'
+import { ADMIN_PREFIX } from '../../api/admin-api'
+import { functionURL } from '../options'
 import { describeReleases } from '../versions/release-status'
 import { recordRelease, rollbackRelease } from '../versions/releases'
 import { rollbackFunction } from '../versions/rollback-function'
@@ -26,8 +28,24 @@ const keepVersionsField: BodyField<number> = (value, name) => {
 const rollbackBody = {
   version: optional(positiveInt({ prefix: /^v/i, hint: 'Send e.g. {"version":3}, or no body for the previous version (`lambda rollback hello 3`).' })),
 }
+const RELEASE_HINT = 'Send what the deploy made current, e.g. {"functions":{"hello":3,"cron-job":1}}; whole-project `lambda deploy` records releases for you.'
+
+/** `{ name: version }`, what a deploy made current. (A list of names, as CLIs before 0.2 send, means "what is current now".) */
+const releaseFunctions: BodyField<Record<string, number> | string[]> = (value, name) => {
+  if (Array.isArray(value)) return list(checkedString(functionNameProblem, RELEASE_HINT), { max: MAX_RELEASE_FUNCTIONS, hint: RELEASE_HINT })(value, name)
+  if (typeof value !== 'object' || value === null) throw badField(name, value, 'must be an object of function names to version numbers', RELEASE_HINT)
+  const entries = Object.entries(value)
+  if (entries.length > MAX_RELEASE_FUNCTIONS) throw badField(name, `${entries.length} functions`, `has more than ${MAX_RELEASE_FUNCTIONS} functions`, RELEASE_HINT)
+  const functions: Record<string, number> = {}
+  for (const [fn, version] of entries) {
+    checkedString(functionNameProblem, RELEASE_HINT)(fn, `${name} key`)
+    functions[fn] = positiveInt({ hint: RELEASE_HINT })(version, `${name}.${fn}`)
+  }
+  return functions
+}
+
 const releaseBody = {
-  functions: list(checkedString(functionNameProblem, 'Send function names, e.g. {"functions":["hello"]}.'), { max: MAX_RELEASE_FUNCTIONS, hint: 'Send e.g. {"functions":["hello","cron-job"]}; whole-project `lambda deploy` records releases for you.' }),
+  functions: releaseFunctions,
   partial: optional(boolean),
   keepVersions: optional(keepVersionsField),
 }
@@ -38,7 +56,7 @@ const releaseRollbackBody = {
 }
 
 export function registerVersionRoutes(app: H3, ctx: AgentContext) {
-  app.get(`${ADMIN_PREFIX}/functions/:name/versions`, defineAdminHandler(ctx, 'deploy', async (event) => {
+  app.get(`${ADMIN_PREFIX}/functions/:name/versions`, defineAdminHandler(ctx, 'deploy', async (event): Promise<VersionsResponse> => {
     const name = functionNameParam(event)
     const record = await ctx.functions.get(name)
     if (!record) throw functionNotFound(name, ctx.serving.names())
@@ -59,10 +77,10 @@ export function registerVersionRoutes(app: H3, ctx: AgentContext) {
     return rollbackFunction(ctx, name, version)
   }))
 
-  app.get(`${ADMIN_PREFIX}/releases`, defineAdminHandler(ctx, 'deploy', async () => ({ releases: await describeReleases(ctx, await ctx.functions.listReleases()) })))
+  app.get(`${ADMIN_PREFIX}/releases`, defineAdminHandler(ctx, 'deploy', async (): Promise<ReleasesResponse> => ({ releases: await describeReleases(ctx, await ctx.functions.listReleases()) })))
 
   app.post(`${ADMIN_PREFIX}/releases`, defineAdminHandler(ctx, 'deploy', async (event) => {
-    const { functions, partial, keepVersions } = await readJsonBody(event, releaseBody, { example: '{"functions":["hello"],"partial":false,"keepVersions":5}' })
+    const { functions, partial, keepVersions } = await readJsonBody(event, releaseBody, { example: '{"functions":{"hello":3},"partial":false,"keepVersions":5}' })
     return recordRelease(ctx, functions, partial === true, keepVersions)
   }))
 

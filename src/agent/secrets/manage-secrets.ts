@@ -1,19 +1,8 @@
+import type { RemoveSecretResult, SecretsOverview, SetSecretResult } from '../../api/admin-api'
 import type { VersionRecord } from '../../store/records'
 import type { AgentContext } from '../context'
-import type { SecretInfo } from './secret-vault'
 import { secretNamesOf } from '../../config/secret'
 import { LambdaError } from '../../errors'
-
-export interface SecretListing extends SecretInfo {
-  /** Deployed functions whose current version refers to it. */
-  usedBy: string[]
-}
-
-export interface SecretsOverview {
-  secrets: SecretListing[]
-  /** Secrets deployed functions refer to that the agent does not have (removed with --yes). */
-  missing: Array<{ name: string, usedBy: string[] }>
-}
 
 /** Deployed functions (their current versions) that refer to each secret. */
 function usage(ctx: AgentContext): Map<string, string[]> {
@@ -46,14 +35,14 @@ async function recycleUsers(ctx: AgentContext, secret: string): Promise<string[]
   return recycled
 }
 
-export async function setSecret(ctx: AgentContext, name: string, value: string) {
+export async function setSecret(ctx: AgentContext, name: string, value: string): Promise<SetSecretResult> {
   return ctx.locks.run(`secret:${name}`, async () => {
     const info = await ctx.secrets.set(name, value)
     return { ...info, recycled: await recycleUsers(ctx, name) }
   })
 }
 
-export async function removeSecret(ctx: AgentContext, name: string, force: boolean) {
+export async function removeSecret(ctx: AgentContext, name: string, force: boolean): Promise<RemoveSecretResult> {
   return ctx.locks.run(`secret:${name}`, async () => {
     if (!ctx.secrets.has(name)) {
       const known = ctx.secrets.list().map(s => s.name)

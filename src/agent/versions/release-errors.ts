@@ -1,5 +1,5 @@
+import type { MissingVersion } from '../../api/admin-api'
 import type { ReleaseRecord } from '../../store/records'
-import type { MissingVersion } from './release-status'
 import { LambdaError } from '../../errors'
 
 /** "a", "a and b", "a, b and c" */
@@ -45,5 +45,16 @@ export function releaseIncludesDeleted(id: number, deleted: MissingVersion[], ot
       ? 'Deploy the project again with `lambda deploy`.'
       : `Run \`lambda rollback --release ${id} --force\` to roll back the other ${others === 1 ? 'function' : `${others} functions`} and leave ${names} deleted (admin API: {"id":${id},"force":true}).`,
     data: { release: id, deleted: deleted.map(m => m.function) },
+  })
+}
+
+/** A release names a version the agent does not have: the request is wrong, nothing was recorded. */
+export function releaseVersionUnknown(name: string, version: number): LambdaError {
+  return new LambdaError({
+    code: 'RELEASE_VERSION_UNKNOWN',
+    status: 400,
+    message: `A release cannot name ${name} v${version}: the agent has no such version.`,
+    hint: 'Record what a deploy made current; `lambda deploy` does it for you.',
+    data: { function: name, version },
   })
 }

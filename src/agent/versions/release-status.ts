@@ -1,19 +1,6 @@
+import type { MissingVersion, ReleaseListing } from '../../api/admin-api'
 import type { ReleaseRecord } from '../../store/records'
 import type { AgentContext } from '../context'
-
-/** A version a release points to that the agent no longer has. */
-export interface MissingVersion {
-  function: string
-  version: number
-  /** `pruned`: past deploy.keepVersions (or removed with an earlier delete); `deleted`: the function is deleted now. */
-  reason: 'pruned' | 'deleted'
-}
-
-/** A release as `GET /_lambda/releases` lists it: whether a rollback to it can restore all of it. */
-export interface ReleaseListing extends ReleaseRecord {
-  restorable: boolean
-  missing: MissingVersion[]
-}
 
 /** Kept version numbers per function, null for a deleted one; read once per function, however many releases. */
 function keptVersionsReader(ctx: AgentContext) {

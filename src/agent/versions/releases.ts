@@ -1,8 +1,9 @@
+import type { ReleaseRollbackResult } from '../../api/admin-api'
 import type { ReleaseRecord, VersionRecord } from '../../store/records'
 import type { AgentContext } from '../context'
 import { warmVersion, withSwitch } from './activate-version'
 import { pruneFunction, pruneReleases } from './prune'
-import { releaseIncludesDeleted, releaseNotFound, releaseNotRestorable } from './release-errors'
+import { releaseIncludesDeleted, releaseNotFound, releaseNotRestorable, releaseVersionUnknown } from './release-errors'
 import { describeReleases } from './release-status'
 
 /** Not a valid function name, so this lock never queues behind a function called "releases". */
@@ -14,16 +15,30 @@ async function nextReleaseId(ctx: AgentContext): Promise<number> {
 }
 
 /**
- * Records what a whole-project deploy made current for `names`, then prunes old releases, and each
- * function to its bound (`keepVersions`, when given, is the project's: functions the deploy left
- * unchanged take it on too).
+ * Records what a whole-project deploy made current (`{ name: version }`, from its own outcomes; each
+ * version must exist), then prunes old releases, and each function to its bound (`keepVersions`, when
+ * given, is the project's: functions the deploy left unchanged take it on too). A list of names, from
+ * an older CLI, records what is current now.
  */
-export async function recordRelease(ctx: AgentContext, names: string[], partial: boolean, keepVersions?: number): Promise<ReleaseRecord> {
+export async function recordRelease(ctx: AgentContext, made: Record<string, number> | string[], partial: boolean, keepVersions?: number): Promise<ReleaseRecord> {
   return ctx.locks.run(RELEASES_LOCK, async () => {
     const functions: Record<string, number> = {}
-    for (const name of [...names].sort()) {
-      const record = await ctx.functions.get(name)
-      if (record?.currentVersion) functions[name] = record.currentVersion
+    if (Array.isArray(made)) {
+      for (const name of made) {
+        const record = await ctx.functions.get(name)
+        if (record?.currentVersion) functions[name] = record.currentVersion
+      }
+    }
+    else {
+      for (const [name, number] of Object.entries(made)) {
+        if (!await ctx.functions.getVersion(name, number)) throw releaseVersionUnknown(name, number)
+        functions[name] = number
+      }
+    }
+    for (const name of Object.keys(functions).sort()) {
+      const number = functions[name]!
+      delete functions[name]
+      functions[name] = number
     }
     const release: ReleaseRecord = { id: await nextReleaseId(ctx), createdAt: new Date().toISOString(), kind: 'deploy', partial, functions }
     await ctx.functions.putRelease(release)
@@ -47,13 +62,6 @@ async function applySwitches(ctx: AgentContext, release: ReleaseRecord, targets:
     if (record.currentVersion !== version.number) await ctx.functions.put(withSwitch(record, version.number, 'release-rollback', release.rollbackOf))
     ctx.serving.switchTo(version)
   }
-}
-
-export interface ReleaseRollbackResult {
-  release: ReleaseRecord
-  from: Record<string, number | null>
-  /** Functions of the target release that were deleted since and stay deleted (only with `force`). */
-  skipped: string[]
 }
 
 /**

@@ -1,17 +1,10 @@
+import type { RollbackResult } from '../../api/admin-api'
 import type { AgentContext } from '../context'
 import { LambdaError } from '../../errors'
 import { functionURL } from '../options'
 import { functionNotFound } from '../routes/not-found'
 import { activateVersion } from './activate-version'
 import { versionNotFound } from './version-errors'
-
-export interface RollbackResult {
-  name: string
-  from: number | null
-  to: number
-  url: string
-  durationMs: number
-}
 
 /**
  * Switches a function to a kept version, by default the newest one older than the current:

@@ -1,8 +1,8 @@
 import { defineCommand } from 'citty'
 import { consola } from 'consola'
-import { KEY_RE } from '../../agent/auth/api-keys'
+import { API_KEY_RE } from '../../api/admin-api'
 import { createAgentClient } from '../../client/agent-client'
-import { normalizeHost, readSettings, settingsPath, updateSettings } from '../../client/settings'
+import { describeConnection, normalizeHost, settingsPath, updateSettings } from '../../client/settings'
 import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
@@ -61,27 +61,26 @@ export default defineCommand({
       args: { key: { type: 'positional', required: true, description: 'API key (printed by the agent on first start, or `lambda agent keys create`)' } },
       async run({ args }) {
         const key = args.key.trim()
-        if (!KEY_RE.test(key)) {
+        if (!API_KEY_RE.test(key)) {
           throw usageError({
             code: 'INVALID_API_KEY_FORMAT',
             message: `That is not a Mini Lambda API key (${key.length} characters): keys look like mlk_<8 letters or digits>_<43 characters>.`,
             hint: 'Copy the whole key the agent printed when it first started, or make one on the agent\'s machine with `lambda agent keys create`.',
           })
         }
-        const settings = readSettings()
-        const host = process.env.LAMBDA_HOST || settings.host
-        const check = host ? await checkKey(normalizeHost(host), key) : undefined
+        const { host } = describeConnection()
+        const check = host ? await checkKey(host, key) : undefined
         if (check && 'rejected' in check) {
           throw new LambdaError({
             code: 'API_KEY_REJECTED',
             status: 401,
-            message: `The agent at ${normalizeHost(host!)} does not accept this key (unknown, revoked or mistyped); the saved key is unchanged.`,
+            message: `The agent at ${host} does not accept this key (unknown, revoked or mistyped); the saved key is unchanged.`,
             hint: 'Check the key, or make a new one on the agent\'s machine with `lambda agent keys create`.',
           })
         }
         const file = await updateSettings({ apiKey: key })
         if (!host) consola.success(`API key saved in ${file} (readable only by you). Not checked: no agent is set yet (\`lambda config set-host <url>\`).`)
-        else if ('scope' in check!) consola.success(`API key saved in ${file} (readable only by you). The agent at ${normalizeHost(host)} accepts it (${check.scope} scope).`)
+        else if ('scope' in check!) consola.success(`API key saved in ${file} (readable only by you). The agent at ${host} accepts it (${check.scope} scope).`)
         else consola.warn(`API key saved in ${file}, but not checked: ${(check as { unchecked: LambdaError }).unchecked.message}`)
         if (process.env.LAMBDA_API_KEY) consola.warn('LAMBDA_API_KEY is set and wins over this setting while it is.')
       },
@@ -90,14 +89,12 @@ export default defineCommand({
       meta: { name: 'show', description: 'Show the agent URL and key the CLI uses' },
       args: { ...jsonArgs },
       async run({ json }) {
-        const settings = readSettings()
-        const host = process.env.LAMBDA_HOST || settings.host
-        const key = process.env.LAMBDA_API_KEY || settings.apiKey
+        const connection = describeConnection()
         const view = {
-          host: host ? normalizeHost(host) : null,
-          hostSource: process.env.LAMBDA_HOST ? 'LAMBDA_HOST' : settings.host ? 'settings' : null,
-          apiKey: key ? mask(key) : null,
-          keySource: process.env.LAMBDA_API_KEY ? 'LAMBDA_API_KEY' : settings.apiKey ? 'settings' : null,
+          host: connection.host ?? null,
+          hostSource: connection.hostSource ?? null,
+          apiKey: connection.apiKey ? mask(connection.apiKey) : null,
+          keySource: connection.keySource ?? null,
           settingsFile: settingsPath(),
         }
         if (json) return printJson(view)

@@ -5,7 +5,7 @@ import { consola } from 'consola'
 import { closestMatch } from '../../closest-match'
 import { CONFIG_DEFAULTS } from '../../config/defaults'
 import { loadLambdaOptions } from '../../config/load'
-import { deployFunctions } from '../../deploy/deploy-project'
+import { deployFunctions, releaseVersions } from '../../deploy/deploy-project'
 import { resolveSingleFunction } from '../../deploy/single-function'
 import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
@@ -75,9 +75,10 @@ export default defineLambdaCommand({
     }
     const { outcomes, before } = report
     const count = (status: FunctionDeployOutcome['status']) => outcomes.filter(o => o.status === status).length
-    // A whole-project deploy is a release: the function → version set it made current.
+    // A whole-project deploy is a release: the function → version set it made current, from its own
+    // outcomes (a function that failed keeps what it served before).
     const release = wholeProject && !dryRun && outcomes.some(o => o.status !== 'failed')
-      ? await client.recordRelease(functions.map(f => f.name), count('failed') > 0, options.deploy.keepVersions)
+      ? await client.recordRelease({ functions: releaseVersions(outcomes, before), partial: count('failed') > 0, keepVersions: options.deploy.keepVersions })
       : undefined
     if (release) consola.info(`Release #${release.id}${release.partial ? ' (partial)' : ''}: ${Object.entries(release.functions).map(([n, v]) => `${n}@v${v}`).join(' ')}`)
     const notInProject = wholeProject ? before.map(f => f.name).filter(name => !functions.some(f => f.name === name)) : []

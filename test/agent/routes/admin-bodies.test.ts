@@ -108,20 +108,29 @@ describe('the admin API validates every body before acting', () => {
     expect(await current()).toBe(2)
   })
 
-  it('checks a release: names must be function names, partial must be a boolean, and the list is bounded', async () => {
+  it('checks a release: names must be function names, versions must exist, partial must be a boolean, and the list is bounded', async () => {
     const before = await releaseCount()
     const post = (body: unknown) => suite.agent.admin('/releases', { method: 'POST', body: JSON.stringify(body) })
     expectBadRequest(await post({ functions: ['../../x'] }), /Field "functions\[0\]" is not a valid function name/)
-    expectBadRequest(await post({ functions: 'hello' }), /Field "functions" must be an array/)
+    expectBadRequest(await post({ functions: { '../../x': 1 } }), /Field "functions key" is not a valid function name/)
+    expectBadRequest(await post({ functions: { hello: 'two' } }), /Field "functions.hello" must be a positive whole number/)
+    const unknown = await post({ functions: { hello: 99 } })
+    expect(unknown.status).toBe(400)
+    expect(unknown.json().error).toMatchObject({ code: 'RELEASE_VERSION_UNKNOWN', function: 'hello', version: 99 })
+    expectBadRequest(await post({ functions: 'hello' }), /Field "functions" must be an object of function names to version numbers/)
     expectBadRequest(await post({ functions: [{ name: 'hello' }] }), /Field "functions\[0\]" must be a string/)
     expectBadRequest(await post({ functions: ['hello'], partial: 'yes' }), /Field "partial" must be true or false/)
     expectBadRequest(await post({ functions: Array.from({ length: 1001 }, (_, i) => `fn-${i}`) }), /1001 items; the limit is 1000/)
-    expectBadRequest(await post({}), /Field "functions" must be an array, not undefined/)
+    expectBadRequest(await post({}), /Field "functions" must be an object of function names to version numbers, not undefined/)
     expectBadRequest(await post({ functions: ['hello'], keepVersions: 0 }), /Field "keepVersions" must be a positive whole number/)
     expectBadRequest(await post({ functions: ['hello'], keepVersions: 1001 }), /Field "keepVersions" must be at most 1000/)
     expect(await releaseCount()).toBe(before)
+    // What a deploy made current, from its own outcomes; a list of names (older CLIs) records what is current now.
+    const made = await post({ functions: { hello: 1 }, partial: false })
+    expect(made.status, made.text).toBe(200)
+    expect(made.json().functions).toEqual({ hello: 1 })
     expect((await post({ functions: ['hello'], partial: false })).status).toBe(200)
-    expect(await releaseCount()).toBe(before + 1)
+    expect(await releaseCount()).toBe(before + 2)
   })
 
   it('checks a release rollback: a malformed id rolls nothing back', async () => {
