@@ -9,6 +9,14 @@ export default defineConfig({
     // Tests start real servers, processes and containers; two at a time suits a 2-core machine.
     maxWorkers: 2,
     globalSetup: ['test/helpers/global-setup.ts'],
+    // `npm test` reports it. It counts the code the tests run in their own process (the unit tests and
+    // the helpers they import); what runs in the spawned CLI, agent and runtime processes is not counted.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'coverage',
+    },
   },
   resolve: {
     alias: { 'mini-lambda': new URL('./src/index.ts', import.meta.url).pathname },
