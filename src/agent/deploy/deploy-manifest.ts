@@ -1,10 +1,12 @@
+import type { ConfigIssue } from '../../config/schema/checks'
+import type { FunctionOptions } from '../../config/schema/function-options'
 import type { FunctionRuntimeConfig } from '../../config/types'
-import type { ConfigIssue } from '../../config/validate'
 import { readFile, rm } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { resolveFunctionSettings } from '../../config/resolve/function-settings'
-import { configError, validateConfig, validateFunctionName } from '../../config/validate'
+import { checkFunctionOptions } from '../../config/schema/function-options'
+import { configError } from '../../config/validate'
 import { LambdaError } from '../../errors'
 
 /** Written by `lambda deploy` into every upload: what the function is and how it runs. */
@@ -43,20 +45,13 @@ export async function readDeployManifest(dir: string, expectedName: string): Pro
   }
   // Never trust a client's config: it must pass the same checks as lambda.config.ts, and whatever it
   // leaves out gets the same defaults, so nothing downstream ever sees undefined.
-  const { name: _name, kind: _kind, ...options } = manifest.config as Partial<FunctionRuntimeConfig>
-  const issues = validateConfig({ functions: { [expectedName]: options } })
+  const { name: _name, kind: _kind, ...options } = manifest.config as Record<string, unknown>
+  const issues: ConfigIssue[] = []
+  checkFunctionOptions(options, `functions.${expectedName}`, issues)
   const cores = availableParallelism()
   if (typeof options.cpu === 'number' && options.cpu > cores) {
     issues.push({ path: `functions.${expectedName}.cpu`, value: options.cpu, problem: `is more than the ${cores} CPU core(s) of the agent's machine`, fix: `set it to ${cores} or less` })
   }
   if (issues.length > 0) throw configError(`the deploy of "${expectedName}"`, issues)
-  return { ...manifest, config: resolveFunctionSettings(expectedName, manifest.kind, options) }
-}
-
-export function assertDeployableName(name: string): void {
-  const issues: ConfigIssue[] = []
-  validateFunctionName(name, 'name', issues)
-  if (issues.length > 0) {
-    throw new LambdaError({ code: 'INVALID_NAME', status: 400, message: `"${name}" ${issues[0]!.problem}.`, hint: `Fix: ${issues[0]!.fix}.` })
-  }
+  return { ...manifest, config: resolveFunctionSettings(expectedName, manifest.kind, options as FunctionOptions) }
 }
