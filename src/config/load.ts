@@ -1,6 +1,6 @@
 import type { FolderIssue } from './resolve/folder-error'
+import type { ConfigIssue } from './schema/checks'
 import type { LambdaConfig, LambdaOptions } from './types'
-import type { ConfigIssue } from './validate'
 import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { loadConfig } from 'c12'

@@ -1,10 +1,9 @@
 import type { ResolvedFunction } from '../config/types'
-import type { ConfigIssue } from '../config/validate'
 import { existsSync, statSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
+import { assertFunctionName } from '../config/function-name'
 import { resolveFunctionSettings } from '../config/resolve/function-settings'
 import { findEntry } from '../config/resolve/functions'
-import { validateFunctionName } from '../config/validate'
 import { LambdaError } from '../errors'
 
 /** `lambda deploy <dir> --name <name>`: one folder as a function, with default options. */
@@ -14,9 +13,7 @@ export function resolveSingleFunction(path: string, name: string | undefined): R
     throw new LambdaError({ code: 'NOT_A_DIRECTORY', status: 400, message: `${path} is not a folder.`, hint: 'Pass the folder of one function, e.g. `lambda deploy functions/hello --name hello`.' })
   }
   const fnName = name ?? basename(dir)
-  const issues: ConfigIssue[] = []
-  validateFunctionName(fnName, '--name', issues)
-  if (issues.length > 0) throw new LambdaError({ code: 'INVALID_NAME', status: 400, message: `"${fnName}" ${issues[0]!.problem}.`, hint: `Fix: ${issues[0]!.fix}, or pass --name.` })
+  assertFunctionName(fnName, 'or pass --name')
   const entry = findEntry(dir)
   const hasDockerfile = existsSync(join(dir, 'Dockerfile'))
   if (!entry && !hasDockerfile) {

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net'
+import { VERSION_LABEL_RE } from '../config/function-name'
 
 /** Where a request goes, decided from its Host header and path alone. */
 export type Route
@@ -15,8 +16,6 @@ export interface RouterOptions {
   /** Path prefix of the admin API on the bare domain, e.g. `/_lambda`. */
   adminPrefix?: string
 }
-
-const VERSION_LABEL = /^v(\d+)$/
 
 export function hostnameOf(host: string | undefined): string {
   if (!host) return ''
@@ -49,7 +48,7 @@ export function resolveRoute(host: string | undefined, url: string, opts: Router
   if (!hostname.endsWith(suffix)) return { kind: 'unknown-host', host: hostname }
   const labels = hostname.slice(0, -suffix.length).split('.')
   if (labels.length === 1) return { kind: 'function', name: labels[0]!, path }
-  const version = VERSION_LABEL.exec(labels[0]!)
+  const version = VERSION_LABEL_RE.exec(labels[0]!)
   if (labels.length === 2 && version) return { kind: 'function', name: labels[1]!, version: Number(version[1]), path }
   return { kind: 'unknown-host', host: hostname }
 }

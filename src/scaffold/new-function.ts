@@ -1,7 +1,6 @@
-import type { ConfigIssue } from '../config/validate'
 import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { validateFunctionName } from '../config/validate'
+import { assertFunctionName } from '../config/function-name'
 import { LambdaError } from '../errors'
 import { planTemplate, templatesDir, writePlannedFiles } from './templates'
 
@@ -18,12 +17,7 @@ export function functionTemplates(): string[] {
 }
 
 export async function createFunction(opts: NewFunctionOptions): Promise<string[]> {
-  const issues: ConfigIssue[] = []
-  validateFunctionName(opts.name, 'name', issues)
-  if (issues.length > 0) {
-    const issue = issues[0]!
-    throw new LambdaError({ code: 'INVALID_NAME', status: 400, message: `"${opts.name}" ${issue.problem}.`, hint: `Fix: ${issue.fix}.` })
-  }
+  assertFunctionName(opts.name)
   const templates = functionTemplates()
   if (!templates.includes(opts.template)) {
     throw new LambdaError({ code: 'UNKNOWN_TEMPLATE', status: 400, message: `There is no function template "${opts.template}".`, hint: `Use --template with one of: ${templates.join(', ')}.` })

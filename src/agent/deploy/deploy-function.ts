@@ -4,12 +4,13 @@ import type { AgentContext } from '../context'
 import { randomBytes } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { assertFunctionName } from '../../config/function-name'
 import { functionURL } from '../options'
 import { assertSecretsSet } from '../secrets/function-env'
 import { receiveUpload } from '../upload/receive-upload'
 import { warmVersion, withSwitch } from '../versions/activate-version'
 import { pruneFunction } from '../versions/prune'
-import { assertDeployableName, readDeployManifest } from './deploy-manifest'
+import { readDeployManifest } from './deploy-manifest'
 
 const DEFAULT_KEEP_VERSIONS = 5
 
@@ -19,7 +20,7 @@ const DEFAULT_KEEP_VERSIONS = 5
  */
 export async function deployFunction(ctx: AgentContext, name: string, body: NodeJS.ReadableStream): Promise<DeployResult> {
   const started = performance.now()
-  assertDeployableName(name)
+  assertFunctionName(name)
   const uploadDir = join(ctx.uploadsDir, `${name}-${randomBytes(4).toString('hex')}`)
   await mkdir(uploadDir, { recursive: true })
   try {

@@ -1,12 +1,13 @@
 import type { DeployManifest } from '../../api/deploy-manifest'
-import type { FunctionRuntimeConfig } from '../../config/types'
-import type { ConfigIssue } from '../../config/validate'
+import type { ConfigIssue } from '../../config/schema/checks'
+import type { FunctionOptions } from '../../config/schema/function-options'
 import { readFile, rm } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { DEPLOY_MANIFEST } from '../../api/deploy-manifest'
 import { resolveFunctionSettings } from '../../config/resolve/function-settings'
-import { configError, validateConfig, validateFunctionName } from '../../config/validate'
+import { checkFunctionOptions } from '../../config/schema/function-options'
+import { configError } from '../../config/validate'
 import { LambdaError } from '../../errors'
 
 function badManifest(message: string): LambdaError {
@@ -24,7 +25,7 @@ export async function readDeployManifest(dir: string, expectedName: string): Pro
   }
   if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw badManifest(`entry "${DEPLOY_MANIFEST}" must hold a JSON object, not ${String(JSON.stringify(manifest)).slice(0, 80)}.`)
   await rm(join(dir, DEPLOY_MANIFEST), { force: true })
-  if (manifest.name !== expectedName) throw badManifest(`the manifest names function "${manifest.name}" but the upload went to "${expectedName}".`)
+  if (manifest.name !== expectedName) throw badManifest(`the manifest names function "${String(manifest.name).slice(0, 80)}" but the upload went to "${expectedName}".`)
   if (manifest.kind !== 'node' && manifest.kind !== 'dockerfile') throw badManifest(`unknown function kind ${JSON.stringify(manifest.kind)}.`)
   if (typeof manifest.hash !== 'string' || !/^[0-9a-f]{64}$/.test(manifest.hash)) throw badManifest('the content hash is missing or malformed.')
   if (!manifest.config || typeof manifest.config !== 'object' || Array.isArray(manifest.config)) throw badManifest('the function config is missing or not an object.')
@@ -33,20 +34,13 @@ export async function readDeployManifest(dir: string, expectedName: string): Pro
   }
   // Never trust a client's config: it must pass the same checks as lambda.config.ts, and whatever it
   // leaves out gets the same defaults, so nothing downstream ever sees undefined.
-  const { name: _name, kind: _kind, ...options } = manifest.config as Partial<FunctionRuntimeConfig>
-  const issues = validateConfig({ functions: { [expectedName]: options } })
+  const { name: _name, kind: _kind, ...options } = manifest.config as Record<string, unknown>
+  const issues: ConfigIssue[] = []
+  checkFunctionOptions(options, `functions.${expectedName}`, issues)
   const cores = availableParallelism()
   if (typeof options.cpu === 'number' && options.cpu > cores) {
     issues.push({ path: `functions.${expectedName}.cpu`, value: options.cpu, problem: `is more than the ${cores} CPU core(s) of the agent's machine`, fix: `set it to ${cores} or less` })
   }
   if (issues.length > 0) throw configError(`the deploy of "${expectedName}"`, issues)
-  return { ...manifest, config: resolveFunctionSettings(expectedName, manifest.kind, options) }
-}
-
-export function assertDeployableName(name: string): void {
-  const issues: ConfigIssue[] = []
-  validateFunctionName(name, 'name', issues)
-  if (issues.length > 0) {
-    throw new LambdaError({ code: 'INVALID_NAME', status: 400, message: `"${name}" ${issues[0]!.problem}.`, hint: `Fix: ${issues[0]!.fix}.` })
-  }
+  return { ...manifest, config: resolveFunctionSettings(expectedName, manifest.kind, options as FunctionOptions) }
 }

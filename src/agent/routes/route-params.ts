@@ -1,7 +1,7 @@
 import type { H3Event } from 'h3'
-import type { ConfigIssue } from '../../config/validate'
+import type { ConfigIssue } from '../../config/schema/checks'
 import { getRouterParam } from 'h3'
-import { validateFunctionName } from '../../config/validate'
+import { validateFunctionName } from '../../config/function-name'
 import { LambdaError } from '../../errors'
 import { describeName, KEY_ID_RE } from '../auth/api-keys'
 

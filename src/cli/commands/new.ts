@@ -1,13 +1,12 @@
-import type { ConfigIssue } from '../../config/validate'
 import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { consola } from 'consola'
 import { closestMatch } from '../../closest-match'
+import { assertFunctionName } from '../../config/function-name'
 import { loadLambdaOptions } from '../../config/load'
-import { validateFunctionName } from '../../config/validate'
 import { createFunction, functionTemplates } from '../../scaffold/new-function'
 import { defineLambdaCommand } from '../define-command'
-import { usageError } from '../usage-error'
+import { asUsageError, usageError } from '../usage-error'
 import { forceArgs, loadOptionsFromArgs, projectArgs } from './_shared'
 
 export default defineLambdaCommand({
@@ -19,9 +18,7 @@ export default defineLambdaCommand({
     ...forceArgs,
   },
   async run({ args }) {
-    const issues: ConfigIssue[] = []
-    validateFunctionName(args.name, 'name', issues)
-    if (issues.length > 0) throw usageError({ code: 'INVALID_NAME', message: `"${args.name}" ${issues[0]!.problem}.`, hint: `Fix: ${issues[0]!.fix}.` })
+    asUsageError(() => assertFunctionName(args.name))
     const templates = functionTemplates()
     if (!templates.includes(args.template)) {
       const guess = closestMatch(args.template, templates)

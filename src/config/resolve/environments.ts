@@ -1,4 +1,4 @@
-import type { ConfigIssue } from '../validate'
+import type { ConfigIssue } from '../schema/checks'
 import { closestMatch } from '../../closest-match'
 import { LambdaError } from '../../errors'
 import { validateConfig } from '../validate'

@@ -1,10 +1,11 @@
+import type { ConfigIssue } from '../schema/checks'
 import type { FunctionConfig, LambdaConfig, ResolvedFunction } from '../types'
-import type { ConfigIssue } from '../validate'
 import type { FolderIssue } from './folder-error'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { ENTRY_CANDIDATES } from '../defaults'
-import { validateFunctionName } from '../validate'
+import { validateFunctionName } from '../function-name'
+import { mergeFunctionOptions } from '../schema/function-options'
 import { resolveFunctionSettings } from './function-settings'
 
 interface FunctionSource {
@@ -81,7 +82,7 @@ export function resolveFunctionsOptions(config: LambdaConfig, rootDir: string, i
       }
     }
     const { entry: _entry, dir: _dir, ...options } = fn
-    const settings = resolveFunctionSettings(name, kind, { ...config.defaults, ...options, env: { ...config.defaults?.env, ...fn.env } })
+    const settings = resolveFunctionSettings(name, kind, mergeFunctionOptions(config.defaults, options))
     functions.push({ ...settings, dir, entry })
   }
   functions.sort((a, b) => a.name.localeCompare(b.name))
