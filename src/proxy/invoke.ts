@@ -31,7 +31,7 @@ export interface InvokeOptions {
 }
 
 /** Waits for an instance, but not past the deadline; a start that finishes later gives its slot back. */
-async function acquireBefore(pool: InstancePool, deadline: number, timeoutMs: number): Promise<Lease> {
+export async function acquireBefore(pool: InstancePool, deadline: number, timeoutMs: number): Promise<Lease> {
   const acquiring = pool.acquire()
   let timer: NodeJS.Timeout | undefined
   try {
