@@ -1,5 +1,5 @@
 import type { $Fetch, FetchOptions } from 'ofetch'
-import type { DeleteResult, DeployResult, FunctionsResponse, FunctionSummary, HealthResponse, KeysResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemoveSecretResult, RollbackRequest, RollbackResult, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
+import type { DeleteResult, DeployResult, FunctionsResponse, HealthResponse, KeysResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemoveSecretResult, RollbackRequest, RollbackResult, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
 import type { ReleaseRecord } from '../store/records'
 import type { Connection } from './settings'
 import { Readable } from 'node:stream'
@@ -45,7 +45,6 @@ export function createAgentClient(conn: Connection) {
     connection: conn,
     health,
     listFunctions: (opts: { showEnv?: boolean } = {}) => call(() => api<FunctionsResponse>('/functions', { query: opts.showEnv ? { env: 'true' } : {} })).then(r => r.functions),
-    getFunction: (name: string, opts: { showEnv?: boolean } = {}) => call(() => api<FunctionSummary>(`/functions/${encodeURIComponent(name)}`, { query: opts.showEnv ? { env: 'true' } : {} })),
     deleteFunction: (name: string) => long(AGENT_TIMEOUTS.change, options => api<DeleteResult>(`/functions/${encodeURIComponent(name)}`, { ...options, method: 'DELETE' })),
     /** Streams a build-context tar to the agent, which builds and switches to it. */
     deploy: (name: string, context: AsyncIterable<Uint8Array>) => long(AGENT_TIMEOUTS.deploy, options => api<DeployResult>(`/functions/${encodeURIComponent(name)}`, {
