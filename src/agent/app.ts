@@ -1,6 +1,5 @@
 import type { H3 } from 'h3'
 import type { AgentContext } from './context'
-import type { GatewayOptions } from './gateway'
 import { ADMIN_PREFIX } from '../api/admin-api'
 import { LambdaError } from '../errors'
 import { createLambdaApp } from '../http/error-response'
@@ -12,11 +11,11 @@ import { registerSecretRoutes } from './routes/secrets'
 import { registerVersionRoutes } from './routes/versions'
 
 /** The agent's one h3 app: the gateway for function hosts, the admin API on the bare domain. */
-export function createAgentApp(ctx: AgentContext, gateway: GatewayOptions = {}): H3 {
+export function createAgentApp(ctx: AgentContext): H3 {
   const app = createLambdaApp({ silent: true })
-  app.use(createGatewayMiddleware(ctx, gateway))
+  app.use(createGatewayMiddleware(ctx))
   registerHealthRoute(app, ctx)
-  registerFunctionRoutes(app, ctx, gateway)
+  registerFunctionRoutes(app, ctx)
   registerKeyRoutes(app, ctx)
   registerVersionRoutes(app, ctx)
   registerSecretRoutes(app, ctx)

@@ -2,6 +2,7 @@ import type { Provider } from '../providers/types'
 import type { FunctionStore } from '../store/function-store'
 import type { KeyStore } from '../store/key-store'
 import type { KeyedLock } from './deploy/keyed-lock'
+import type { InvocationEvents } from './invocation-events'
 import type { AgentOptions } from './options'
 import type { SecretVault } from './secrets/secret-vault'
 import type { ServingTable } from './serving-table'
@@ -16,6 +17,8 @@ export interface AgentContext {
   secrets: SecretVault
   serving: ServingTable
   locks: KeyedLock
+  /** Invocations as they end: the access log, logs and metrics listen. */
+  invocations: InvocationEvents
   /** The agent's own temp folder (upload spools), emptied at every start. */
   tmpDir: string
   /** Where uploads are unpacked before they are built, emptied at every start. */

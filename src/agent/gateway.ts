@@ -1,6 +1,5 @@
 import type { H3Event } from 'h3'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { InvocationRecord } from '../proxy/invoke'
 import type { VersionRecord } from '../store/records'
 import type { AgentContext } from './context'
 import { randomUUID } from 'node:crypto'
@@ -13,8 +12,11 @@ import { functionNotFound } from './routes/not-found'
 
 const DROP_AUTHORIZATION: ReadonlySet<string> = new Set(['authorization'])
 
-export interface GatewayOptions {
-  onInvocation?: (record: InvocationRecord) => void
+export interface InvokeServingOptions {
+  /** Through the admin API (`lambda invoke`): the caller's key was checked already, and is not passed on. */
+  viaAdmin?: boolean
+  /** A kept version (`v<N>.<fn>`) instead of the serving one. */
+  version?: number
 }
 
 /** `viaAdmin`: the caller holds a key, so a miss may list what is deployed; a public caller learns nothing. */
@@ -34,7 +36,7 @@ function target(ctx: AgentContext, name: string, version: number | undefined, vi
 }
 
 /** Forwards one request to `name` (its serving version, or version `version`) and streams the answer. */
-export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: GatewayOptions & { viaAdmin?: boolean, version?: number } = {}): Promise<void> {
+export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: InvokeServingOptions = {}): Promise<void> {
   let version = target(ctx, name, opts.version, opts.viaAdmin)
   let dropHeaders: ReadonlySet<string> | undefined
   if (version.config.auth === 'key' || opts.viaAdmin) {
@@ -47,7 +49,7 @@ export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res
   // version that replaced it instead of failing.
   for (let attempt = 1; ; attempt++, version = target(ctx, name, opts.version, opts.viaAdmin)) {
     try {
-      return await forwardTo(ctx, req, res, version, path, dropHeaders, opts)
+      return await forwardTo(ctx, req, res, version, path, dropHeaders)
     }
     catch (error) {
       if (!(LambdaError.is(error) && error.code === 'VERSION_RETIRED') || res.headersSent || attempt >= 3) throw error
@@ -55,7 +57,7 @@ export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res
   }
 }
 
-function forwardTo(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, version: VersionRecord, path: string, dropHeaders: ReadonlySet<string> | undefined, opts: GatewayOptions): Promise<void> {
+function forwardTo(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, version: VersionRecord, path: string, dropHeaders: ReadonlySet<string> | undefined): Promise<void> {
   const { config } = version
   return invokeThroughPool(req, res, {
     pool: ctx.serving.poolFor(version),
@@ -69,7 +71,7 @@ function forwardTo(ctx: AgentContext, req: IncomingMessage, res: ServerResponse,
       host: req.headers.host ?? '',
       proto: ctx.options.publicScheme,
     },
-    onComplete: opts.onInvocation,
+    onComplete: ctx.invocations.listener,
   })
 }
 
@@ -78,7 +80,7 @@ function forwardTo(ctx: AgentContext, req: IncomingMessage, res: ServerResponse,
  * its path (so the admin prefix is unreachable through a function's host). Bare-domain requests go on
  * to the admin API.
  */
-export function createGatewayMiddleware(ctx: AgentContext, opts: GatewayOptions = {}) {
+export function createGatewayMiddleware(ctx: AgentContext) {
   return async (event: H3Event) => {
     const req = event.runtime!.node!.req as IncomingMessage
     const res = event.runtime!.node!.res as ServerResponse
@@ -92,7 +94,7 @@ export function createGatewayMiddleware(ctx: AgentContext, opts: GatewayOptions 
       })
     }
     if (route.kind !== 'function') return undefined
-    await invokeServing(ctx, req, res, route.name, route.path, { ...opts, version: route.version })
+    await invokeServing(ctx, req, res, route.name, route.path, { version: route.version })
     // The response is written; null tells h3 it is handled.
     return null
   }

@@ -10,6 +10,7 @@ import { createApiKey } from './auth/api-keys'
 import { lockDataDir } from './data-dir-lock'
 import { KeyedLock } from './deploy/keyed-lock'
 import { ensureAgentIdentity } from './identity'
+import { InvocationEvents } from './invocation-events'
 import { checkPortFree, listenStrict } from './listen'
 import { resolveAgentOptions } from './options'
 import { restoreState } from './restore-state'
@@ -60,10 +61,12 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
 
     const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000, resolveEnv: envResolver(secrets, line => consola.warn(line)) })
     opened.push(() => serving.close())
-    const context: AgentContext = { options, provider, functions, keys, secrets, serving, locks: new KeyedLock(), tmpDir, uploadsDir }
-    const restored = await restoreState(context)
+    const invocations = new InvocationEvents()
     // An access log line per request costs a noticeable share of the gateway's CPU at high rates: opt-in.
-    const app = createAgentApp(context, { onInvocation: options.accessLog ? logInvocation : undefined })
+    if (options.accessLog) invocations.on(logInvocation)
+    const context: AgentContext = { options, provider, functions, keys, secrets, serving, locks: new KeyedLock(), invocations, tmpDir, uploadsDir }
+    const restored = await restoreState(context)
+    const app = createAgentApp(context)
     const listener = await listenStrict(app, options.port, options.host)
 
     let closed = false

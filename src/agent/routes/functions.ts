@@ -2,7 +2,6 @@ import type { H3, H3Event } from 'h3'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FunctionsResponse, FunctionSummary } from '../../api/admin-api'
 import type { AgentContext } from '../context'
-import type { GatewayOptions } from '../gateway'
 import { getQuery } from 'h3'
 import { ADMIN_PREFIX } from '../../api/admin-api'
 import { deleteFunction } from '../deploy/delete-function'
@@ -39,7 +38,7 @@ async function describeFunction(ctx: AgentContext, name: string, withEnvValues =
 
 const wantsEnvValues = (event: H3Event) => ['true', '1'].includes(String(getQuery(event).env))
 
-export function registerFunctionRoutes(app: H3, ctx: AgentContext, gateway: GatewayOptions) {
+export function registerFunctionRoutes(app: H3, ctx: AgentContext) {
   const base = `${ADMIN_PREFIX}/functions`
 
   app.get(base, defineAdminHandler(ctx, 'deploy', async (event): Promise<FunctionsResponse> => {
@@ -71,7 +70,7 @@ export function registerFunctionRoutes(app: H3, ctx: AgentContext, gateway: Gate
     const prefix = `${base}/${name}/invoke`
     const rest = (req.url ?? '').slice(prefix.length)
     const path = rest.startsWith('/') ? rest : `/${rest}`
-    await invokeServing(ctx, req, event.runtime!.node!.res as ServerResponse, name, path, { ...gateway, viaAdmin: true })
+    await invokeServing(ctx, req, event.runtime!.node!.res as ServerResponse, name, path, { viaAdmin: true })
     return null
   })
   app.all(`${base}/:name/invoke`, invoke)
