@@ -3,6 +3,7 @@ import type { FunctionStore } from '../store/function-store'
 import type { KeyStore } from '../store/key-store'
 import type { KeyedLock } from './deploy/keyed-lock'
 import type { AgentOptions } from './options'
+import type { Scheduler } from './schedules/scheduler'
 import type { SecretVault } from './secrets/secret-vault'
 import type { ServingTable } from './serving-table'
 
@@ -15,6 +16,8 @@ export interface AgentContext {
   /** Decrypted secrets, for function environments; values never leave the agent. */
   secrets: SecretVault
   serving: ServingTable
+  /** Every schedule (config and CLI), firing. */
+  schedules: Scheduler
   locks: KeyedLock
   /** The agent's own temp folder (upload spools), emptied at every start. */
   tmpDir: string
