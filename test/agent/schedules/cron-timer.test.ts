@@ -17,7 +17,9 @@ describe('the cron timer', () => {
     for (const [i, at] of due.entries()) {
       expect(at.getUTCMilliseconds()).toBe(0)
       expect(firedAt[i]!).toBeGreaterThanOrEqual(at.getTime())
-      if (i > 0) expect(at.getTime() - due[i - 1]!.getTime()).toBe(1000)
+      // Whole seconds apart, each time once (a busy machine may drop one, never repeat or invent one).
+      if (i > 0) expect((at.getTime() - due[i - 1]!.getTime()) % 1000).toBe(0)
+      if (i > 0) expect(at.getTime()).toBeGreaterThan(due[i - 1]!.getTime())
     }
     console.log(`cron timer lateness (ms): ${due.map((at, i) => firedAt[i]! - at.getTime()).join(', ')}`)
     const count = due.length
@@ -26,18 +28,18 @@ describe('the cron timer', () => {
   })
 
   it('a time the process was too busy to reach is not replayed', async () => {
-    const due: Date[] = []
-    const timer = new CronTimer(parseCron('* * * * * *'), scheduledAt => due.push(scheduledAt))
+    const due: number[] = []
+    const timer = new CronTimer(parseCron('* * * * * *'), scheduledAt => due.push(scheduledAt.getTime()))
     timer.start()
     await new Promise(resolve => setTimeout(resolve, 1100 - (Date.now() % 1000)))
     // Blocks the event loop across two due times.
-    const until = Date.now() + 2500
-    while (Date.now() < until);
-    await new Promise(resolve => setTimeout(resolve, 600))
+    const blockedUntil = Date.now() + 2500
+    while (Date.now() < blockedUntil);
+    await new Promise(resolve => setTimeout(resolve, 1200))
     timer.stop()
-    const gaps = due.slice(1).map((at, i) => at.getTime() - due[i]!.getTime())
-    // The first time due while blocked fires late, once; the next one it missed is skipped, not fired in a burst.
-    expect(gaps).toContain(2000)
-    expect(due.length).toBeLessThanOrEqual(3)
+    // The first time due while blocked fires once, late; the next one it missed is dropped, not fired in a burst.
+    expect(due.filter(at => at <= blockedUntil).length).toBeLessThanOrEqual(2)
+    expect(due.slice(1).some((at, i) => at - due[i]! >= 2000)).toBe(true)
+    expect(due.some(at => at > blockedUntil)).toBe(true)
   })
 })
