@@ -1,5 +1,6 @@
 import { toHttpApiEvent } from './lambda-event.mjs'
 import { fromHttpApiResult } from './lambda-result.mjs'
+import { toScheduledEvent } from './scheduled-event.mjs'
 
 /** @param {import('node:http').IncomingMessage} req */
 async function readBody(req) {
@@ -71,9 +72,11 @@ function callHandler(handler, event, context) {
 export function createLambdaInvoker(handler) {
   return async function invokeLambda(req, res, context) {
     const body = await readBody(req)
-    const event = toHttpApiEvent(req, body, context)
-    const result = await callHandler(handler, event, context)
-    const response = fromHttpApiResult(result)
+    // A schedule's call is an EventBridge event, not an HTTP one; what the handler returns is not a
+    // response description then (as on AWS), so it is answered 200 as it is.
+    const scheduled = toScheduledEvent(req, body, context)
+    const result = await callHandler(handler, scheduled ?? toHttpApiEvent(req, body, context), context)
+    const response = scheduled ? fromHttpApiResult(JSON.stringify(result ?? null)) : fromHttpApiResult(result)
     response.headers.push('content-length', String(response.body.length))
     res.writeHead(response.status, response.headers)
     res.end(req.method === 'HEAD' ? undefined : response.body)

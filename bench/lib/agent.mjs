@@ -22,7 +22,7 @@ export async function startAgent({ provider = 'docker', idleTimeout = 300, extra
     if (provider === 'docker') removeImages()
     rmSync(settingsDir, { recursive: true, force: true })
   }
-  return { port, key, dataDir, env, agentId, stop }
+  return { port, key, dataDir, env, agentId, stop, output: agent.output }
 }
 
 /** A copy of the sample project to deploy. */

@@ -4,6 +4,7 @@ import type { KeyStore } from '../store/key-store'
 import type { KeyedLock } from './deploy/keyed-lock'
 import type { InvocationEvents } from './invocation-events'
 import type { AgentOptions } from './options'
+import type { Scheduler } from './schedules/scheduler'
 import type { SecretVault } from './secrets/secret-vault'
 import type { ServingTable } from './serving-table'
 
@@ -16,6 +17,8 @@ export interface AgentContext {
   /** Decrypted secrets, for function environments; values never leave the agent. */
   secrets: SecretVault
   serving: ServingTable
+  /** Every schedule (config and CLI), firing. */
+  schedules: Scheduler
   locks: KeyedLock
   /** Invocations as they end: the access log, logs and metrics listen. */
   invocations: InvocationEvents

@@ -14,6 +14,9 @@ import { InvocationEvents } from './invocation-events'
 import { checkPortFree, listenStrict } from './listen'
 import { resolveAgentOptions } from './options'
 import { restoreState } from './restore-state'
+import { agentRunExecutor } from './schedules/agent-run'
+import { describeRun } from './schedules/describe-run'
+import { Scheduler } from './schedules/scheduler'
 import { envResolver } from './secrets/function-env'
 import { SecretVault } from './secrets/secret-vault'
 import { ServingTable } from './serving-table'
@@ -45,7 +48,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     await checkPortFree(options.port, options.host)
     const { tmpDir, uploadsDir } = await resetTempDirs(options.dataDir)
 
-    const { storage, keys, functions, close: closeState } = await openAgentState(options)
+    const { storage, keys, functions, schedules: scheduleStore, close: closeState } = await openAgentState(options)
     opened.push(closeState)
     const identity = await ensureAgentIdentity(storage)
     // Before the first key is made: a start that stops on an unreadable master key must not use up the key shown once.
@@ -64,8 +67,12 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     const invocations = new InvocationEvents()
     // An access log line per request costs a noticeable share of the gateway's CPU at high rates: opt-in.
     if (options.accessLog) invocations.on(logInvocation)
-    const context: AgentContext = { options, provider, functions, keys, secrets, serving, locks: new KeyedLock(), invocations, tmpDir, uploadsDir }
+    const schedules = new Scheduler({ store: scheduleStore, serving, execute: agentRunExecutor({ serving, options }), onRun: run => logFunctionOutput(run.function, describeRun(run), 'stdout') })
+    const context: AgentContext = { options, provider, functions, keys, secrets, serving, schedules, locks: new KeyedLock(), invocations, tmpDir, uploadsDir }
     const restored = await restoreState(context)
+    // After the restore: schedules fire on the versions the store says are current.
+    opened.push(() => schedules.close())
+    await schedules.start()
     const app = createAgentApp(context)
     const listener = await listenStrict(app, options.port, options.host)
 

@@ -14,6 +14,8 @@ export interface ServingTableOptions {
   resolveEnv?: (version: VersionRecord) => Record<string, string>
 }
 
+export type ServingChangeListener = (name: string, change: 'switched' | 'removed') => void
+
 const keyOf = (name: string, version: number) => `${name}@${version}`
 
 const plainEnv = (version: VersionRecord) =>
@@ -29,10 +31,17 @@ export class ServingTable {
   private readonly pools = new Map<string, InstancePool>()
   /** Every kept version, for `v<N>.<fn>` routes without a store read per request. */
   private readonly kept = new Map<string, VersionRecord>()
+  private readonly listeners = new Set<ServingChangeListener>()
   private readonly options: ServingTableOptions
 
   constructor(options: ServingTableOptions) {
     this.options = options
+  }
+
+  /** Calls `listener` after a function switched versions or was removed (schedules follow the serving version). */
+  onChange(listener: ServingChangeListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   get(name: string): ServingEntry | undefined {
@@ -93,6 +102,7 @@ export class ServingTable {
     this.current.set(version.function, { version, pool })
     if (pool.options.minInstances > 0) pool.warm().catch(() => {})
     if (previous && previous.pool !== pool) void this.retirePool(previous.version)
+    for (const listener of this.listeners) listener(version.function, 'switched')
   }
 
   /** Resolved at each start, so a changed secret reaches the next instance. */
@@ -144,6 +154,7 @@ export class ServingTable {
   /** Takes a function out of service: its pools drain and stop. */
   async remove(name: string): Promise<void> {
     this.current.delete(name)
+    for (const listener of this.listeners) listener(name, 'removed')
     for (const key of [...this.kept.keys()]) {
       if (key.startsWith(`${name}@`)) this.kept.delete(key)
     }

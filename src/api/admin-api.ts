@@ -1,5 +1,6 @@
+import type { ScheduleOverlap } from '../config/schema/schedule'
 import type { FunctionRuntimeConfig } from '../config/types'
-import type { ReleaseRecord, SwitchRecord } from '../store/records'
+import type { ReleaseRecord, ScheduleRunRecord, SwitchRecord } from '../store/records'
 
 /**
  * The admin API's wire contract: where it lives, what each route takes and answers. The agent's routes
@@ -207,4 +208,64 @@ export interface RemoveSecretResult {
   removed: boolean
   usedBy: string[]
   recycled: string[]
+}
+
+/** One run of a schedule, as the history lists it (newest first). */
+export type ScheduleRun = ScheduleRunRecord
+
+/** A schedule as `GET /schedules` lists it, config and CLI ones alike. */
+export interface ScheduleListing {
+  /** `cfg-…` (from lambda.config.ts, derived from what it does) or `cli-…` (added with `lambda schedule`). */
+  id: string
+  function: string
+  source: 'config' | 'cli'
+  cron: string
+  timezone: string
+  payload?: unknown
+  overlap: ScheduleOverlap
+  catchUp: boolean
+  /** `disabled`: `enabled: false` in lambda.config.ts; `paused`: `lambda schedule pause`. */
+  state: 'active' | 'paused' | 'disabled'
+  /** The next three times it fires (ISO, UTC); empty unless active. */
+  nextRuns: string[]
+  /** Runs going now, and whether one waits for them (overlap: queue). */
+  running: number
+  queued: boolean
+  lastRun?: ScheduleRun
+  /** Config: the version whose config defines it. */
+  version?: number
+  /** CLI: when it was added. */
+  createdAt?: string
+}
+
+/** `GET /schedules[?function=<name>]`. */
+export interface SchedulesResponse {
+  schedules: ScheduleListing[]
+}
+
+/** `POST /schedules`: adds a schedule (source `cli`) to a deployed function. */
+export interface AddScheduleRequest {
+  function: string
+  cron: string
+  /** IANA time zone. Default: UTC. */
+  timezone?: string
+  /** JSON, at most 16 KB. */
+  payload?: unknown
+  /** Default: skip. */
+  overlap?: ScheduleOverlap
+  /** Default: false. */
+  catchUp?: boolean
+}
+
+/** `DELETE /schedules/:id` (CLI schedules only). */
+export interface RemovedSchedule {
+  id: string
+  function: string
+  removed: true
+}
+
+/** `GET /schedules/:id/history[?limit=N]`: the schedule (null when it is no longer defined) and its runs, newest first. */
+export interface ScheduleHistoryResponse {
+  schedule: ScheduleListing | null
+  runs: ScheduleRun[]
 }

@@ -8,7 +8,8 @@ export function runtimeConfigOf(fn: ResolvedFunction): FunctionRuntimeConfig {
   return config
 }
 
-function stableJSON(value: unknown): string {
+/** JSON with keys sorted (and undefined left out), so equal values always give equal text. */
+export function stableJSON(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJSON).join(',')}]`
   if (value && typeof value === 'object') {
     return `{${Object.keys(value).sort().filter(k => (value as any)[k] !== undefined).map(k => `${JSON.stringify(k)}:${stableJSON((value as any)[k])}`).join(',')}}`
@@ -17,15 +18,14 @@ function stableJSON(value: unknown): string {
 }
 
 /**
- * Content hash of a build: the artifact bytes, the config it runs with and the runtime that serves it.
- * Schedules are left out: they change when a function is called, not what it is.
+ * Content hash of a build: the artifact bytes, the config it runs with (its schedules included: a
+ * version carries them, so a rollback brings them back) and the runtime that serves it.
  */
 export function contentHash(artifact: Uint8Array | string, fn: ResolvedFunction): string {
-  const { schedule: _schedule, ...config } = runtimeConfigOf(fn)
   return createHash('sha256')
     .update(artifact)
     .update('\0')
-    .update(stableJSON(config))
+    .update(stableJSON(runtimeConfigOf(fn)))
     .update('\0')
     .update(runtimeFingerprint())
     .digest('hex')

@@ -18,6 +18,8 @@ export const main = defineCommand({
     rollback: load(() => import('./commands/rollback')),
     releases: load(() => import('./commands/releases')),
     secrets: load(() => import('./commands/secrets')),
+    schedule: load(() => import('./commands/schedule')),
+    schedules: load(() => import('./commands/schedules')),
     config: load(() => import('./commands/config')),
     agent: load(() => import('./commands/agent')),
   },

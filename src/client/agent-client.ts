@@ -1,5 +1,5 @@
 import type { $Fetch, FetchOptions } from 'ofetch'
-import type { DeleteResult, DeployResult, FunctionsResponse, HealthResponse, KeysResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemoveSecretResult, RollbackRequest, RollbackResult, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
+import type { AddScheduleRequest, DeleteResult, DeployResult, FunctionsResponse, HealthResponse, KeysResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemovedSchedule, RemoveSecretResult, RollbackRequest, RollbackResult, ScheduleHistoryResponse, ScheduleListing, ScheduleRun, SchedulesResponse, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
 import type { ReleaseRecord } from '../store/records'
 import type { Connection } from './settings'
 import { Readable } from 'node:stream'
@@ -79,6 +79,14 @@ export function createAgentClient(conn: Connection) {
     }),
     removeSecret: (name: string, force: boolean) => long(AGENT_TIMEOUTS.change, options => api<RemoveSecretResult>(`/secrets/${encodeURIComponent(name)}`, { ...options, method: 'DELETE', query: force ? { force: 'true' } : {} })),
     listKeys: () => call(() => api<KeysResponse>('/keys')),
+    listSchedules: (fn?: string) => call(() => api<SchedulesResponse>('/schedules', { query: fn === undefined ? {} : { function: fn } })).then(r => r.schedules),
+    addSchedule: (request: AddScheduleRequest) => call(() => api<ScheduleListing>('/schedules', { method: 'POST', body: request })),
+    removeSchedule: (id: string) => call(() => api<RemovedSchedule>(`/schedules/${encodeURIComponent(id)}`, { method: 'DELETE' })),
+    pauseSchedule: (id: string) => call(() => api<ScheduleListing>(`/schedules/${encodeURIComponent(id)}/pause`, { method: 'POST' })),
+    resumeSchedule: (id: string) => call(() => api<ScheduleListing>(`/schedules/${encodeURIComponent(id)}/resume`, { method: 'POST' })),
+    /** Fires a schedule now and waits for its run (up to the function's timeout). */
+    runSchedule: (id: string) => long(AGENT_TIMEOUTS.invoke, options => api<ScheduleRun>(`/schedules/${encodeURIComponent(id)}/run`, { ...options, method: 'POST' })),
+    scheduleHistory: (id: string, limit?: number) => call(() => api<ScheduleHistoryResponse>(`/schedules/${encodeURIComponent(id)}/history`, { query: limit === undefined ? {} : { limit } })),
   }
 }
 

@@ -9,17 +9,22 @@ import { runtimeBaseEnv } from '../instances/process-instance'
 import { SpareProcesses } from '../instances/spare-processes'
 import { createDevApp } from './dev-app'
 import { DevRegistry } from './dev-registry'
+import { DevSchedules } from './dev-schedules'
 import { createProjectWatcher } from './watcher'
 
 export interface DevServerOptions extends LoadOptions {
   port?: number
   host?: string
+  /** Fire the project's schedules. Default: true (`lambda dev --no-schedules` turns them off). */
+  schedules?: boolean
 }
 
 export interface DevServer {
   url: string
   port: number
   registry: DevRegistry
+  /** Undefined with `schedules: false`. */
+  schedules?: DevSchedules
   close: () => Promise<void>
 }
 
@@ -30,15 +35,22 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const socketDir = mkdtempSync(join(tmpdir(), 'lambda-dev-'))
   const spares = new SpareProcesses(() => runtimeBaseEnv(true))
   spares.prepare([])
+  // Set once the first builds are done; builds call onBuilt before that.
+  let schedules: DevSchedules | undefined
   const watcher = createProjectWatcher(paths => void registry.onFilesChanged(paths))
   const registry: DevRegistry = new DevRegistry(options, opts, {
     outDir: join(options.rootDir, '.lambda', 'dev'),
     socketDir,
     spares,
-    onBuilt: () => watcher.setDirectories(registry.watchedDirectories()),
+    onBuilt: () => {
+      watcher.setDirectories(registry.watchedDirectories())
+      schedules?.sync()
+    },
   })
   await registry.apply(options)
   watcher.setDirectories(registry.watchedDirectories())
+  schedules = opts.schedules === false ? undefined : new DevSchedules(registry)
+  schedules?.sync()
 
   let port = opts.port ?? options.dev.port
   const app = createDevApp(registry, () => port)
@@ -56,9 +68,11 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     url: listener.url,
     port,
     registry,
+    schedules,
     async close() {
       if (closed) return
       closed = true
+      schedules?.close()
       watcher.close()
       await listener.close()
       await registry.close()

@@ -1,10 +1,14 @@
 import type { IncomingMessage } from 'node:http'
+import { TRIGGER_HEADERS } from './trigger-headers'
 
 /** Connection-scoped headers (RFC 9110 §7.6.1): they describe one hop and are never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization'])
 
-/** Headers only the gateway may set; a client's own copies are dropped so they cannot be forged. */
-const GATEWAY_OWNED = new Set(['x-lambda-request-id', 'x-lambda-deadline', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id', 'x-real-ip', 'forwarded'])
+/**
+ * Headers only the gateway (or the agent's own calls) may set; a client's own copies are dropped so
+ * they cannot be forged: a public caller cannot pass for a schedule.
+ */
+const GATEWAY_OWNED = new Set<string>(['x-lambda-request-id', 'x-lambda-deadline', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id', 'x-real-ip', 'forwarded', ...TRIGGER_HEADERS])
 
 export interface ForwardedFor {
   requestId: string

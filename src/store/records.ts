@@ -1,4 +1,5 @@
 import type { KeyScope } from '../agent/auth/key-scopes'
+import type { ScheduleOverlap } from '../config/schema/schedule'
 import type { FunctionRuntimeConfig } from '../config/types'
 
 /** One change of the serving version, for `lambda versions --history`. */
@@ -103,4 +104,54 @@ export interface SecretRecord {
   data: string
   createdAt: string
   updatedAt: string
+}
+
+/** A schedule added with `lambda schedule <fn> --cron …` (config schedules live in their version's config). */
+export interface CliScheduleRecord {
+  id: string
+  function: string
+  cron: string
+  timezone: string
+  payload?: unknown
+  overlap: ScheduleOverlap
+  catchUp: boolean
+  createdAt: string
+}
+
+/** What the agent keeps about any schedule, config or CLI, besides its definition. Small: written on every run. */
+export interface ScheduleStateRecord {
+  id: string
+  function: string
+  /** Paused with `lambda schedule pause`. */
+  paused: boolean
+  /** Since when it has been firing without a break (created, first seen, resumed): nothing before is missed. */
+  activeSince: string
+  /** The latest scheduled time that was handled (run or skipped): a catch-up run covers what comes after. */
+  lastScheduledAt?: string
+  updatedAt: string
+}
+
+/** One run of a schedule: a record of its own, so history never rewrites a growing record. */
+export interface ScheduleRunRecord {
+  /** Also the request id the function saw, and the EventBridge event's `id`. */
+  id: string
+  schedule: string
+  function: string
+  /** What made it run: its time came, `lambda schedule run`, or a catch-up after the agent was down. */
+  trigger: 'schedule' | 'manual' | 'catch-up'
+  scheduledAt: string
+  /** Absent for a skipped run. */
+  startedAt?: string
+  endedAt?: string
+  durationMs?: number
+  /** The function's HTTP status, or the agent's (502, 504) when it crashed or timed out. */
+  status?: number
+  outcome: 'ok' | 'error' | 'timeout' | 'skipped'
+  /** The version that ran it. */
+  version?: number
+  /** How long after its scheduled time the run started (queued runs wait for the one before). */
+  latenessMs?: number
+  /** Why it was skipped, or what went wrong (the agent's error code, or the start of the function's own error answer). */
+  reason?: string
+  error?: { code: string, message: string }
 }

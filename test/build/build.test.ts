@@ -76,6 +76,21 @@ describe('lambda build', () => {
     expect(manifest(p.dir, 'padded').hash).not.toBe(second)
   })
 
+  it('changes the hash when only a schedule changes: a version carries its schedules', async () => {
+    const p = withDependency()
+    const hashWith = async (config: string) => {
+      writeFileSync(join(p.dir, 'lambda.config.ts'), config)
+      const result = await runCli(['build'], { cwd: p.dir })
+      expect(result.code, result.output).toBe(0)
+      return manifest(p.dir, 'padded').hash as string
+    }
+    const none = await hashWith('export default {}\n')
+    const hourly = await hashWith('export default { functions: { padded: { schedule: \'0 * * * *\' } } }\n')
+    const queued = await hashWith('export default { functions: { padded: { schedule: { cron: \'0 * * * *\', overlap: \'queue\' } } } }\n')
+    expect(new Set([none, hourly, queued]).size).toBe(3)
+    expect(await hashWith('export default { functions: { padded: { schedule: [\'0 * * * *\'] } } }\n')).toBe(hourly)
+  })
+
   it('builds only the named functions, and reports build errors with esbuild\'s message', async () => {
     const p = createProject({
       'functions/good/index.ts': 'export default () => 1\n',

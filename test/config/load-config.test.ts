@@ -71,8 +71,8 @@ describe('loading lambda.config', () => {
     const [hello_, other] = (await loadLambdaOptions({ cwd: p.dir })).functions
     expect(hello_).toMatchObject({ name: 'hello', memory: 256, env: { SHARED: 'yes', OWN: 'x' } })
     expect(hello_!.schedule).toEqual([
-      { cron: '*/5 * * * *', timezone: 'UTC', enabled: true },
-      { cron: '0 9 * * 1', timezone: 'Europe/Berlin', payload: { a: 1 }, enabled: true },
+      { cron: '*/5 * * * *', timezone: 'UTC', enabled: true, overlap: 'skip', catchUp: false },
+      { cron: '0 9 * * 1', timezone: 'Europe/Berlin', payload: { a: 1 }, enabled: true, overlap: 'skip', catchUp: false },
     ])
     expect(other).toMatchObject({ name: 'other', memory: 256, env: { SHARED: 'yes' } })
   })

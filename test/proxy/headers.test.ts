@@ -30,6 +30,12 @@ describe('headers between the client, the gateway and an instance', () => {
     expect(out.find(([name]) => name === 'x-real-ip' || name === 'forwarded')).toBeUndefined()
   })
 
+  it('a client cannot pass for a schedule: its trigger headers are dropped', () => {
+    const out = pairs(upstreamRequestHeaders(message(['X-Lambda-Trigger', 'schedule', 'x-lambda-schedule-id', 'cfg-3fa9c2d1e0b4', 'X-Lambda-Scheduled-Time', '2030-01-01T00:00:00Z', 'Accept', '*/*']), forwarded))
+    expect(out.map(([name]) => name!).filter(name => name.startsWith('x-lambda-') && name !== 'x-lambda-request-id' && name !== 'x-lambda-deadline')).toEqual([])
+    expect(out).toContainEqual(['accept', '*/*'])
+  })
+
   it('x-forwarded-for keeps the client\'s claimed hops and appends the address that really connected', () => {
     const out = pairs(upstreamRequestHeaders(message(['X-Forwarded-For', '10.0.0.1', 'x-forwarded-for', '10.0.0.2']), forwarded))
     expect(out.find(([name]) => name === 'x-forwarded-for')).toEqual(['x-forwarded-for', '10.0.0.1, 10.0.0.2, 203.0.113.9'])

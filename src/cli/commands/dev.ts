@@ -12,9 +12,10 @@ export default defineLambdaCommand({
     ...projectArgs,
     port: { type: 'string', alias: 'p', value: listenPort, description: 'Port (default: dev.port or 3000)', valueHint: 'port' },
     host: { type: 'string', description: 'Interface to listen on (default: localhost)' },
+    schedules: { type: 'boolean', default: true, description: 'Fire the project\'s schedules (--no-schedules turns them off)' },
   },
   async run({ args, values }) {
-    const server = await startDevServer({ ...loadOptionsFromArgs(args), port: values.port, host: args.host })
+    const server = await startDevServer({ ...loadOptionsFromArgs(args), port: values.port, host: args.host, schedules: args.schedules })
     const names = server.registry.names()
     const width = Math.max(8, ...names.map(n => n.length))
     consola.box([
@@ -27,6 +28,7 @@ export default defineLambdaCommand({
           })
         : ['No functions yet: create one with `lambda new hello`.']),
     ].join('\n'))
+    if (!args.schedules) consola.info('Schedules are off (--no-schedules): nothing fires on its own.')
     const stop = async () => {
       await server.close()
       process.exit(0)

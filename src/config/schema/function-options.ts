@@ -21,7 +21,7 @@ export const FUNCTION_OPTIONS = {
   cpu: defineOption({ check: number({ min: 0.01, max: 256, unit: 'cores', example: 1 }), default: 1 }),
   /** Environment variables the function sees in `process.env`: a string, or `secret('name')` for a value kept on the agent. Merged over `defaults.env`. */
   env: defineOption({ check: envRecord, default: {}, resolve: (env): FunctionEnv => ({ ...env }), merge: (fromDefaults, own) => ({ ...fromDefaults, ...own }) }),
-  /** Cron schedules that invoke the function. */
+  /** Cron schedules that invoke the function: a cron string, `{ cron, timezone, payload, enabled, overlap, catchUp }`, or a list of at most 20 (docs/schedules.md). */
   schedule: defineOption({ check: schedule, default: [], resolve: resolveSchedules }),
   /** Requests one instance serves at the same time. Default: 50. */
   concurrency: defineOption({ check: number({ min: 1, max: 10000, integer: true, unit: 'requests', example: 50 }), default: 50 }),

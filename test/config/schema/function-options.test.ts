@@ -71,7 +71,7 @@ describe('a function option is declared once, and the CLI and the agent both fol
   })
 
   it('what the CLI resolves passes the agent\'s checks and resolves to itself there', async () => {
-    const written: FunctionConfig = { timeout: 5, memory: 256, cpu: 0.5, env: { A: '1', T: { secret: 'tok' } }, schedule: ['0 * * * *', { cron: '0 9 * * 1', timezone: 'Europe/Berlin', payload: { a: 1 }, enabled: false }], concurrency: 2, minInstances: 1, maxInstances: 3, auth: 'key', network: true }
+    const written: FunctionConfig = { timeout: 5, memory: 256, cpu: 0.5, env: { A: '1', T: { secret: 'tok' } }, schedule: ['0 * * * *', { cron: '0 9 * * 1', timezone: 'Europe/Berlin', payload: { a: 1 }, enabled: false, overlap: 'queue', catchUp: true }], concurrency: 2, minInstances: 1, maxInstances: 3, auth: 'key', network: true }
     const resolved = resolveFunctionOptions(written)
     const issues: ConfigIssue[] = []
     expect(checkFunctionOptions(JSON.parse(JSON.stringify(resolved)), 'functions.hello', issues)).toBe(true)
@@ -95,7 +95,7 @@ describe('a function option is declared once, and the CLI and the agent both fol
   it('defaults are never shared between functions', () => {
     const [a, b] = [resolveFunctionOptions({}), resolveFunctionOptions({})]
     a.env.X = 'changed'
-    a.schedule.push({ cron: '* * * * *', timezone: 'UTC', enabled: true })
+    a.schedule.push({ cron: '* * * * *', timezone: 'UTC', enabled: true, overlap: 'skip', catchUp: false })
     expect(b).toMatchObject({ env: {}, schedule: [] })
     expect(FUNCTION_OPTIONS.env.default).toEqual({})
   })
@@ -108,7 +108,7 @@ describe('a function option is declared once, and the CLI and the agent both fol
     expectTypeOf<FunctionConfig['timeout']>().toEqualTypeOf<number | undefined>()
     expectTypeOf<FunctionConfig['auth']>().toEqualTypeOf<'none' | 'key' | undefined>()
     expectTypeOf<ResolvedFunction['auth']>().toEqualTypeOf<'none' | 'key'>()
-    expectTypeOf<ResolvedFunction['schedule'][number]>().toEqualTypeOf<{ cron: string, timezone: string, payload?: unknown, enabled: boolean }>()
+    expectTypeOf<ResolvedFunction['schedule'][number]>().toEqualTypeOf<{ cron: string, timezone: string, payload?: unknown, enabled: boolean, overlap: 'skip' | 'allow' | 'queue', catchUp: boolean }>()
   })
 
   it('docs/config.md lists every option with its default', () => {

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { CronTimer } from '../../../src/agent/schedules/cron-timer'
+import { parseCron } from '../../../src/config/schema/schedule'
+
+describe('the cron timer', () => {
+  it('fires at each second of a 6-field expression, with the exact time each run was due', async () => {
+    const due: Date[] = []
+    const firedAt: number[] = []
+    const timer = new CronTimer(parseCron('* * * * * *'), (scheduledAt) => {
+      due.push(scheduledAt)
+      firedAt.push(Date.now())
+    })
+    timer.start()
+    await new Promise(resolve => setTimeout(resolve, 3200))
+    timer.stop()
+    expect(due.length).toBeGreaterThanOrEqual(2)
+    for (const [i, at] of due.entries()) {
+      expect(at.getUTCMilliseconds()).toBe(0)
+      expect(firedAt[i]!).toBeGreaterThanOrEqual(at.getTime())
+      // Whole seconds apart, each time once (a busy machine may drop one, never repeat or invent one).
+      if (i > 0) expect((at.getTime() - due[i - 1]!.getTime()) % 1000).toBe(0)
+      if (i > 0) expect(at.getTime()).toBeGreaterThan(due[i - 1]!.getTime())
+    }
+    console.log(`cron timer lateness (ms): ${due.map((at, i) => firedAt[i]! - at.getTime()).join(', ')}`)
+    const count = due.length
+    await new Promise(resolve => setTimeout(resolve, 1200))
+    expect(due).toHaveLength(count)
+  })
+
+  it('a time the process was too busy to reach is not replayed', async () => {
+    const due: number[] = []
+    const timer = new CronTimer(parseCron('* * * * * *'), scheduledAt => due.push(scheduledAt.getTime()))
+    timer.start()
+    await new Promise(resolve => setTimeout(resolve, 1100 - (Date.now() % 1000)))
+    // Blocks the event loop across two due times.
+    const blockedUntil = Date.now() + 2500
+    while (Date.now() < blockedUntil);
+    await new Promise(resolve => setTimeout(resolve, 1200))
+    timer.stop()
+    // The first time due while blocked fires once, late; the next one it missed is dropped, not fired in a burst.
+    expect(due.filter(at => at <= blockedUntil).length).toBeLessThanOrEqual(2)
+    expect(due.slice(1).some((at, i) => at - due[i]! >= 2000)).toBe(true)
+    expect(due.some(at => at > blockedUntil)).toBe(true)
+  })
+})
