@@ -7,6 +7,7 @@ import { createLambdaApp } from '../http/error-response'
 import { createGatewayMiddleware } from './gateway'
 import { registerFunctionRoutes } from './routes/functions'
 import { registerHealthRoute } from './routes/health'
+import { registerInvocationRoutes } from './routes/invocations'
 import { registerKeyRoutes } from './routes/keys'
 import { registerSecretRoutes } from './routes/secrets'
 import { registerVersionRoutes } from './routes/versions'
@@ -20,6 +21,7 @@ export function createAgentApp(ctx: AgentContext, gateway: GatewayOptions = {}):
   registerKeyRoutes(app, ctx)
   registerVersionRoutes(app, ctx)
   registerSecretRoutes(app, ctx)
+  registerInvocationRoutes(app, ctx)
   app.all('/**', (event) => {
     const path = event.url.pathname
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {

@@ -1,6 +1,7 @@
 import type { Provider } from '../providers/types'
 import type { FunctionStore } from '../store/function-store'
 import type { KeyStore } from '../store/key-store'
+import type { AsyncInvocations } from './async/async-invocations'
 import type { KeyedLock } from './deploy/keyed-lock'
 import type { AgentOptions } from './options'
 import type { SecretVault } from './secrets/secret-vault'
@@ -16,6 +17,8 @@ export interface AgentContext {
   secrets: SecretVault
   serving: ServingTable
   locks: KeyedLock
+  /** Calls accepted with 202 (X-Lambda-Invocation-Type: Event), run in the background. */
+  invocations: AsyncInvocations
   /** The agent's own temp folder (upload spools), emptied at every start. */
   tmpDir: string
   /** Where uploads are unpacked before they are built, emptied at every start. */

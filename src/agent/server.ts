@@ -6,6 +6,8 @@ import { ADMIN_PREFIX } from '../api/admin-api'
 import { logFunctionOutput, logInvocation } from '../log/function-log'
 import { createProvider } from '../providers'
 import { createAgentApp } from './app'
+import { AsyncInvocations } from './async/async-invocations'
+import { createCallbackPolicy } from './async/callback-policy'
 import { createApiKey } from './auth/api-keys'
 import { lockDataDir } from './data-dir-lock'
 import { KeyedLock } from './deploy/keyed-lock'
@@ -25,6 +27,8 @@ export interface AgentHandle {
   firstAdminKey?: string
   orphansRemoved: number
   restored: string[]
+  /** Asynchronous calls accepted by an earlier run and not finished: they run again now. */
+  resumedInvocations: number
   context: AgentContext
   close: () => Promise<void>
 }
@@ -60,8 +64,20 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
 
     const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000, resolveEnv: envResolver(secrets, line => consola.warn(line)) })
     opened.push(() => serving.close())
-    const context: AgentContext = { options, provider, functions, keys, secrets, serving, locks: new KeyedLock(), tmpDir, uploadsDir }
+    const invocations = new AsyncInvocations({
+      storage,
+      serving,
+      queueLimit: options.asyncQueueLimit,
+      retentionMs: options.asyncRetention * 1000,
+      failedRetentionMs: options.asyncFailedRetention * 1000,
+      callbackPolicy: createCallbackPolicy({ allow: options.callbackAllow, domain: options.domain }),
+      warn: line => consola.warn(line),
+    })
+    // Closed before the instances: a call cut short by the stop is not recorded as failed, it runs again.
+    opened.push(() => invocations.close())
+    const context: AgentContext = { options, provider, functions, keys, secrets, serving, invocations, locks: new KeyedLock(), tmpDir, uploadsDir }
     const restored = await restoreState(context)
+    const { resumed } = await invocations.start()
     // An access log line per request costs a noticeable share of the gateway's CPU at high rates: opt-in.
     const app = createAgentApp(context, { onInvocation: options.accessLog ? logInvocation : undefined })
     const listener = await listenStrict(app, options.port, options.host)
@@ -72,6 +88,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
       firstAdminKey,
       orphansRemoved,
       restored,
+      resumedInvocations: resumed,
       context,
       async close() {
         if (closed) return

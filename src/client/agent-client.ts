@@ -1,5 +1,5 @@
 import type { $Fetch, FetchOptions } from 'ofetch'
-import type { DeleteResult, DeployResult, FunctionsResponse, FunctionSummary, HealthResponse, KeysResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemoveSecretResult, RollbackRequest, RollbackResult, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
+import type { AcceptedInvocation, DeleteResult, DeployResult, FunctionsResponse, FunctionSummary, HealthResponse, InvocationDetail, InvocationsResponse, InvocationStatus, KeysResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemoveSecretResult, RollbackRequest, RollbackResult, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
 import type { ReleaseRecord } from '../store/records'
 import type { Connection } from './settings'
 import { Readable } from 'node:stream'
@@ -80,6 +80,9 @@ export function createAgentClient(conn: Connection) {
     }),
     removeSecret: (name: string, force: boolean) => long(AGENT_TIMEOUTS.change, options => api<RemoveSecretResult>(`/secrets/${encodeURIComponent(name)}`, { ...options, method: 'DELETE', query: force ? { force: 'true' } : {} })),
     listKeys: () => call(() => api<KeysResponse>('/keys')),
+    listInvocations: (filter: { function?: string, status?: InvocationStatus, limit?: number } = {}) => call(() => api<InvocationsResponse>('/invocations', { query: Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) })),
+    getInvocation: (id: string) => call(() => api<InvocationDetail>(`/invocations/${encodeURIComponent(id)}`)),
+    replayInvocation: (id: string) => call(() => api<AcceptedInvocation>(`/invocations/${encodeURIComponent(id)}/replay`, { method: 'POST' })),
   }
 }
 
