@@ -1,6 +1,6 @@
 import type { AgentProcess } from '../../helpers/agent'
 import type { TempProject } from '../../helpers/project'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createProject } from '../../helpers/project'
@@ -120,4 +120,21 @@ export async function finished(agent: AgentProcess, id: string) {
     const detail = res.json()
     return detail.status === 'succeeded' || detail.status === 'failed' ? detail : undefined
   }, `invocation ${id} to finish`)
+}
+
+/** The agent's stored async state files that contain `text` (files renamed away while reading are skipped). */
+export function storedFilesContaining(agent: AgentProcess, text: string): string[] {
+  const dir = join(agent.dataDir, 'state', 'async')
+  if (!existsSync(dir)) return []
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter(entry => entry.isFile())
+    .map(entry => join(entry.parentPath, entry.name))
+    .filter((file) => {
+      try {
+        return readFileSync(file, 'utf8').includes(text)
+      }
+      catch {
+        return false
+      }
+    })
 }

@@ -7,6 +7,7 @@ import { AsyncInvocations } from '../../../src/agent/async/async-invocations'
 import { createCallbackPolicy } from '../../../src/agent/async/callback-policy'
 import { ServingTable } from '../../../src/agent/serving-table'
 import { createAgentStorage } from '../../../src/store/storage'
+import { until } from './async-project'
 
 // The store side of accepting: what reaches the disk and what a restart finds. The agents here are
 // stopping (closed) as they accept, so their workers run nothing: what an agent accepts while it
@@ -47,6 +48,24 @@ describe('accepting: every call is on disk before its 202, written together unde
     const record = await second.get(accepted[7]!.id)
     expect(record).toMatchObject({ function: 'hello', status: 'queued', request: { method: 'POST', path: '/n/7', headers: { 'content-type': 'text/plain' } } })
     expect(Buffer.from(record!.request.body, 'base64').toString()).toBe('body 7')
+    await second.close()
+  })
+
+  it('a finished call moves from the inbox to its outcome batch; a new agent keeps it as finished and runs nothing again', async () => {
+    // Nothing is deployed: the worker finds no function, so the call ends at once as failed (function-gone).
+    const first = invocations()
+    await first.start()
+    const { id } = await first.reserve('hello').accept(call(1))
+    await first.close()
+    expect((await first.get(id))?.failure?.reason).toBe('function-gone')
+    // The inbox batch goes once its only call is in the outcome batch.
+    await until(() => batchFiles().length === 0, 'the inbox batch to be removed')
+    expect(readdirSync(join(dataDir, 'state', 'async', 'failed'))).toHaveLength(1)
+
+    const second = invocations()
+    expect(await second.start()).toEqual({ resumed: 0 })
+    expect(second.list().counts).toMatchObject({ queued: 0, failed: 1 })
+    expect(await second.get(id)).toMatchObject({ id, status: 'failed', request: { path: '/n/1' } })
     await second.close()
   })
 
