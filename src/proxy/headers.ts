@@ -3,8 +3,12 @@ import type { IncomingMessage } from 'node:http'
 /** Connection-scoped headers (RFC 9110 §7.6.1): they describe one hop and are never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization'])
 
-/** Headers only the gateway may set; a client's own copies are dropped so they cannot be forged. */
-const GATEWAY_OWNED = new Set(['x-lambda-request-id', 'x-lambda-deadline', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id', 'x-real-ip', 'forwarded'])
+/**
+ * Headers only the gateway may set; a client's own copies are dropped so they cannot be forged. The
+ * `x-lambda-invocation-id` and `x-lambda-attempt` of an asynchronous call come from the agent alone: a
+ * function may take the id as its idempotency key.
+ */
+const GATEWAY_OWNED = new Set(['x-lambda-request-id', 'x-lambda-deadline', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id', 'x-real-ip', 'forwarded', 'x-lambda-invocation-id', 'x-lambda-attempt'])
 
 export interface ForwardedFor {
   requestId: string

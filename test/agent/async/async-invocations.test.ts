@@ -41,6 +41,15 @@ describe('asynchronous invocations on a real agent (process provider)', () => {
     expect(detail.request).toMatchObject({ method: 'PUT', path: '/orders/42?expand=items', body: '{"qty":3}', bodyBytes: 9 })
   })
 
+  it('the invocation id reaches the function from the agent only: a caller cannot forge it, asynchronously or not', async () => {
+    const forged = { 'x-lambda-invocation-id': '00000000-0000-4000-8000-000000000000', 'x-lambda-attempt': '7' }
+    const id = (await callAsync(agent, 'rec', '/?forged=async', { headers: forged })).json().id
+    await finished(agent, id)
+    expect(recorded(fixture.out).find(r => r.path === '/?forged=async')).toMatchObject({ id, attempt: '1' })
+    expect((await agent.call('rec', '/?forged=sync', { headers: forged })).status).toBe(200)
+    expect(recorded(fixture.out).find(r => r.path === '/?forged=sync')).toMatchObject({ id: null, attempt: null })
+  })
+
   it('an unknown function is 404, never 202, and nothing is stored', async () => {
     const res = await callAsync(agent, 'nope', '/', { body: 'x' })
     expect(res.status).toBe(404)
