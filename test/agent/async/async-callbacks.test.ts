@@ -4,8 +4,10 @@ import type { AgentProcess } from '../../helpers/agent'
 import type { AsyncFixture } from './async-project'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAgentProcess } from '../../helpers/agent'
+import { runCli } from '../../helpers/cli'
 import { asyncProject, callAsync, recorded, until } from './async-project'
 
 interface Received {
@@ -122,5 +124,13 @@ describe('x-Callback-Url', () => {
     expect(recorded(fixture.out).length).toBe(before)
     const scheme = await callAsync(strict, 'rec', '/', { headers: { 'x-callback-url': 'file:///etc/passwd' } })
     expect(scheme.json().error).toMatchObject({ code: 'CALLBACK_URL_REFUSED', reason: 'bad-url' })
+  })
+
+  it('the agent\'s async flags are checked before it starts', async () => {
+    for (const flags of [['--callback-allow', 'not a host'], ['--callback-allow', '10.0.0.0/40'], ['--async-queue-limit', '0'], ['--async-retention', 'soon']]) {
+      const run = await runCli(['agent', '--port', '0', '--data-dir', join(fixture.out, 'never'), ...flags])
+      expect(run.code, flags.join(' ')).toBe(2)
+      expect(run.output).toContain(flags[0])
+    }
   })
 })

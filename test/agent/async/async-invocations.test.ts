@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAgentProcess } from '../../helpers/agent'
-import { asyncProject, callAsync, finished, gatedLog, recorded, storedFilesContaining } from './async-project'
+import { asyncProject, callAsync, finished, gatedLog, recorded, storedFilesContaining, until } from './async-project'
 
 const UUID_RE = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/
 
@@ -213,6 +213,19 @@ describe('asynchronous invocations on a real agent (process provider)', () => {
     const unknown = await agent.cli(['invoke', 'nope', '--async'])
     expect(unknown.code).toBe(1)
     expect(unknown.output).toContain('No function named "nope"')
+  })
+
+  it('a call still waiting after async.maxAgeSeconds fails as expired, without running', async () => {
+    const gate = 'gate-age'
+    const first = (await callAsync(agent, 'aging', `/?gate=${gate}`)).json().id
+    const second = (await callAsync(agent, 'aging', `/?gate=${gate}`)).json().id
+    await until(() => gatedLog(fixture.out).includes(`start ${first}`), 'the first call to start')
+    // The second waits behind the first, which holds the only slot until its gate opens (past a second).
+    await new Promise(resolve => setTimeout(resolve, 1200))
+    writeFileSync(join(fixture.out, gate), '')
+    expect((await finished(agent, first)).status).toBe('succeeded')
+    expect(await finished(agent, second)).toMatchObject({ status: 'failed', attemptCount: 0, failure: { reason: 'expired' } })
+    expect(gatedLog(fixture.out)).not.toContain(`start ${second}`)
   })
 
   it('keys: an invoke key may call --async but not list invocations; the list routes check their input', async () => {

@@ -49,8 +49,9 @@ export interface AsyncFixture {
 
 /**
  * A project whose functions leave their side effects in a folder of the test (process provider: they
- * run as the agent's user): `rec` and `secure` (auth: 'key') record each attempt, `gated` holds each
- * call until the test opens its gate (one call at a time: concurrency 1, one instance).
+ * run as the agent's user): `rec`, `once` (no retries) and `secure` (auth: 'key') record each attempt,
+ * `gated` holds each call until the test opens its gate (one call at a time: concurrency 1, one
+ * instance), and so does `aging`, whose calls may wait one second at most (async.maxAgeSeconds).
  */
 export function asyncProject(): AsyncFixture {
   const out = mkdtempSync(join(tmpdir(), 'lambda-async-out-'))
@@ -62,6 +63,7 @@ export function asyncProject(): AsyncFixture {
     secure: { auth: 'key', env: { LOG: 'secure.log' } },
     once: { env: { LOG: 'once.log' }, async: { retries: 0 } },
     gated: { concurrency: 1, maxInstances: 1 },
+    aging: { concurrency: 1, maxInstances: 1, async: { maxAgeSeconds: 1 } },
   },
 }
 `,
@@ -69,6 +71,7 @@ export function asyncProject(): AsyncFixture {
     'functions/secure/index.mjs': RECORDER,
     'functions/once/index.mjs': RECORDER,
     'functions/gated/index.mjs': GATED,
+    'functions/aging/index.mjs': GATED,
   })
   const remove = () => {
     project.remove()
