@@ -5,6 +5,7 @@ const suites = {
   agent: () => import('./agent.mjs').then(m => m.benchAgent()),
   versions: () => import('./versions.mjs').then(m => m.benchVersions()),
   schedules: () => import('./schedules.mjs').then(m => m.benchSchedules()),
+  async: () => import('./async.mjs').then(m => m.benchAsync()),
 }
 for (const [name, run] of Object.entries(suites)) {
   if (which && which !== name) continue

@@ -6,6 +6,7 @@ import { createLambdaApp } from '../http/error-response'
 import { createGatewayMiddleware } from './gateway'
 import { registerFunctionRoutes } from './routes/functions'
 import { registerHealthRoute } from './routes/health'
+import { registerInvocationRoutes } from './routes/invocations'
 import { registerKeyRoutes } from './routes/keys'
 import { registerScheduleRoutes } from './routes/schedules'
 import { registerSecretRoutes } from './routes/secrets'
@@ -21,6 +22,7 @@ export function createAgentApp(ctx: AgentContext): H3 {
   registerVersionRoutes(app, ctx)
   registerSecretRoutes(app, ctx)
   registerScheduleRoutes(app, ctx)
+  registerInvocationRoutes(app, ctx)
   app.all('/**', (event) => {
     const path = event.url.pathname
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {

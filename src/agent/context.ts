@@ -1,6 +1,7 @@
 import type { Provider } from '../providers/types'
 import type { FunctionStore } from '../store/function-store'
 import type { KeyStore } from '../store/key-store'
+import type { AsyncInvocations } from './async/async-invocations'
 import type { KeyedLock } from './deploy/keyed-lock'
 import type { InvocationEvents } from './invocation-events'
 import type { AgentOptions } from './options'
@@ -22,6 +23,8 @@ export interface AgentContext {
   locks: KeyedLock
   /** Invocations as they end: the access log, logs and metrics listen. */
   invocations: InvocationEvents
+  /** Calls accepted with 202 (X-Lambda-Invocation-Type: Event), run in the background. */
+  asyncInvocations: AsyncInvocations
   /** The agent's own temp folder (upload spools), emptied at every start. */
   tmpDir: string
   /** Where uploads are unpacked before they are built, emptied at every start. */

@@ -7,6 +7,8 @@ import { ADMIN_PREFIX } from '../api/admin-api'
 import { LambdaError } from '../errors'
 import { invokeThroughPool } from '../proxy/invoke'
 import { resolveRoute } from '../router/route'
+import { acceptEvent } from './async/accept-event'
+import { invocationTypeOf } from './async/invocation-type'
 import { requireApiKey } from './auth/require-key'
 import { functionNotFound } from './routes/not-found'
 
@@ -35,8 +37,11 @@ function target(ctx: AgentContext, name: string, version: number | undefined, vi
   return kept
 }
 
-/** Forwards one request to `name` (its serving version, or version `version`) and streams the answer. */
-export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: InvokeServingOptions = {}): Promise<void> {
+/**
+ * Forwards one request to `name` (its serving version, or version `version`) and streams the answer;
+ * or, with `X-Lambda-Invocation-Type: Event`, answers with the 202 (or 429) of an accepted call.
+ */
+export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: InvokeServingOptions = {}): Promise<Response | undefined> {
   let version = target(ctx, name, opts.version, opts.viaAdmin)
   let dropHeaders: ReadonlySet<string> | undefined
   if (version.config.auth === 'key' || opts.viaAdmin) {
@@ -45,11 +50,15 @@ export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res
     // Checking the key took a turn of the event loop, in which a switch may have happened.
     version = target(ctx, name, opts.version, opts.viaAdmin)
   }
+  const type = invocationTypeOf(req)
+  if (type === 'Event') return acceptEvent(ctx, req, { name, version: opts.version, path, dropHeaders })
+  if (type === 'DryRun') return new Response(null, { status: 204 })
   // A switch can retire the pool between the lookup and the forward; the request then goes to the
   // version that replaced it instead of failing.
   for (let attempt = 1; ; attempt++, version = target(ctx, name, opts.version, opts.viaAdmin)) {
     try {
-      return await forwardTo(ctx, req, res, version, path, dropHeaders)
+      await forwardTo(ctx, req, res, version, path, dropHeaders)
+      return undefined
     }
     catch (error) {
       if (!(LambdaError.is(error) && error.code === 'VERSION_RETIRED') || res.headersSent || attempt >= 3) throw error
@@ -94,8 +103,8 @@ export function createGatewayMiddleware(ctx: AgentContext) {
       })
     }
     if (route.kind !== 'function') return undefined
-    await invokeServing(ctx, req, res, route.name, route.path, { version: route.version })
-    // The response is written; null tells h3 it is handled.
-    return null
+    const answer = await invokeServing(ctx, req, res, route.name, route.path, { version: route.version })
+    // Without an answer to send, the response is written; null tells h3 it is handled.
+    return answer ?? null
   }
 }

@@ -28,6 +28,14 @@ export interface AgentOptions {
   buildTimeout: number
   /** unstorage driver for the agent's state, when not the crash-safe fs driver in the data dir. */
   store?: { name: string, options?: Record<string, unknown> }
+  /** Accepted asynchronous calls one function may have waiting or running; past it: 429. Default: 1000. */
+  asyncQueueLimit: number
+  /** Seconds a succeeded asynchronous invocation stays listed. Default: 86400 (a day). */
+  asyncRetention: number
+  /** Seconds a failed one (the dead-letter list) stays listed and replayable. Default: 1209600 (14 days). */
+  asyncFailedRetention: number
+  /** Hosts, addresses or CIDR ranges callbacks may reach although they are private, loopback or the agent's own. Default: none. */
+  callbackAllow: string[]
 }
 
 export type AgentOptionsInput = Partial<AgentOptions>
@@ -56,6 +64,10 @@ export function resolveAgentOptions(input: AgentOptionsInput): AgentOptions {
     buildTimeout: input.buildTimeout ?? 600,
     accessLog: input.accessLog ?? false,
     store: input.store,
+    asyncQueueLimit: input.asyncQueueLimit ?? 1000,
+    asyncRetention: input.asyncRetention ?? 86400,
+    asyncFailedRetention: input.asyncFailedRetention ?? 14 * 86400,
+    callbackAllow: input.callbackAllow ?? [],
   }
 }
 

@@ -6,6 +6,8 @@ import { ADMIN_PREFIX } from '../api/admin-api'
 import { logFunctionOutput, logInvocation } from '../log/function-log'
 import { createProvider } from '../providers'
 import { createAgentApp } from './app'
+import { AsyncInvocations } from './async/async-invocations'
+import { createCallbackPolicy } from './async/callback-policy'
 import { createApiKey } from './auth/api-keys'
 import { lockDataDir } from './data-dir-lock'
 import { KeyedLock } from './deploy/keyed-lock'
@@ -29,6 +31,8 @@ export interface AgentHandle {
   firstAdminKey?: string
   orphansRemoved: number
   restored: string[]
+  /** Asynchronous calls accepted by an earlier run and not finished: they run again now. */
+  resumedInvocations: number
   context: AgentContext
   close: () => Promise<void>
 }
@@ -65,12 +69,24 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000, resolveEnv: envResolver(secrets, line => consola.warn(line)) })
     opened.push(() => serving.close())
     const invocations = new InvocationEvents()
+    const asyncInvocations = new AsyncInvocations({
+      storage,
+      serving,
+      queueLimit: options.asyncQueueLimit,
+      retentionMs: options.asyncRetention * 1000,
+      failedRetentionMs: options.asyncFailedRetention * 1000,
+      callbackPolicy: createCallbackPolicy({ allow: options.callbackAllow, domain: options.domain }),
+      warn: line => consola.warn(line),
+    })
+    // Closed before the instances: a call cut short by the stop is not recorded as failed, it runs again.
+    opened.push(() => asyncInvocations.close())
     // An access log line per request costs a noticeable share of the gateway's CPU at high rates: opt-in.
     if (options.accessLog) invocations.on(logInvocation)
     const schedules = new Scheduler({ store: scheduleStore, serving, execute: agentRunExecutor({ serving, options }), onRun: run => logFunctionOutput(run.function, describeRun(run), 'stdout') })
-    const context: AgentContext = { options, provider, functions, keys, secrets, serving, schedules, locks: new KeyedLock(), invocations, tmpDir, uploadsDir }
+    const context: AgentContext = { options, provider, functions, keys, secrets, serving, schedules, asyncInvocations, locks: new KeyedLock(), invocations, tmpDir, uploadsDir }
     const restored = await restoreState(context)
-    // After the restore: schedules fire on the versions the store says are current.
+    // After the restore: accepted calls and schedules run on the versions the store says are current.
+    const { resumed } = await asyncInvocations.start()
     opened.push(() => schedules.close())
     await schedules.start()
     const app = createAgentApp(context)
@@ -82,6 +98,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
       firstAdminKey,
       orphansRemoved,
       restored,
+      resumedInvocations: resumed,
       context,
       async close() {
         if (closed) return

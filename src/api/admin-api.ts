@@ -269,3 +269,97 @@ export interface ScheduleHistoryResponse {
   schedule: ScheduleListing | null
   runs: ScheduleRun[]
 }
+
+/**
+ * Asynchronous invocations (docs/async.md). `queued`: waiting for a worker; `running`: an attempt is
+ * under way; `retrying`: an attempt failed and the next one waits for its backoff; `succeeded` and
+ * `failed` are final (`failed` is the dead-letter list).
+ */
+export const INVOCATION_STATUSES = ['queued', 'running', 'retrying', 'succeeded', 'failed'] as const
+export type InvocationStatus = (typeof INVOCATION_STATUSES)[number]
+
+/** An invocation id: a UUID. */
+export const INVOCATION_ID_RE = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i
+
+/** What a `202 Accepted` answers: the call is stored and will run. */
+export interface AcceptedInvocation {
+  id: string
+  function: string
+  status: 'queued'
+  acceptedAt: string
+  /** The invocation this one replays (`POST /invocations/:id/replay`). */
+  replayOf?: string
+}
+
+/** One attempt at running the call. */
+export interface InvocationAttempt {
+  number: number
+  startedAt: string
+  durationMs: number
+  /** The function's status, or the agent's (502 crash, 504 timeout). */
+  status: number
+  /** The function version that ran it. */
+  version?: number
+  /** Why it failed, when the agent knows (crash, timeout, could not start). */
+  error?: { code: string, message: string }
+}
+
+/** A body as shown: text as text, anything else base64; `truncated` when only its start is kept. */
+export interface StoredBody {
+  body: string
+  bodyEncoding: 'utf8' | 'base64'
+  truncated: boolean
+}
+
+export interface InvocationResult extends StoredBody {
+  status: number
+  headers: Record<string, string>
+}
+
+/** Why a call ended as failed. */
+export interface InvocationFailure {
+  reason: 'retries-exhausted' | 'not-retried' | 'expired' | 'function-gone'
+  message: string
+}
+
+export interface CallbackState {
+  url: string
+  status: 'pending' | 'delivered' | 'failed'
+  attempts: number
+  /** The callback server's status, when it answered. */
+  responseStatus?: number
+  error?: string
+  at?: string
+}
+
+/** `GET /invocations`: newest first. */
+export interface InvocationSummary {
+  id: string
+  function: string
+  /** Set when the call went to `v<N>.<fn>`; otherwise each attempt runs the version current at its start. */
+  version?: number
+  status: InvocationStatus
+  acceptedAt: string
+  finishedAt?: string
+  attemptCount: number
+  /** The last attempt's status. */
+  resultStatus?: number
+  nextAttemptAt?: string
+  replayOf?: string
+}
+
+export interface InvocationsResponse {
+  invocations: InvocationSummary[]
+  /** Over every kept invocation that matches the function filter (not only the listed page). */
+  counts: Record<InvocationStatus, number>
+}
+
+/** `GET /invocations/:id`. Request headers are shown as stored (the API key that let the call in never is). */
+export interface InvocationDetail extends InvocationSummary {
+  /** The body is shown up to 4 KB; `bodyBytes` is its whole size. */
+  request: { method: string, path: string, headers: Record<string, string>, bodyBytes: number } & StoredBody
+  attempts: InvocationAttempt[]
+  result?: InvocationResult
+  failure?: InvocationFailure
+  callback?: CallbackState
+}

@@ -1,5 +1,5 @@
 import type { $Fetch, FetchOptions } from 'ofetch'
-import type { AddScheduleRequest, DeleteResult, DeployResult, FunctionsResponse, HealthResponse, KeysResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemovedSchedule, RemoveSecretResult, RollbackRequest, RollbackResult, ScheduleHistoryResponse, ScheduleListing, ScheduleRun, SchedulesResponse, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
+import type { AcceptedInvocation, AddScheduleRequest, DeleteResult, DeployResult, FunctionsResponse, HealthResponse, InvocationDetail, InvocationsResponse, InvocationStatus, KeysResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemovedSchedule, RemoveSecretResult, RollbackRequest, RollbackResult, ScheduleHistoryResponse, ScheduleListing, ScheduleRun, SchedulesResponse, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
 import type { ReleaseRecord } from '../store/records'
 import type { Connection } from './settings'
 import { Readable } from 'node:stream'
@@ -87,6 +87,9 @@ export function createAgentClient(conn: Connection) {
     /** Fires a schedule now and waits for its run (up to the function's timeout). */
     runSchedule: (id: string) => long(AGENT_TIMEOUTS.invoke, options => api<ScheduleRun>(`/schedules/${encodeURIComponent(id)}/run`, { ...options, method: 'POST' })),
     scheduleHistory: (id: string, limit?: number) => call(() => api<ScheduleHistoryResponse>(`/schedules/${encodeURIComponent(id)}/history`, { query: limit === undefined ? {} : { limit } })),
+    listInvocations: (filter: { function?: string, status?: InvocationStatus, limit?: number } = {}) => call(() => api<InvocationsResponse>('/invocations', { query: Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) })),
+    getInvocation: (id: string) => call(() => api<InvocationDetail>(`/invocations/${encodeURIComponent(id)}`)),
+    replayInvocation: (id: string) => call(() => api<AcceptedInvocation>(`/invocations/${encodeURIComponent(id)}/replay`, { method: 'POST' })),
   }
 }
 

@@ -6,9 +6,11 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
 
 /**
  * Headers only the gateway (or the agent's own calls) may set; a client's own copies are dropped so
- * they cannot be forged: a public caller cannot pass for a schedule.
+ * they cannot be forged: a public caller cannot pass for a schedule, and the `x-lambda-invocation-id`
+ * and `x-lambda-attempt` of an asynchronous call come from the agent alone (a function may take the id
+ * as its idempotency key).
  */
-const GATEWAY_OWNED = new Set<string>(['x-lambda-request-id', 'x-lambda-deadline', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id', 'x-real-ip', 'forwarded', ...TRIGGER_HEADERS])
+const GATEWAY_OWNED = new Set<string>(['x-lambda-request-id', 'x-lambda-deadline', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-request-id', 'x-real-ip', 'forwarded', 'x-lambda-invocation-id', 'x-lambda-attempt', ...TRIGGER_HEADERS])
 
 export interface ForwardedFor {
   requestId: string

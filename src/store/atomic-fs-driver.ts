@@ -107,12 +107,13 @@ export const atomicFsDriver = defineDriver((options: AtomicFsDriverOptions) => {
     async setItemRaw(key, value) {
       if (!readOnly) await writeFileAtomic(toPath(key), value instanceof ArrayBuffer ? new Uint8Array(value) : value, { mode: RECORD_MODE, dirMode: FOLDER_MODE })
     },
-    async removeItem(key) {
+    async removeItem(key, opts) {
       if (readOnly) return
       const file = toPath(key)
       await unlink(file).catch(orIfMissing(undefined))
-      // Without it a crash could bring a deleted record (say, a revoked API key) back.
-      await syncDir(dirname(file))
+      // Without it a crash could bring a deleted record (say, a revoked API key) back. A caller for whom
+      // a record coming back is harmless (`{ durable: false }`) saves the fsync.
+      if ((opts as { durable?: boolean } | undefined)?.durable !== false) await syncDir(dirname(file))
     },
     async getKeys(keyBase) {
       const entries = await readdir(folderOf(keyBase), { recursive: true, withFileTypes: true }).catch(orIfMissing([]))

@@ -70,8 +70,8 @@ export function registerFunctionRoutes(app: H3, ctx: AgentContext) {
     const prefix = `${base}/${name}/invoke`
     const rest = (req.url ?? '').slice(prefix.length)
     const path = rest.startsWith('/') ? rest : `/${rest}`
-    await invokeServing(ctx, req, event.runtime!.node!.res as ServerResponse, name, path, { viaAdmin: true })
-    return null
+    const answer = await invokeServing(ctx, req, event.runtime!.node!.res as ServerResponse, name, path, { viaAdmin: true })
+    return answer ?? null
   })
   app.all(`${base}/:name/invoke`, invoke)
   app.all(`${base}/:name/invoke/**`, invoke)

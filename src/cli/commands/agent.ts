@@ -1,10 +1,14 @@
 import type { AgentHandle } from '../../agent/server'
+import type { ValueType } from '../args/value-types'
 import { consola } from 'consola'
 import { colors } from 'consola/utils'
+import { parseCallbackAllow } from '../../agent/async/callback-policy'
 import { startAgent } from '../../agent/server'
 import { decimalNumber, listenPort, port, wholeNumber } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
 import { agentStateArgs, storeFromArgs } from './_agent-state'
+
+const callbackAllow: ValueType<string> = { expected: 'a host name, an IP address or a CIDR range', example: '10.0.0.0/8', parse: raw => parseCallbackAllow(raw) ? raw : undefined }
 
 /** However stuck Docker or an instance is, SIGTERM ends the agent within this. */
 const STOP_TIMEOUT_MS = 20_000
@@ -25,6 +29,10 @@ export default defineLambdaCommand({
     'keep-releases': { type: 'string', value: wholeNumber({ min: 1, max: 10000, unit: 'releases', example: 20 }), description: 'Releases kept for `lambda rollback --release` (default: 20)', valueHint: 'count' },
     'build-timeout': { type: 'string', value: decimalNumber({ min: 1, max: 86400, unit: 'seconds', example: 600 }), description: 'Seconds a function\'s image build may take (default: 600)', valueHint: 'seconds' },
     'access-log': { type: 'boolean', description: 'Print one line per invocation (method, path, status, duration)', default: false },
+    'async-queue-limit': { type: 'string', value: wholeNumber({ min: 1, max: 1_000_000, unit: 'calls', example: 1000 }), description: 'Asynchronous calls one function may have waiting or running; more are answered 429 (default: 1000)', valueHint: 'count' },
+    'async-retention': { type: 'string', value: wholeNumber({ min: 1, max: 31_536_000, unit: 'seconds', example: 86400 }), description: 'Seconds a succeeded asynchronous invocation stays listed (default: 86400)', valueHint: 'seconds' },
+    'async-failed-retention': { type: 'string', value: wholeNumber({ min: 1, max: 31_536_000, unit: 'seconds', example: 1209600 }), description: 'Seconds a failed one stays listed and replayable (default: 1209600, 14 days)', valueHint: 'seconds' },
+    'callback-allow': { type: 'string', multiple: true, value: callbackAllow, description: 'Let X-Callback-Url reach this host, address or CIDR range although it is private, loopback or the agent\'s own (repeatable)', valueHint: 'host|ip|cidr' },
   },
   subCommands: { keys: () => import('./agent-keys').then(m => m.default) },
   async run({ args, values }) {
@@ -64,6 +72,10 @@ export default defineLambdaCommand({
       buildTimeout: values['build-timeout'],
       accessLog: args['access-log'],
       store: storeFromArgs(args),
+      asyncQueueLimit: values['async-queue-limit'],
+      asyncRetention: values['async-retention'],
+      asyncFailedRetention: values['async-failed-retention'],
+      callbackAllow: values['callback-allow'],
     })
     // Stopped while starting: finish stopping now that there is something to close.
     if (stopping) {
@@ -75,6 +87,8 @@ export default defineLambdaCommand({
     consola.info(`Functions answer at ${colors.cyan(`http://<name>.${options.domain}:${options.publicPort}/`)}; admin API at /_lambda on the bare host.`)
     if (agent.orphansRemoved > 0) consola.info(`Removed ${agent.orphansRemoved} container(s) left by an earlier run.`)
     if (agent.restored.length > 0) consola.info(`Serving ${agent.restored.length} deployed function(s): ${agent.restored.join(', ')}`)
+    if (agent.resumedInvocations > 0) consola.info(`Resuming ${agent.resumedInvocations} asynchronous call(s) accepted before the restart.`)
+    if (options.callbackAllow.length > 0) consola.warn(`Callbacks may reach ${options.callbackAllow.join(', ')} (--callback-allow): callers choose callback URLs, so only allow hosts that expect them.`)
     if (agent.firstAdminKey) {
       consola.box(`Admin API key (shown once; only its hash is stored):\n\n${agent.firstAdminKey}\n\nOn your machine: lambda config set-host http://<this-host>:${options.port}\n                 lambda config set-key <the key>`)
     }

@@ -1,3 +1,4 @@
+import type { AcceptedInvocation } from '../../api/admin-api'
 import type { ValueType } from '../args/value-types'
 import { readFile } from 'node:fs/promises'
 import { STATUS_CODES } from 'node:http'
@@ -31,6 +32,14 @@ function safeJSON(buffer: Buffer): unknown {
   }
 }
 
+/** The id on stdout (`id=$(lambda invoke fn --async)`), what to do with it on stderr. */
+function printAccepted(name: string, accepted: AcceptedInvocation | undefined, json: boolean) {
+  if (!accepted?.id) throw new LambdaError({ code: 'UNEXPECTED_RESPONSE', status: 502, message: `The agent answered 202 for "${name}" without an invocation id.`, hint: 'Is LAMBDA_HOST a Mini Lambda agent of this version? Check it with `lambda config show`.' })
+  if (json) return printJson(accepted)
+  process.stdout.write(`${accepted.id}\n`)
+  process.stderr.write(`Accepted: "${name}" runs in the background. Follow it with \`lambda invocation ${accepted.id}\`.\n`)
+}
+
 export default defineLambdaCommand({
   meta: { name: 'invoke', description: 'Call a deployed function and print its response' },
   args: {
@@ -40,6 +49,7 @@ export default defineLambdaCommand({
     method: { type: 'string', alias: 'X', value: httpMethod, description: 'HTTP method (default: POST with --data, else GET)', valueHint: 'method' },
     path: { type: 'string', description: 'Path and query for the function (default: /)', default: '/', valueHint: 'path' },
     include: { type: 'boolean', alias: 'i', description: 'Print status and headers too (on stderr)', default: false },
+    async: { type: 'boolean', description: 'Do not wait: the agent stores the call, answers 202 with an invocation id, and runs it in the background', default: false },
     ...jsonArgs,
   },
   async run({ args, values, json }) {
@@ -58,6 +68,7 @@ export default defineLambdaCommand({
       }
     }
     const path = args.path.startsWith('/') ? args.path : `/${args.path}`
+    if (args.async) headers['x-lambda-invocation-type'] = 'Event'
     const response = await agentClientFromSettings().invoke(args.name, { method: values.method, path, headers, body })
     const payload = Buffer.from(response._data as ArrayBuffer ?? new ArrayBuffer(0))
     const requestId = response.headers.get('x-request-id')
@@ -79,6 +90,7 @@ export default defineLambdaCommand({
       }
       throw error
     }
+    if (args.async && response.status === 202) return printAccepted(args.name, safeJSON(payload) as AcceptedInvocation | undefined, json)
     if (json) return printJson(responseJson(args.name, response, payload))
     process.stdout.write(payload)
     process.stdout.write(trailingNewline(payload, isTextBody(response.headers.get('content-type'), payload), process.stdout.isTTY === true))

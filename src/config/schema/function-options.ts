@@ -1,6 +1,7 @@
 import type { ConfigIssue, ShapeInput } from './checks'
 import type { FunctionEnv } from './env'
 import type { OptionsInput, OptionsResolved } from './option'
+import { ASYNC_DEFAULTS, asyncConfig, resolveAsyncConfig } from './async'
 import { boolean, checkShape, isPlainObject, number, oneOf, string } from './checks'
 import { envRecord } from './env'
 import { defineOption, mergeOptions, resolveOptions } from './option'
@@ -33,6 +34,8 @@ export const FUNCTION_OPTIONS = {
   auth: defineOption({ check: oneOf(['none', 'key']), default: 'none' }),
   /** Allow outbound network from the function's container. Default: false. */
   network: defineOption({ check: boolean, default: false }),
+  /** Asynchronous calls (`X-Lambda-Invocation-Type: Event`): retries after a failure, and how long a call may wait. Default: `{ retries: 2, maxAgeSeconds: 21600 }`. Merged over `defaults.async`. */
+  async: defineOption({ check: asyncConfig, default: ASYNC_DEFAULTS, resolve: resolveAsyncConfig, merge: (fromDefaults, own) => ({ ...fromDefaults, ...own }) }),
 }
 
 /** Where a function's code lives: only in `functions.<name>`, resolved against the project, never uploaded. */
