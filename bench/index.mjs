@@ -4,6 +4,7 @@ const suites = {
   dev: () => import('./dev.mjs').then(m => m.benchDev()),
   agent: () => import('./agent.mjs').then(m => m.benchAgent()),
   versions: () => import('./versions.mjs').then(m => m.benchVersions()),
+  logs: () => import('./logs.mjs').then(m => m.benchLogs()),
 }
 for (const [name, run] of Object.entries(suites)) {
   if (which && which !== name) continue

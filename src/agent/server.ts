@@ -1,9 +1,10 @@
 import type { AgentContext } from './context'
 import type { AgentOptionsInput } from './options'
 import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { consola } from 'consola'
 import { ADMIN_PREFIX } from '../api/admin-api'
-import { logFunctionOutput, logInvocation } from '../log/function-log'
+import { logInvocation } from '../log/function-log'
 import { createProvider } from '../providers'
 import { createAgentApp } from './app'
 import { createApiKey } from './auth/api-keys'
@@ -12,6 +13,7 @@ import { KeyedLock } from './deploy/keyed-lock'
 import { ensureAgentIdentity } from './identity'
 import { InvocationEvents } from './invocation-events'
 import { checkPortFree, listenStrict } from './listen'
+import { LogService } from './logs/log-service'
 import { resolveAgentOptions } from './options'
 import { restoreState } from './restore-state'
 import { envResolver } from './secrets/function-env'
@@ -52,9 +54,13 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     const secrets = await SecretVault.open(storage, options.dataDir)
     const firstAdminKey = (await keys.list()).length === 0 ? (await createApiKey(keys, 'admin')).key : undefined
 
+    // Function output goes to the logs (`lambda logs`), never to the agent's own output.
+    const logs = options.logs ? new LogService({ dir: join(options.dataDir, 'logs'), maxBytes: options.logMaxBytes, maxAgeMs: options.logMaxAge, rate: options.logRate }) : undefined
+    logs?.openExisting()
+    if (logs) opened.push(() => logs.close())
     const provider = await createProvider(
       { provider: options.provider, dockerSocket: options.dockerSocket, baseImage: options.baseImage, buildTimeoutMs: options.buildTimeout * 1000, onLog: line => consola.info(line) },
-      { dataDir: options.dataDir, tmpDir, agentId: identity.id, onOutput: (fn, line, stream) => logFunctionOutput(fn, line, stream) },
+      { dataDir: options.dataDir, tmpDir, agentId: identity.id, onOutput: logs && (output => logs.collect(output)) },
     )
     opened.push(() => provider.close())
     const { orphansRemoved } = await provider.init()
@@ -64,7 +70,8 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     const invocations = new InvocationEvents()
     // An access log line per request costs a noticeable share of the gateway's CPU at high rates: opt-in.
     if (options.accessLog) invocations.on(logInvocation)
-    const context: AgentContext = { options, provider, functions, keys, secrets, serving, locks: new KeyedLock(), invocations, tmpDir, uploadsDir }
+    if (logs) invocations.on(record => logs.recordInvocation(record))
+    const context: AgentContext = { options, provider, functions, keys, secrets, serving, locks: new KeyedLock(), invocations, logs, tmpDir, uploadsDir }
     const restored = await restoreState(context)
     const app = createAgentApp(context)
     const listener = await listenStrict(app, options.port, options.host)

@@ -17,6 +17,7 @@ export const main = defineCommand({
     versions: load(() => import('./commands/versions')),
     rollback: load(() => import('./commands/rollback')),
     releases: load(() => import('./commands/releases')),
+    logs: load(() => import('./commands/logs')),
     secrets: load(() => import('./commands/secrets')),
     config: load(() => import('./commands/config')),
     agent: load(() => import('./commands/agent')),
