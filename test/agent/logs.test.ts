@@ -110,3 +110,17 @@ describe('a function that floods its output', () => {
     expect(markers[0].message).toMatch(/^\d+ lines dropped/)
   })
 })
+
+describe('lambda agent --no-logs', () => {
+  const suite = useAgent({ provider: 'process', extraArgs: ['--no-logs'] }, logsProject, async ({ agent, project }) => {
+    expect((await agent.cli(['deploy', '--only', 'talk'], { cwd: project.dir })).code).toBe(0)
+  })
+
+  it('keeps nothing, and lambda logs says why', async () => {
+    expect((await suite.agent.call('talk', '/?say=unkept')).status).toBe(200)
+    const result = await suite.agent.cli(['logs', 'talk'])
+    expect(result.code).toBe(1)
+    expect(result.output).toContain('--no-logs')
+    expect(readdirSync(suite.agent.dataDir)).not.toContain('logs')
+  })
+})

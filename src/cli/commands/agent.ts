@@ -25,7 +25,7 @@ export default defineLambdaCommand({
     'keep-releases': { type: 'string', value: wholeNumber({ min: 1, max: 10000, unit: 'releases', example: 20 }), description: 'Releases kept for `lambda rollback --release` (default: 20)', valueHint: 'count' },
     'build-timeout': { type: 'string', value: decimalNumber({ min: 1, max: 86400, unit: 'seconds', example: 600 }), description: 'Seconds a function\'s image build may take (default: 600)', valueHint: 'seconds' },
     'access-log': { type: 'boolean', description: 'Print one line per invocation (method, path, status, duration)', default: false },
-    'logs': { type: 'boolean', description: 'Keep function output and invocations for `lambda logs` (default: on; --no-logs turns it off)', default: true },
+    'logs': { type: 'boolean', description: 'Keep function output and invocations for `lambda logs` (--no-logs: keep nothing)', default: true },
     'log-max-mb': { type: 'string', value: decimalNumber({ min: 1, max: 102400, unit: 'MB', example: 50 }), description: 'Logs kept per function in MB; the oldest go first (default: 50)', valueHint: 'mb' },
     'log-max-age': { type: 'string', value: duration({ min: 60_000, max: 3650 * 86_400_000, example: '7d' }), description: 'Log entries older than this are removed (default: 7d)', valueHint: 'duration' },
     'log-rate': { type: 'string', value: wholeNumber({ min: 1, max: 1_000_000, unit: 'lines a second', example: 1000 }), description: 'Lines a second one function may log; more are dropped and counted (default: 1000)', valueHint: 'lines' },
