@@ -46,10 +46,14 @@ export class FunctionLogFiles {
   private pending: Array<{ seq: number, line: string }> = []
   private pendingBytes = 0
   private writing?: Promise<void>
+  /** The newest entry queued, and the newest written (or given up on): what `flush` waits between. */
+  private appendedSeq = 0
+  private writtenSeq = 0
+  private flushWaiters: Array<{ seq: number, resolve: () => void }> = []
   private closed = false
   lastSeq = 0
 
-  /** Lists what an earlier run left (synchronously, once per function per start: a directory and one file's end). */
+  /** Lists what an earlier run left (synchronously, once per function per start: a directory and each file's last 4 KB). */
   constructor(dir: string, limits: LogLimits) {
     this.dir = dir
     this.limits = limits
@@ -88,13 +92,29 @@ export class FunctionLogFiles {
     if (this.pendingBytes + bytes > this.maxPendingBytes) return false
     this.pending.push({ seq, line })
     this.pendingBytes += bytes
-    if (!this.writing) this.writing = new Promise<void>(resolve => setImmediate(resolve)).then(() => this.writeAll()).finally(() => (this.writing = undefined))
+    this.appendedSeq = seq
+    this.scheduleWrite()
     return true
   }
 
-  /** Resolves once everything appended so far is on disk. */
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing
+  /** One writer at a time, a tick after the first append (lines of one tick go in one write). */
+  private scheduleWrite() {
+    if (this.writing) return
+    this.writing = new Promise<void>(resolve => setImmediate(resolve)).then(() => this.writeAll()).finally(() => {
+      this.writing = undefined
+      // Appended between the writer's last look and its end.
+      if (this.pending.length > 0) this.scheduleWrite()
+    })
+  }
+
+  /**
+   * Resolves once everything appended so far is on disk (even while a flood keeps appending more),
+   * with the `seq` up to which the files are complete.
+   */
+  flush(): Promise<number> {
+    const target = this.appendedSeq
+    if (this.writtenSeq >= target || !this.writing) return Promise.resolve(target)
+    return new Promise(resolve => this.flushWaiters.push({ seq: target, resolve: () => resolve(target) }))
   }
 
   /** The files, oldest first, as complete as written so far. */
@@ -115,8 +135,10 @@ export class FunctionLogFiles {
   }
 
   async close(): Promise<void> {
-    await this.flush()
+    // Nothing is taken any more, so the writer writes what waits and stops.
     this.closed = true
+    if (this.pending.length > 0) this.scheduleWrite()
+    while (this.writing) await this.writing
     await this.closeHandle()
   }
 
@@ -150,7 +172,17 @@ export class FunctionLogFiles {
         await this.closeHandle()
       }
       await this.pruneSize()
+      this.written(last)
     }
+    this.written(this.appendedSeq)
+  }
+
+  private written(seq: number) {
+    this.writtenSeq = Math.max(this.writtenSeq, seq)
+    const done = this.flushWaiters.filter(waiter => waiter.seq <= this.writtenSeq)
+    if (done.length === 0) return
+    this.flushWaiters = this.flushWaiters.filter(waiter => waiter.seq > this.writtenSeq)
+    for (const waiter of done) waiter.resolve()
   }
 
   /** The open file to append `bytes` to, closing the current one when it is full or old. */

@@ -69,9 +69,8 @@ export async function streamLogs(logs: LogService, name: string, request: LogReq
   try {
     const files = logs.filesOf(name)
     if (files) {
-      await files.flush()
       // Entries up to here come from the files; later ones were (or will be) delivered live.
-      const upTo = files.lastSeq
+      const upTo = await files.flush()
       covered = upTo
       if (tail !== undefined) {
         for (const line of await readTail(files, filter, tail, upTo)) await send(line.endsWith('\n') ? line : `${line}\n`)

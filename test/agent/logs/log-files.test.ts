@@ -90,6 +90,25 @@ describe('a function\'s log files', () => {
     await files.close()
   })
 
+  it('a flush waits for what was appended before it, not for a flood that goes on', async () => {
+    const files = new FunctionLogFiles(tempDir(), { maxBytes: 1024 * 1024, maxAgeMs: 86_400_000 })
+    const marked = add(files, 'before the flush')
+    let flooding = true
+    const flood = (async () => {
+      while (flooding) {
+        add(files, 'more')
+        await new Promise(resolve => setImmediate(resolve))
+      }
+    })()
+    await new Promise(resolve => setTimeout(resolve, 20))
+    const upTo = await files.flush()
+    flooding = false
+    await flood
+    expect(upTo).toBeGreaterThanOrEqual(marked)
+    expect(messages(await readTail(files, {}, 1, upTo))).toEqual(['more'])
+    await files.close()
+  })
+
   it('answer tail, since, version, request (also by its first 8 characters) and after', async () => {
     const dir = tempDir()
     const files = new FunctionLogFiles(dir, { maxBytes: 1024 * 1024, maxAgeMs: 86_400_000 })
