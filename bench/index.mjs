@@ -6,6 +6,7 @@ const suites = {
   versions: () => import('./versions.mjs').then(m => m.benchVersions()),
   schedules: () => import('./schedules.mjs').then(m => m.benchSchedules()),
   async: () => import('./async.mjs').then(m => m.benchAsync()),
+  logs: () => import('./logs.mjs').then(m => m.benchLogs()),
 }
 for (const [name, run] of Object.entries(suites)) {
   if (which && which !== name) continue

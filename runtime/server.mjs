@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import { createInvocationContext } from './context.mjs'
 import { logInvocationError, sendError } from './errors.mjs'
 import { linkToAgent } from './link.mjs'
+import { attributeOutput, runAttributed } from './log-attribution.mjs'
 
 /**
  * Serves the function over HTTP: on connections dialed to the agent (LAMBDA_AGENT_SOCKET, how the
@@ -11,15 +12,17 @@ import { linkToAgent } from './link.mjs'
  * @param {import('./types').RuntimeSettings} settings
  */
 export function startServer(invoke, settings) {
+  attributeOutput()
   // Handlers still running, by request id: the agent may ask when one whose client left is done.
   /** @type {Map<string, Promise<void>>} */
   const running = new Map()
   const server = createServer((req, res) => {
     const context = createInvocationContext(req, settings)
-    const settled = invoke(req, res, context).catch((error) => {
+    // Everything the handler prints, the error report included, is marked with the request's id.
+    const settled = runAttributed(context.requestId, () => invoke(req, res, context).catch((error) => {
       logInvocationError(settings.functionName, context.requestId, error)
       sendError(res, 500, 'FUNCTION_ERROR', error, settings.dev)
-    }).finally(() => running.delete(context.requestId))
+    })).finally(() => running.delete(context.requestId))
     running.set(context.requestId, settled)
   })
   // The caller keeps connections alive and reuses them, and deadlines are its job too.

@@ -8,6 +8,7 @@ import { registerFunctionRoutes } from './routes/functions'
 import { registerHealthRoute } from './routes/health'
 import { registerInvocationRoutes } from './routes/invocations'
 import { registerKeyRoutes } from './routes/keys'
+import { registerLogRoutes } from './routes/logs'
 import { registerScheduleRoutes } from './routes/schedules'
 import { registerSecretRoutes } from './routes/secrets'
 import { registerVersionRoutes } from './routes/versions'
@@ -23,6 +24,7 @@ export function createAgentApp(ctx: AgentContext): H3 {
   registerSecretRoutes(app, ctx)
   registerScheduleRoutes(app, ctx)
   registerInvocationRoutes(app, ctx)
+  registerLogRoutes(app, ctx)
   app.all('/**', (event) => {
     const path = event.url.pathname
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {

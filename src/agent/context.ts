@@ -4,6 +4,7 @@ import type { KeyStore } from '../store/key-store'
 import type { AsyncInvocations } from './async/async-invocations'
 import type { KeyedLock } from './deploy/keyed-lock'
 import type { InvocationEvents } from './invocation-events'
+import type { LogService } from './logs/log-service'
 import type { AgentOptions } from './options'
 import type { Scheduler } from './schedules/scheduler'
 import type { SecretVault } from './secrets/secret-vault'
@@ -25,6 +26,8 @@ export interface AgentContext {
   invocations: InvocationEvents
   /** Calls accepted with 202 (X-Lambda-Invocation-Type: Event), run in the background. */
   asyncInvocations: AsyncInvocations
+  /** Function output and invocations, stored per function; undefined with --no-logs. */
+  logs?: LogService
   /** The agent's own temp folder (upload spools), emptied at every start. */
   tmpDir: string
   /** Where uploads are unpacked before they are built, emptied at every start. */

@@ -40,8 +40,21 @@ function target(ctx: AgentContext, name: string, version: number | undefined, vi
 /**
  * Forwards one request to `name` (its serving version, or version `version`) and streams the answer;
  * or, with `X-Lambda-Invocation-Type: Event`, answers with the 202 (or 429) of an accepted call.
+ * Every answer carries `X-Request-Id`, errors too: the id `lambda logs --request` finds the call by.
  */
 export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: InvokeServingOptions = {}): Promise<Response | undefined> {
+  const requestId = randomUUID()
+  try {
+    return await invokeVersion(ctx, req, res, name, path, opts, requestId)
+  }
+  catch (error) {
+    // A success gets the id with the function's headers; only an error answer needs it set here.
+    if (!res.headersSent) res.setHeader('x-request-id', requestId)
+    throw error
+  }
+}
+
+async function invokeVersion(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: InvokeServingOptions, requestId: string): Promise<Response | undefined> {
   let version = target(ctx, name, opts.version, opts.viaAdmin)
   let dropHeaders: ReadonlySet<string> | undefined
   if (version.config.auth === 'key' || opts.viaAdmin) {
@@ -57,7 +70,7 @@ export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res
   // version that replaced it instead of failing.
   for (let attempt = 1; ; attempt++, version = target(ctx, name, opts.version, opts.viaAdmin)) {
     try {
-      await forwardTo(ctx, req, res, version, path, dropHeaders)
+      await forwardTo(ctx, req, res, version, path, dropHeaders, requestId)
       return undefined
     }
     catch (error) {
@@ -66,7 +79,7 @@ export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res
   }
 }
 
-function forwardTo(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, version: VersionRecord, path: string, dropHeaders: ReadonlySet<string> | undefined): Promise<void> {
+function forwardTo(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, version: VersionRecord, path: string, dropHeaders: ReadonlySet<string> | undefined, requestId: string): Promise<void> {
   const { config } = version
   return invokeThroughPool(req, res, {
     pool: ctx.serving.poolFor(version),
@@ -75,7 +88,7 @@ function forwardTo(ctx: AgentContext, req: IncomingMessage, res: ServerResponse,
     memory: config.memory,
     dropHeaders,
     forwarded: {
-      requestId: randomUUID(),
+      requestId,
       clientIp: req.socket.remoteAddress ?? '',
       host: req.headers.host ?? '',
       proto: ctx.options.publicScheme,
@@ -95,6 +108,7 @@ export function createGatewayMiddleware(ctx: AgentContext) {
     const res = event.runtime!.node!.res as ServerResponse
     const route = resolveRoute(req.headers.host, req.url ?? '/', { domain: ctx.options.domain, pathRouting: false, adminPrefix: ADMIN_PREFIX })
     if (route.kind === 'unknown-host') {
+      res.setHeader('x-request-id', randomUUID())
       throw new LambdaError({
         code: 'UNKNOWN_HOST',
         status: 404,

@@ -26,6 +26,14 @@ export interface AgentOptions {
   keepReleases: number
   /** Seconds a function's image build may take before it is stopped. Default: 600. */
   buildTimeout: number
+  /** Collect and store function output and invocations (`lambda logs`). Default: true. */
+  logs: boolean
+  /** Bytes of logs kept per function (older files go first). Default: 50 MB. */
+  logMaxBytes: number
+  /** Log entries older than this (ms) are removed. Default: 7 days. */
+  logMaxAge: number
+  /** Lines a second one function may log, output and invocations together; more are dropped and counted. Default: 1000. */
+  logRate: number
   /** unstorage driver for the agent's state, when not the crash-safe fs driver in the data dir. */
   store?: { name: string, options?: Record<string, unknown> }
   /** Accepted asynchronous calls one function may have waiting or running; past it: 429. Default: 1000. */
@@ -63,6 +71,10 @@ export function resolveAgentOptions(input: AgentOptionsInput): AgentOptions {
     keepReleases: input.keepReleases ?? 20,
     buildTimeout: input.buildTimeout ?? 600,
     accessLog: input.accessLog ?? false,
+    logs: input.logs ?? true,
+    logMaxBytes: input.logMaxBytes ?? 50 * 1024 * 1024,
+    logMaxAge: input.logMaxAge ?? 7 * 86_400_000,
+    logRate: input.logRate ?? 1000,
     store: input.store,
     asyncQueueLimit: input.asyncQueueLimit ?? 1000,
     asyncRetention: input.asyncRetention ?? 86400,

@@ -1,6 +1,7 @@
 import type { AgentContext } from './context'
 import type { AgentOptionsInput } from './options'
 import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { consola } from 'consola'
 import { ADMIN_PREFIX } from '../api/admin-api'
 import { logFunctionOutput, logInvocation } from '../log/function-log'
@@ -14,6 +15,7 @@ import { KeyedLock } from './deploy/keyed-lock'
 import { ensureAgentIdentity } from './identity'
 import { InvocationEvents } from './invocation-events'
 import { checkPortFree, listenStrict } from './listen'
+import { LogService } from './logs/log-service'
 import { resolveAgentOptions } from './options'
 import { restoreState } from './restore-state'
 import { agentRunExecutor } from './schedules/agent-run'
@@ -59,9 +61,13 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     const secrets = await SecretVault.open(storage, options.dataDir)
     const firstAdminKey = (await keys.list()).length === 0 ? (await createApiKey(keys, 'admin')).key : undefined
 
+    // Function output goes to the logs (`lambda logs`), never to the agent's own output.
+    const logs = options.logs ? new LogService({ dir: join(options.dataDir, 'logs'), maxBytes: options.logMaxBytes, maxAgeMs: options.logMaxAge, rate: options.logRate }) : undefined
+    logs?.openExisting()
+    if (logs) opened.push(() => logs.close())
     const provider = await createProvider(
       { provider: options.provider, dockerSocket: options.dockerSocket, baseImage: options.baseImage, buildTimeoutMs: options.buildTimeout * 1000, onLog: line => consola.info(line) },
-      { dataDir: options.dataDir, tmpDir, agentId: identity.id, onOutput: (fn, line, stream) => logFunctionOutput(fn, line, stream) },
+      { dataDir: options.dataDir, tmpDir, agentId: identity.id, onOutput: logs && (output => logs.collect(output)) },
     )
     opened.push(() => provider.close())
     const { orphansRemoved } = await provider.init()
@@ -82,8 +88,9 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     opened.push(() => asyncInvocations.close())
     // An access log line per request costs a noticeable share of the gateway's CPU at high rates: opt-in.
     if (options.accessLog) invocations.on(logInvocation)
+    if (logs) invocations.on(record => logs.recordInvocation(record))
     const schedules = new Scheduler({ store: scheduleStore, serving, execute: agentRunExecutor({ serving, options }), onRun: run => logFunctionOutput(run.function, describeRun(run), 'stdout') })
-    const context: AgentContext = { options, provider, functions, keys, secrets, serving, schedules, asyncInvocations, locks: new KeyedLock(), invocations, tmpDir, uploadsDir }
+    const context: AgentContext = { options, provider, functions, keys, secrets, serving, schedules, asyncInvocations, locks: new KeyedLock(), invocations, logs, tmpDir, uploadsDir }
     const restored = await restoreState(context)
     // After the restore: accepted calls and schedules run on the versions the store says are current.
     const { resumed } = await asyncInvocations.start()

@@ -363,3 +363,74 @@ export interface InvocationDetail extends InvocationSummary {
   failure?: InvocationFailure
   callback?: CallbackState
 }
+
+/** What every log entry carries: `seq` grows with every entry of a function, across restarts (a cursor for `after`). */
+interface LogEntryBase {
+  seq: number
+  /** ISO time: when the instance printed the line (Docker's timestamp), or when the agent received it or the invocation ended. */
+  time: string
+  function: string
+  version: number
+}
+
+/** A line the function printed. `requestId` is null outside any request (while loading, a stray timer). */
+export interface OutputLogEntry extends LogEntryBase {
+  type: 'output'
+  instance: string
+  stream: 'stdout' | 'stderr'
+  requestId: string | null
+  message: string
+}
+
+/** One per invocation, when it ended. `error` is the agent's error code when it answered for the function (timeout, crash…). */
+export interface InvocationLogEntry extends LogEntryBase {
+  type: 'invocation'
+  requestId: string
+  method: string
+  path: string
+  status: number
+  durationMs: number
+  coldStart: boolean
+  error?: string
+}
+
+/** Lines the agent did not keep: the function printed faster than `--log-rate`, or a follower read too slowly. */
+export interface DroppedLogEntry extends LogEntryBase {
+  type: 'dropped'
+  count: number
+  reason: 'rate' | 'backlog' | 'slow-reader'
+  message: string
+}
+
+export type LogEntry = OutputLogEntry | InvocationLogEntry | DroppedLogEntry
+
+/**
+ * On a followed stream: once when the stored entries are sent and live ones begin, then whenever nothing
+ * else was sent for a while, so the client can tell the connection is alive. `seq`: entries up to it were
+ * covered (a reconnecting client asks for `after` it).
+ */
+export interface LogHeartbeat {
+  type: 'heartbeat'
+  time: string
+  seq: number
+}
+
+/**
+ * `GET /functions/:name/logs`: newline-delimited JSON (`application/x-ndjson`), one `LogEntry` per line,
+ * oldest first; with `follow`, then live entries and `LogHeartbeat`s until the client leaves.
+ */
+export interface LogsQuery {
+  /** `10m`, `2h`, `7d`, or an ISO time. */
+  since?: string
+  /** Only the last N entries (of those since `since`). Default: 100 without `since`, all with it. */
+  tail?: number
+  version?: number
+  /** A request id, or its first 8 or more characters. */
+  request?: string
+  /** Entries after this `seq` (what a follower saw last), ignoring `tail`. */
+  after?: number
+  follow?: boolean
+}
+
+/** How often a followed stream carries a heartbeat when nothing else was sent. */
+export const LOG_HEARTBEAT_MS = 10_000

@@ -19,6 +19,7 @@ export const main = defineCommand({
     versions: load(() => import('./commands/versions')),
     rollback: load(() => import('./commands/rollback')),
     releases: load(() => import('./commands/releases')),
+    logs: load(() => import('./commands/logs')),
     secrets: load(() => import('./commands/secrets')),
     schedule: load(() => import('./commands/schedule')),
     schedules: load(() => import('./commands/schedules')),

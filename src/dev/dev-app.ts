@@ -1,9 +1,11 @@
 import type { H3 } from 'h3'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { OutputPointer } from '../proxy/errors'
 import type { DevRegistry } from './dev-registry'
 import { randomUUID } from 'node:crypto'
 import { LambdaError } from '../errors'
 import { createLambdaApp, jsonResponse } from '../http/error-response'
+import { shortRequestId } from '../log/attributed-line'
 import { logInvocation } from '../log/function-log'
 import { invokeThroughPool } from '../proxy/invoke'
 import { resolveRoute } from '../router/route'
@@ -17,6 +19,9 @@ export function functionNotFound(name: string, known: string[]): LambdaError {
     data: { known },
   })
 }
+
+/** Under `lambda dev` a request's output is in the terminal, on lines marked with its id. */
+const devTerminalPointer: OutputPointer = (_name, requestId) => `in the lambda dev terminal, on the lines marked ${shortRequestId(requestId)}`
 
 export function functionURLs(name: string, port: number) {
   return { host: `http://${name}.localhost:${port}/`, path: `http://localhost:${port}/${name}/` }
@@ -40,13 +45,19 @@ export function createDevApp(registry: DevRegistry, getPort: () => number): H3 {
     if (fn.fn.kind === 'dockerfile' || !fn.pool) {
       throw new LambdaError({ code: 'NOT_SUPPORTED_IN_DEV', status: 501, message: `Function "${fn.name}" is built from a Dockerfile; lambda dev runs Node functions only.`, hint: 'Deploy it to an agent (`lambda deploy`) to run it.' })
     }
+    const requestId = randomUUID()
     return invokeThroughPool(req, res, {
       pool: fn.pool,
       path: route.path,
       timeoutMs: fn.fn.timeout * 1000,
       memory: fn.fn.memory,
-      forwarded: { requestId: randomUUID(), clientIp: req.socket.remoteAddress ?? '127.0.0.1', host: req.headers.host ?? 'localhost', proto: 'http' },
+      forwarded: { requestId, clientIp: req.socket.remoteAddress ?? '127.0.0.1', host: req.headers.host ?? 'localhost', proto: 'http' },
       onComplete: logInvocation,
+      output: devTerminalPointer,
+    }).catch((error) => {
+      // As on the agent, an error answer carries the request id too.
+      if (!res.headersSent) res.setHeader('x-request-id', requestId)
+      throw error
     })
   })
   return app

@@ -3,8 +3,8 @@ import type { Instance, InstanceExit, InstanceSpec } from './types'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { LambdaError } from '../errors'
+import { createLineSplitter } from '../log/line-splitter'
 import { RuntimeLink } from './runtime-link'
 import { spawnRuntime } from './spare-processes'
 import { HEAP_EXHAUSTED, INIT_TIMED_OUT, INIT_TIMEOUT_MS, startFailedError } from './startup-error'
@@ -21,7 +21,8 @@ export interface ProcessInstanceOptions extends InstanceSpec {
    */
   limitMemory: boolean
   spares?: SpareProcesses
-  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void
+  /** Each line the instance prints (cut at 8 KB: `cutBytes` says how much more there was). */
+  onOutput?: (line: string, stream: 'stdout' | 'stderr', cutBytes: number) => void
 }
 
 const BASE_ENV_KEYS = ['PATH', 'LANG', 'TZ', 'HOME', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE']
@@ -106,11 +107,13 @@ export function startProcessInstance(options: ProcessInstanceOptions): Instance 
       })
     : undefined
   for (const stream of ['stdout', 'stderr'] as const) {
-    const lines = createInterface({ input: child[stream]! })
-    lines.on('line', (line) => {
+    // Bounded lines: a function printing one endless line cannot make the parent hold it.
+    const lines = createLineSplitter((line, cutBytes) => {
       if (stream === 'stderr' && HEAP_EXHAUSTED.test(line)) heapExhausted = true
-      options.onOutput?.(line, stream)
+      options.onOutput?.(line, stream, cutBytes)
     })
+    child[stream]!.on('data', (chunk: Buffer) => lines.push(chunk))
+    child[stream]!.once('end', () => lines.end())
   }
 
   let initTimedOut = false
@@ -132,12 +135,12 @@ export function startProcessInstance(options: ProcessInstanceOptions): Instance 
   const ready = Promise.race([
     link.ready,
     // Exit before the first connection means it never served: say why, with the function's own error.
-    exited.then(exit => Promise.reject(startFailedError(options.name, exit))),
+    exited.then(exit => Promise.reject(startFailedError(options.name, exit, options))),
     new Promise<never>((_, reject) => {
       initTimer = setTimeout(() => {
         initTimedOut = true
         child.kill('SIGKILL')
-        exited.then(exit => reject(startFailedError(options.name, exit)))
+        exited.then(exit => reject(startFailedError(options.name, exit, options)))
       }, INIT_TIMEOUT_MS)
       initTimer.unref()
     }),
@@ -145,7 +148,7 @@ export function startProcessInstance(options: ProcessInstanceOptions): Instance 
     if (LambdaError.is(error)) throw error
     // The link's socket could not be bound: the instance could never be reached.
     child.kill('SIGKILL')
-    throw startFailedError(options.name, { code: null, signal: null, startupError: `the agent could not listen on ${link.socketPath} (${(error as Error).message})` })
+    throw startFailedError(options.name, { code: null, signal: null, startupError: `the agent could not listen on ${link.socketPath} (${(error as Error).message})` }, options)
   })
   ready.catch(() => {})
 

@@ -16,14 +16,26 @@ export function describeExit(exit: InstanceExit): string {
   return `exited with code ${exit.code}`
 }
 
+/** Whose start failed: under `lambda dev` its output is in the terminal, on the agent `lambda logs` has it. */
+export interface StartedAs {
+  dev?: boolean
+  version?: string | number
+}
+
+/** Where the output of a start is (what a function prints while loading belongs to no request). */
+function loadingOutput(name: string, as: StartedAs): string {
+  if (as.dev) return 'the lambda dev terminal, above'
+  return `\`lambda logs ${name}${as.version !== undefined && /^\d+$/.test(String(as.version)) ? ` --version ${as.version}` : ''}\``
+}
+
 /** The error a caller gets when an instance ends before it is ready. */
-export function startFailedError(name: string, exit: InstanceExit): LambdaError {
+export function startFailedError(name: string, exit: InstanceExit, as: StartedAs = {}): LambdaError {
   if (exit.startupError) {
     return new LambdaError({
       code: 'FUNCTION_START_FAILED',
       status: 502,
       message: `Function "${name}" failed to start: ${exit.startupError}`,
-      hint: 'The function throws while loading (at import time). Fix the error shown; the function is retried on the next request.',
+      hint: `The function throws while loading (at import time). Fix the error shown (everything it printed while loading: ${loadingOutput(name, as)}); the function is retried on the next request.`,
       data: { function: name },
     })
   }
@@ -40,7 +52,7 @@ export function startFailedError(name: string, exit: InstanceExit): LambdaError 
     code: 'FUNCTION_START_FAILED',
     status: 502,
     message: `Function "${name}" ${describeExit(exit)} before it was ready to serve.`,
-    hint: 'Check the function\'s logs for what happened while it loaded.',
+    hint: `See what it printed while loading: ${loadingOutput(name, as)}.`,
     data: { function: name },
   })
 }

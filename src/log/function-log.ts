@@ -1,6 +1,7 @@
 import type { InvocationRecord } from '../proxy/invoke'
 import { consola } from 'consola'
 import { colors } from 'consola/utils'
+import { parseAttributedLine, shortRequestId } from './attributed-line'
 
 const palette = [colors.cyan, colors.magenta, colors.yellow, colors.blue, colors.green, colors.red]
 // Built once per function: the prefix is on every log line.
@@ -33,9 +34,16 @@ function write(stream: 'stdout' | 'stderr', line: string) {
   })
 }
 
-/** A function's own console output, each line prefixed with its name. */
+/** The request a line belongs to, as people read it: the first 8 characters of its id, dimmed. */
+const requestTag = (requestId: string) => colors.dim(shortRequestId(requestId))
+
+/**
+ * A function's own console output, each line prefixed with its name and, when printed while serving
+ * a request, that request's id (the runtime's mark, taken off): `[hello] 1f0c2a3b message`.
+ */
 export function logFunctionOutput(name: string, line: string, stream: 'stdout' | 'stderr') {
-  write(stream, `${functionPrefix(name)} ${line}\n`)
+  const { requestId, text } = parseAttributedLine(line)
+  write(stream, `${functionPrefix(name)} ${requestId ? `${requestTag(requestId)} ` : ''}${text}\n`)
 }
 
 const statusTexts = new Map<number, string>()
@@ -49,10 +57,10 @@ function statusText(status: number): string {
 }
 const coldMark = colors.dim(' (cold start)')
 
-/** One line per invocation: method, path, status, duration. */
+/** One line per invocation: request id, method, path, status, duration (the id lines up with the output's). */
 export function logInvocation(record: InvocationRecord) {
   if (consola.level < 3) return
   const duration = record.durationMs < 10 ? `${record.durationMs.toFixed(1)}ms` : `${Math.round(record.durationMs)}ms`
   const error = record.error ? colors.dim(` ${record.error}`) : ''
-  write('stdout', `${functionPrefix(record.function)} ${record.method} ${record.path} ${statusText(record.status)} ${duration}${record.coldStart ? coldMark : ''}${error}\n`)
+  write('stdout', `${functionPrefix(record.function)} ${requestTag(record.requestId)} ${record.method} ${record.path} ${statusText(record.status)} ${duration}${record.coldStart ? coldMark : ''}${error}\n`)
 }

@@ -50,6 +50,19 @@ export interface Provider {
   close: () => Promise<void>
 }
 
+/** One line an instance printed, as the provider read it (the runtime's request mark still on it). */
+export interface InstanceOutput {
+  function: string
+  version: number
+  instance: string
+  stream: 'stdout' | 'stderr'
+  line: string
+  /** Bytes cut off the end of an overlong line. */
+  cutBytes: number
+  /** Epoch ms when the instance printed it, when the provider knows (Docker's timestamp); else now. */
+  time?: number
+}
+
 export interface ProviderContext {
   /** The agent's data folder (images, sockets). */
   dataDir: string
@@ -57,5 +70,6 @@ export interface ProviderContext {
   tmpDir: string
   /** Labels this agent's containers. */
   agentId: string
-  onOutput?: (fn: string, line: string, stream: 'stdout' | 'stderr') => void
+  /** Every line every instance prints (bounded per line; called as lines arrive). */
+  onOutput?: (output: InstanceOutput) => void
 }

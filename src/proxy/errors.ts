@@ -2,23 +2,32 @@ import type { InstanceExit } from '../instances/types'
 import { LambdaError } from '../errors'
 import { describeExit } from '../instances/startup-error'
 
-export function timeoutError(name: string, timeoutMs: number): LambdaError {
+/**
+ * Where to read what a function printed for one request, as a phrase after "what it printed":
+ * `lambda logs` on the agent, the terminal under `lambda dev`.
+ */
+export type OutputPointer = (name: string, requestId: string) => string
+
+export const agentLogsPointer: OutputPointer = (name, requestId) => `with \`lambda logs ${name} --request ${requestId}\``
+
+/** `output`: where the request's output is (an OutputPointer's phrase), when known. */
+export function timeoutError(name: string, timeoutMs: number, output?: string): LambdaError {
   return new LambdaError({
     code: 'FUNCTION_TIMEOUT',
     status: 504,
     message: `Function "${name}" did not answer within its ${timeoutMs / 1000} s timeout; its instance was stopped and will be replaced.`,
-    hint: `Find what keeps it busy (an endless loop, a promise that never settles), or raise functions.${name}.timeout in lambda.config.ts.`,
+    hint: `Find what keeps it busy (an endless loop, a promise that never settles)${output ? `, reading what it printed ${output}` : ''}, or raise functions.${name}.timeout in lambda.config.ts.`,
     data: { function: name },
   })
 }
 
-export function crashError(name: string, memory: number, exit: InstanceExit | undefined, retiredFor?: string): LambdaError {
+export function crashError(name: string, memory: number, exit: InstanceExit | undefined, retiredFor?: string, output?: string): LambdaError {
   if (exit?.oomKilled) {
     return new LambdaError({
       code: 'FUNCTION_OUT_OF_MEMORY',
       status: 502,
       message: `Function "${name}" hit its memory limit of ${memory} MB and was killed while handling the request.`,
-      hint: `Use less memory per request, or raise functions.${name}.memory in lambda.config.ts.`,
+      hint: `Use less memory per request, or raise functions.${name}.memory in lambda.config.ts.${output ? ` See what it printed ${output}.` : ''}`,
       data: { function: name },
     })
   }
@@ -37,7 +46,9 @@ export function crashError(name: string, memory: number, exit: InstanceExit | un
     message: exit
       ? `Function "${name}" crashed while handling the request: its instance ${describeExit(exit)}.`
       : `Function "${name}" closed the connection without answering.`,
-    hint: 'Look at the function\'s output for the cause (an uncaught exception, process.exit()); the next request starts a fresh instance.',
+    hint: output
+      ? `See what it printed ${output} for the cause (an uncaught exception, process.exit()); the next request starts a fresh instance.`
+      : 'Look at the function\'s output for the cause (an uncaught exception, process.exit()); the next request starts a fresh instance.',
     data: { function: name },
   })
 }

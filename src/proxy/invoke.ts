@@ -1,9 +1,10 @@
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
 import type { InstancePool, Lease } from '../pool/instance-pool'
+import type { OutputPointer } from './errors'
 import type { ForwardedFor } from './headers'
 import { request } from 'node:http'
 import { LambdaError } from '../errors'
-import { crashError, timeoutError } from './errors'
+import { agentLogsPointer, crashError, timeoutError } from './errors'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers'
 
 export interface InvocationRecord {
@@ -28,6 +29,8 @@ export interface InvokeOptions {
   /** Request headers (lower-case) the function must not see, e.g. the API key that let the call in. */
   dropHeaders?: ReadonlySet<string>
   onComplete?: (record: InvocationRecord) => void
+  /** Where error hints send the caller to read the request's output. Default: `lambda logs`. */
+  output?: OutputPointer
 }
 
 /** Waits for an instance, but not past the deadline; a start that finishes later gives its slot back. */
@@ -97,6 +100,7 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
   const { pool } = opts
   const { pooled } = lease
   const name = pool.options.name
+  const output = () => (opts.output ?? agentLogsPointer)(name, opts.forwarded.requestId)
   return new Promise<void>((resolve, reject) => {
     let settled = false
     let upstreamRes: IncomingMessage | undefined
@@ -128,7 +132,7 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
         if (response.complete) return settle()
         // The instance died mid-body: the client cannot get a clean answer any more.
         res.destroy()
-        settle(crashError(name, opts.memory, pooled.exit, pooled.retiredFor))
+        settle(crashError(name, opts.memory, pooled.exit, pooled.retiredFor, output()))
       })
       // The caller (h3) ends the response once this settles; ending it here too would make
       // h3 end it twice, which costs an error object per request.
@@ -141,11 +145,11 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
       // The connection broke: learn whether the instance died, and how, before answering.
       const known = pooled.exit
       const exited = known ? Promise.resolve(known) : Promise.race([pooled.instance.exited, new Promise<undefined>(r => setTimeout(r, 500))])
-      exited.then(exit => settle(crashError(name, opts.memory, exit, pooled.retiredFor)))
+      exited.then(exit => settle(crashError(name, opts.memory, exit, pooled.retiredFor, output())))
     })
 
     const timer = setTimeout(() => {
-      const error = timeoutError(name, opts.timeoutMs)
+      const error = timeoutError(name, opts.timeoutMs, output())
       upstream.destroy(error)
       // A stuck instance holds the event loop of everything in it: replace it.
       pool.retire(pooled, 'timeout')

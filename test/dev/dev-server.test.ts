@@ -221,7 +221,9 @@ describe('errors are JSON and never take the dev server down', () => {
     const after = await dev.call('crash')
     expect(after.status).toBe(200)
     expect(after.text).not.toBe(pidBefore)
-    await dev.process.waitFor(/\[crash\] GET \/exit 502/, 5000)
+    await dev.process.waitFor(new RegExp(`\\[crash\\] ${(res.headers['x-request-id'] as string).slice(0, 8)} GET /exit 502`), 5000)
+    // the error says where the request's output is, and answers with the id
+    expect(error.hint).toContain(`in the lambda dev terminal, on the lines marked ${(res.headers['x-request-id'] as string).slice(0, 8)}`)
   })
 
   it('an endless loop: 504 after the timeout, the process is replaced', async () => {
@@ -249,11 +251,23 @@ describe('errors are JSON and never take the dev server down', () => {
     expect(res.json().error.message).toContain('broken at import time')
   })
 
-  it('logs each invocation with method, path, status and duration, and prefixes function output', async () => {
-    await dev.call('hello', '/logged?x=1')
-    await dev.process.waitFor(/\[hello\] GET \/logged\?x=1 200 \d+(\.\d)?ms/, 5000)
+  it('logs each invocation with request id, method, path, status and duration, and prefixes function output', async () => {
+    const res = await dev.call('hello', '/logged?x=1')
+    await dev.process.waitFor(new RegExp(`\\[hello\\] ${(res.headers['x-request-id'] as string).slice(0, 8)} GET /logged\\?x=1 200 \\d+(\\.\\d)?ms`), 5000)
     // console.error inside the function, prefixed with its name
     await dev.process.waitFor(/\[lambda-inspect\] .*lambda handler failed/, 5000)
+  })
+
+  it('marks each line a function prints with the request that printed it, as the agent\'s logs do', async () => {
+    const from = dev.process.output().length
+    const res = await dev.call('crash', '/uncaught')
+    expect(res.status).toBe(200)
+    const id = (res.headers['x-request-id'] as string).slice(0, 8)
+    // thrown in a timer after the answer: still that request's, with its stack
+    await dev.process.waitFor(new RegExp(`\\[crash\\] ${id} Uncaught exception: Error: uncaught later`), 5000, from)
+    await dev.process.waitFor(new RegExp(`\\[crash\\] ${id}     at `), 5000, from)
+    // the runtime's own mark never reaches the terminal
+    expect(dev.process.output().slice(from)).not.toMatch(/[\x1E\x1F]/)
   })
 })
 

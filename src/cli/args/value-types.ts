@@ -1,3 +1,5 @@
+import { parseDuration, parseSince, SINCE_EXAMPLES } from '../../log/since'
+
 /**
  * A typed value for a flag or positional argument: the command line is checked against it before
  * a command runs, so `--port abc` is refused up front (exit 2) instead of meaning "the default".
@@ -57,6 +59,25 @@ export const releaseRef: ValueType<number | 'previous'> = {
   example: '4',
   optional: true,
   parse: raw => raw === '' ? 'previous' : positiveInteger(raw.replace(/^#/, '')),
+}
+
+/** A length of time such as `30s`, `10m`, `12h` or `7d`, in milliseconds. */
+export function duration(opts: { min: number, max: number, example: string }): ValueType<number> {
+  return {
+    expected: `a duration such as 30m, 12h or 7d (from ${opts.min / 1000} s to ${opts.max / 86_400_000} days)`,
+    example: opts.example,
+    parse: (raw) => {
+      const ms = parseDuration(raw)
+      return ms !== undefined && ms >= opts.min && ms <= opts.max ? ms : undefined
+    },
+  }
+}
+
+/** `--since`: `10m` back from now, or a moment (`2025-01-31T12:00:00Z`); kept as given, checked here. */
+export const sinceValue: ValueType<string> = {
+  expected: `a duration or a time such as ${SINCE_EXAMPLES}`,
+  example: '10m',
+  parse: raw => parseSince(raw) === undefined ? undefined : raw.trim(),
 }
 
 /** A JSON object, e.g. driver options. */

@@ -4,7 +4,7 @@ import { consola } from 'consola'
 import { colors } from 'consola/utils'
 import { parseCallbackAllow } from '../../agent/async/callback-policy'
 import { startAgent } from '../../agent/server'
-import { decimalNumber, listenPort, port, wholeNumber } from '../args/value-types'
+import { decimalNumber, duration, listenPort, port, wholeNumber } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
 import { agentStateArgs, storeFromArgs } from './_agent-state'
 
@@ -33,6 +33,10 @@ export default defineLambdaCommand({
     'async-retention': { type: 'string', value: wholeNumber({ min: 1, max: 31_536_000, unit: 'seconds', example: 86400 }), description: 'Seconds a succeeded asynchronous invocation stays listed (default: 86400)', valueHint: 'seconds' },
     'async-failed-retention': { type: 'string', value: wholeNumber({ min: 1, max: 31_536_000, unit: 'seconds', example: 1209600 }), description: 'Seconds a failed one stays listed and replayable (default: 1209600, 14 days)', valueHint: 'seconds' },
     'callback-allow': { type: 'string', multiple: true, value: callbackAllow, description: 'Let X-Callback-Url reach this host, address or CIDR range although it is private, loopback or the agent\'s own (repeatable)', valueHint: 'host|ip|cidr' },
+    'logs': { type: 'boolean', description: 'Keep function output and invocations for `lambda logs` (--no-logs: keep nothing)', default: true },
+    'log-max-mb': { type: 'string', value: decimalNumber({ min: 1, max: 102400, unit: 'MB', example: 50 }), description: 'Logs kept per function in MB; the oldest go first (default: 50)', valueHint: 'mb' },
+    'log-max-age': { type: 'string', value: duration({ min: 60_000, max: 3650 * 86_400_000, example: '7d' }), description: 'Log entries older than this are removed (default: 7d)', valueHint: 'duration' },
+    'log-rate': { type: 'string', value: wholeNumber({ min: 1, max: 1_000_000, unit: 'lines a second', example: 1000 }), description: 'Lines a second one function may log; more are dropped and counted (default: 1000)', valueHint: 'lines' },
   },
   subCommands: { keys: () => import('./agent-keys').then(m => m.default) },
   async run({ args, values }) {
@@ -71,6 +75,10 @@ export default defineLambdaCommand({
       keepReleases: values['keep-releases'],
       buildTimeout: values['build-timeout'],
       accessLog: args['access-log'],
+      logs: args.logs,
+      logMaxBytes: values['log-max-mb'] === undefined ? undefined : values['log-max-mb'] * 1024 * 1024,
+      logMaxAge: values['log-max-age'],
+      logRate: values['log-rate'],
       store: storeFromArgs(args),
       asyncQueueLimit: values['async-queue-limit'],
       asyncRetention: values['async-retention'],

@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode'
 import type { Instance, InstanceExit } from '../../instances/types'
 import type { LaunchRequest } from '../types'
+import type { ContainerOutput, FollowedLogs } from './follow-logs'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
@@ -9,12 +10,15 @@ import { RuntimeLink } from '../../instances/runtime-link'
 import { HEAP_EXHAUSTED, INIT_TIMED_OUT, INIT_TIMEOUT_MS, startFailedError } from '../../instances/startup-error'
 import { withDockerDeadline } from './api-deadline'
 import { containerSpec, LINK_SOCKET_NAME } from './container-spec'
+import { followContainerLogs } from './follow-logs'
 
 export interface ContainerInstanceOptions extends LaunchRequest {
   docker: Dockerode
   agentId: string
   /** Host folder (the agent's alone) holding one link folder per instance. */
   runDir: string
+  /** Every line the container prints, from the logs API. */
+  onOutput?: ContainerOutput
 }
 
 /** A container created (not started) with its link already listening: all of a cold start but the start. */
@@ -80,10 +84,19 @@ export function startContainerInstance(options: ContainerInstanceOptions, prepar
   let finished = false
   let served = false
   let initTimedOut = false
+  let logs: Promise<FollowedLogs | undefined> | undefined
 
   const finish = async (exit: InstanceExit) => {
     if (finished) return
     finished = true
+    // The last lines (a crash's stack) are read before the container, and its log, are removed.
+    const followed = await logs
+    if (followed) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([followed.ended, new Promise(resolve => (timer = setTimeout(resolve, 1000)))])
+      clearTimeout(timer)
+      followed.stop()
+    }
     await discardPrepared(prepared)
     resolveExit(exit)
   }
@@ -106,6 +119,9 @@ export function startContainerInstance(options: ContainerInstanceOptions, prepar
     // Asked before the start, so even an instant exit is seen. The wait itself has no deadline: it lasts the container's life.
     const waiting = container.wait({ condition: 'next-exit' }).then(onExit, () => finish({ code: null, signal: null }))
     await withDockerDeadline('starting a container', abortSignal => container!.start({ abortSignal }))
+    // After the start (Docker follows only a running container), from its first line: nothing is missed.
+    const onOutput = options.onOutput
+    if (onOutput) logs = followContainerLogs(options.docker, container, onOutput).catch(() => undefined)
     let initTimer: NodeJS.Timeout | undefined
     try {
       await Promise.race([
@@ -128,7 +144,7 @@ export function startContainerInstance(options: ContainerInstanceOptions, prepar
   const failed = ready.catch(async (error) => {
     if (!finished) await withDockerDeadline('killing a container', abortSignal => container?.kill({ abortSignal }) ?? Promise.resolve()).catch(() => {})
     if (!finished) await finish({ code: null, signal: null, startupError: initTimedOut ? INIT_TIMED_OUT : (error as Error).message })
-    throw startFailedError(options.name, await exited)
+    throw startFailedError(options.name, await exited, { version: options.version })
   })
   failed.catch(() => {})
 

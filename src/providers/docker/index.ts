@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode'
 import type { Instance } from '../../instances/types'
 import type { LaunchRequest, Provider, ProviderContext } from '../types'
-import type { PreparedContainer } from './container-instance'
+import type { ContainerInstanceOptions, PreparedContainer } from './container-instance'
 import { readdir } from 'node:fs/promises'
 import { c as createTar } from 'tar'
 import { LambdaError } from '../../errors'
@@ -139,7 +139,14 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       return container ? discardPrepared(container) : Promise.resolve()
     },
     startInstance(request) {
-      const options = { ...request, docker, agentId: ctx.agentId, runDir: runDir! }
+      const onOutput = ctx.onOutput
+      const options: ContainerInstanceOptions = {
+        ...request,
+        docker,
+        agentId: ctx.agentId,
+        runDir: runDir!,
+        onOutput: onOutput && ((line, stream, cutBytes, time) => onOutput({ function: request.name, version: request.version, instance: container.id, stream, line, cutBytes, time })),
+      }
       const container = takePrepared(request) ?? prepareContainer(options)
       const instance = startContainerInstance(options, container)
       running.add(instance)

@@ -42,7 +42,8 @@ export function createProcessProvider(ctx: ProviderContext): Provider {
       return { ref: dir }
     },
     startInstance(request) {
-      const instance = startProcessInstance({
+      const onOutput = ctx.onOutput
+      const instance: Instance = startProcessInstance({
         name: request.name,
         version: String(request.version),
         timeout: request.config.timeout,
@@ -54,7 +55,8 @@ export function createProcessProvider(ctx: ProviderContext): Provider {
         inheritEnv: false,
         limitMemory: true,
         spares,
-        onOutput: (line, stream) => ctx.onOutput?.(request.name, line, stream),
+        // Lines arrive after this returns, so `instance` is set by then.
+        onOutput: onOutput && ((line, stream, cutBytes) => onOutput({ function: request.name, version: request.version, instance: instance.id, stream, line, cutBytes })),
       })
       running.add(instance)
       instance.exited.then(() => running.delete(instance))
