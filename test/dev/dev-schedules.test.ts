@@ -29,9 +29,9 @@ describe('lambda dev fires the project\'s schedules', () => {
       // The agent would give this schedule the same id.
       const [tick] = configSchedules('tick', resolveSchedules(TICK))
       await dev.process.waitFor(new RegExp(`\\[tick\\] schedule ${tick!.id} due \\S+: ok 200 in [\\d.]+ms, started \\d+ms late`), 20_000)
-      const seen = loggedJson(dev.process, 'tick', 'SEEN').find(c => c.headers['x-lambda-trigger'] === 'schedule')
+      const seen = (await loggedJson(dev.process, 'tick', 'SEEN')).find(c => c.headers['x-lambda-trigger'] === 'schedule')
       expect(seen).toMatchObject({ method: 'POST', path: '/', body: '{"from":"dev"}', headers: { 'x-lambda-schedule-id': tick!.id } })
-      const event = await waitUntil('legacy\'s scheduled event', () => loggedJson(dev.process, 'legacy', 'EVENT').find(e => e.event.source === 'aws.events'))
+      const event = await waitUntil('legacy\'s scheduled event', async () => (await loggedJson(dev.process, 'legacy', 'EVENT')).find(e => e.event.source === 'aws.events'))
       expect(event.event).toMatchObject({ 'version': '0', 'detail-type': 'Scheduled Event', 'detail': {} })
       expect(dev.process.output()).toMatch(/\[legacy\] schedule cfg-[0-9a-f]{12} due \S+: ok 200/)
 
@@ -57,7 +57,7 @@ describe('lambda dev fires the project\'s schedules', () => {
       // Two times of each schedule pass.
       await new Promise(resolve => setTimeout(resolve, 4500))
       expect(dev.process.output()).not.toMatch(/\] schedule cfg-/)
-      expect(loggedJson(dev.process, 'tick', 'SEEN')).toEqual([])
+      expect(await loggedJson(dev.process, 'tick', 'SEEN')).toEqual([])
       // The functions still answer requests.
       expect((await dev.call('tick')).status).toBe(200)
     }

@@ -27,10 +27,17 @@ export async function runsOf(agent: AgentProcess, id: string): Promise<ScheduleR
 }
 
 /**
- * What functions printed as `<marker> {json}` (the agent and lambda dev prefix each line with
- * `[fn] `), in order, from `from` characters into the output on.
+ * What a function printed as `<marker> {json}`, in order: from the agent's stored logs (what `lambda logs`
+ * shows), or from `lambda dev`'s terminal (`[fn] ` and, during a request, its id's first 8 characters
+ * before each line). `from`: an ISO time for the agent, a character offset into dev's output.
  */
-export function loggedJson<T = any>(proc: LongRunning, fn: string, marker: string, from = 0): T[] {
-  const pattern = new RegExp(`^\\[${fn}\\] ${marker} (\\{.*\\})$`, 'gm')
-  return [...proc.output().slice(from).matchAll(pattern)].map(m => JSON.parse(m[1]!) as T)
+export async function loggedJson<T = any>(source: AgentProcess | LongRunning, fn: string, marker: string, from?: string | number): Promise<T[]> {
+  if ('admin' in source) {
+    const response = await source.admin(`/functions/${fn}/logs?tail=5000`)
+    if (response.status === 404) return []
+    if (response.status !== 200) throw new Error(`GET /functions/${fn}/logs answered ${response.status}: ${response.text}`)
+    return response.text.split('\n').filter(Boolean).map(line => JSON.parse(line) as { type: string, time: string, message?: string }).filter(entry => entry.type === 'output' && entry.message?.startsWith(`${marker} `) && (from === undefined || entry.time >= String(from))).map(entry => JSON.parse(entry.message!.slice(marker.length + 1)) as T)
+  }
+  const pattern = new RegExp(`^\\[${fn}\\](?: [0-9a-f]{8})? ${marker} (\\{.*\\})$`, 'gm')
+  return [...source.output().slice(Number(from ?? 0)).matchAll(pattern)].map(m => JSON.parse(m[1]!) as T)
 }

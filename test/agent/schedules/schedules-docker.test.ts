@@ -1,20 +1,13 @@
-import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
 import { useAgent } from '../../helpers/agent'
-import { containersOf, describeDocker } from '../../helpers/docker'
+import { describeDocker } from '../../helpers/docker'
 import { repoRoot } from '../../helpers/paths'
 import { createProject } from '../../helpers/project'
-import { runsOf, schedulesOf, waitUntil } from '../../helpers/schedules'
+import { loggedJson, runsOf, schedulesOf, waitUntil } from '../../helpers/schedules'
 
 const fixture = (name: string) => readFileSync(join(repoRoot, 'test/fixtures/schedules', name), 'utf8')
-
-/** What a function printed as `<marker> {json}`, read from its containers' logs (Docker keeps them; the agent does not print them). */
-function containerLogged(agent: Parameters<typeof containersOf>[0], fn: string, marker: string): any[] {
-  const lines = containersOf(agent, fn).flatMap(id => execFileSync('docker', ['logs', id], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n'))
-  return lines.filter(line => line.startsWith(`${marker} `)).map(line => JSON.parse(line.slice(marker.length + 1)))
-}
 
 describeDocker('schedules on the agent (docker provider)', () => {
   const suite = useAgent({ provider: 'docker' }, () => createProject({
@@ -32,9 +25,9 @@ describeDocker('schedules on the agent (docker provider)', () => {
     const [tick] = await schedulesOf(suite.agent, 'tick')
     const [legacy] = await schedulesOf(suite.agent, 'legacy')
 
-    const seen = await waitUntil('a scheduled call of tick in its container', () => containerLogged(suite.agent, 'tick', 'SEEN').find(c => c.headers['x-lambda-trigger'] === 'schedule'), 30_000)
+    const seen = await waitUntil('a scheduled call of tick in its container', async () => (await loggedJson(suite.agent, 'tick', 'SEEN')).find(c => c.headers['x-lambda-trigger'] === 'schedule'), 30_000)
     expect(seen).toMatchObject({ method: 'POST', path: '/', body: '{"kind":"docker"}', headers: { 'x-lambda-schedule-id': tick!.id } })
-    const { event } = await waitUntil('a scheduled event of legacy in its container', () => containerLogged(suite.agent, 'legacy', 'EVENT').find(e => e.event.source === 'aws.events'), 30_000)
+    const { event } = await waitUntil('a scheduled event of legacy in its container', async () => (await loggedJson(suite.agent, 'legacy', 'EVENT')).find(e => e.event.source === 'aws.events'), 30_000)
     expect(event).toMatchObject({ 'version': '0', 'detail-type': 'Scheduled Event', 'source': 'aws.events', 'resources': [`arn:aws:events:local:000000000000:rule/${legacy!.id}`], 'detail': { kind: 'docker-lambda' } })
 
     for (const { id } of [tick!, legacy!]) {

@@ -65,8 +65,8 @@ describe('schedules on the agent (process provider)', () => {
 
   it('a web function gets POST / with the payload as JSON and the trigger headers, on time', async () => {
     const { id } = await tickSchedule()
-    const [seen] = await waitUntil('a scheduled call of tick', () => {
-      const calls = loggedJson(suite.agent.process, 'tick', 'SEEN').filter(c => c.headers['x-lambda-trigger'] === 'schedule')
+    const [seen] = await waitUntil('a scheduled call of tick', async () => {
+      const calls = (await loggedJson(suite.agent, 'tick', 'SEEN')).filter(c => c.headers['x-lambda-trigger'] === 'schedule')
       return calls.length > 0 && calls
     })
     expect(seen).toMatchObject({ method: 'POST', path: '/', body: '{"kind":"tick","n":1}' })
@@ -85,8 +85,8 @@ describe('schedules on the agent (process provider)', () => {
   it('an unmodified Lambda handler gets EventBridge\'s "Scheduled Event", field by field', async () => {
     const [withPayload, bare] = await schedulesOf(suite.agent, 'legacy')
     expect([withPayload!.cron, bare!.cron]).toEqual(['*/2 * * * * *', '*/3 * * * * *'])
-    const events = await waitUntil('scheduled events of both legacy schedules', () => {
-      const logged = loggedJson(suite.agent.process, 'legacy', 'EVENT').filter(e => e.event.source === 'aws.events')
+    const events = await waitUntil('scheduled events of both legacy schedules', async () => {
+      const logged = (await loggedJson(suite.agent, 'legacy', 'EVENT')).filter(e => e.event.source === 'aws.events')
       const byRule = (id: string) => logged.find(e => e.event.resources[0].endsWith(`/${id}`))
       return byRule(withPayload!.id) && byRule(bare!.id) && [byRule(withPayload!.id), byRule(bare!.id)]
     })
@@ -151,16 +151,16 @@ describe('schedules on the agent (process provider)', () => {
 
   it('a client-sent x-lambda-trigger never reaches a function as a schedule', async () => {
     const forged = { 'x-lambda-trigger': 'schedule', 'x-lambda-schedule-id': 'cfg-000000000000', 'x-lambda-scheduled-time': '2030-01-01T00:00:00.000Z' }
-    const from = suite.agent.process.output().length
+    const from = new Date().toISOString()
     expect((await suite.agent.call('tick', '/forged', { headers: forged })).status).toBe(200)
     await suite.agent.call('legacy', '/forged', { headers: forged })
     const viaInvoke = await suite.agent.cli(['invoke', 'legacy', '--path', '/forged-invoke', '-H', 'x-lambda-trigger: schedule', '-H', 'x-lambda-schedule-id: cfg-000000000000'])
     expect(viaInvoke.output).toContain('ignored')
 
-    const web = await waitUntil('the forged call to tick', () => loggedJson(suite.agent.process, 'tick', 'SEEN', from).find(c => c.path === '/forged'))
+    const web = await waitUntil('the forged call to tick', async () => (await loggedJson(suite.agent, 'tick', 'SEEN', from)).find(c => c.path === '/forged'))
     expect(Object.keys(web.headers).filter(h => h.startsWith('x-lambda-'))).toEqual([])
-    const lambda = await waitUntil('both forged calls to legacy', () => {
-      const events = loggedJson(suite.agent.process, 'legacy', 'EVENT', from).filter(e => e.event.rawPath?.startsWith('/forged'))
+    const lambda = await waitUntil('both forged calls to legacy', async () => {
+      const events = (await loggedJson(suite.agent, 'legacy', 'EVENT', from)).filter(e => e.event.rawPath?.startsWith('/forged'))
       return events.length === 2 && events
     })
     for (const { event } of lambda) {
@@ -327,7 +327,7 @@ describe('schedules on the agent (process provider)', () => {
     expect(after.map(s => `${s.source}:${s.cron}`)).toEqual(['config:*/3 * * * * *', 'cli:0 0 1 1 *'])
     expect(after[0]).toMatchObject({ version: 2, payload: { kind: 'tick', n: 2 } })
     expect(after[0]!.id).not.toBe(before.id)
-    const v2Call = await waitUntil('a call of the new schedule', () => loggedJson(suite.agent.process, 'tick', 'SEEN').find(c => c.headers['x-lambda-schedule-id'] === after[0]!.id))
+    const v2Call = await waitUntil('a call of the new schedule', async () => (await loggedJson(suite.agent, 'tick', 'SEEN')).find(c => c.headers['x-lambda-schedule-id'] === after[0]!.id))
     expect(v2Call.body).toBe('{"kind":"tick","n":2}')
 
     // Unchanged config: nothing to deploy.
