@@ -83,13 +83,14 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
       failedRetentionMs: options.asyncFailedRetention * 1000,
       callbackPolicy: createCallbackPolicy({ allow: options.callbackAllow, domain: options.domain }),
       warn: line => consola.warn(line),
+      invocations,
     })
     // Closed before the instances: a call cut short by the stop is not recorded as failed, it runs again.
     opened.push(() => asyncInvocations.close())
     // An access log line per request costs a noticeable share of the gateway's CPU at high rates: opt-in.
     if (options.accessLog) invocations.on(logInvocation)
     if (logs) invocations.on(record => logs.recordInvocation(record))
-    const schedules = new Scheduler({ store: scheduleStore, serving, execute: agentRunExecutor({ serving, options }), onRun: run => logFunctionOutput(run.function, describeRun(run), 'stdout') })
+    const schedules = new Scheduler({ store: scheduleStore, serving, execute: agentRunExecutor({ serving, options, invocations }), onRun: run => logFunctionOutput(run.function, describeRun(run), 'stdout') })
     const context: AgentContext = { options, provider, functions, keys, secrets, serving, schedules, asyncInvocations, locks: new KeyedLock(), invocations, logs, tmpDir, uploadsDir }
     const restored = await restoreState(context)
     // After the restore: accepted calls and schedules run on the versions the store says are current.

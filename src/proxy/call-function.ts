@@ -1,4 +1,5 @@
 import type { InstancePool, Lease } from '../pool/instance-pool'
+import type { InvocationRecord } from './invoke'
 import { request } from 'node:http'
 import { LambdaError } from '../errors'
 import { crashError, timeoutError } from './errors'
@@ -33,6 +34,10 @@ export interface CallFunctionOptions {
   memory: number
   /** The rest of a larger body is read and dropped. Default: 1 MB. */
   maxBodyBytes?: number
+  /** What made the call, for the invocation record. */
+  trigger?: InvocationRecord['trigger']
+  /** Told once the call has ended, as the gateway tells its listeners (logs, metrics). */
+  onComplete?: (record: InvocationRecord) => void
 }
 
 /** Headers a caller cannot set: they describe the connection, or they are the runtime's own. */
@@ -44,6 +49,23 @@ const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'transfer-encoding', 
  * rejects: a failure is a result with `error` set, so the caller can record it and retry.
  */
 export async function callFunction(pool: InstancePool, call: FunctionCall, opts: CallFunctionOptions): Promise<FunctionCallResult> {
+  const result = await callPool(pool, call, opts)
+  opts.onComplete?.({
+    function: pool.options.name,
+    version: pool.options.version,
+    requestId: call.requestId,
+    method: call.method,
+    path: call.path,
+    status: result.status,
+    durationMs: result.durationMs,
+    coldStart: result.coldStart,
+    ...(result.error ? { error: result.error.code } : {}),
+    ...(opts.trigger ? { trigger: opts.trigger } : {}),
+  })
+  return result
+}
+
+async function callPool(pool: InstancePool, call: FunctionCall, opts: CallFunctionOptions): Promise<FunctionCallResult> {
   const started = performance.now()
   const deadline = Date.now() + opts.timeoutMs
   const failed = (error: LambdaError, lease?: Lease): FunctionCallResult => ({ status: error.status, headers: {}, body: Buffer.from(JSON.stringify(error.toJSON())), truncated: false, durationMs: performance.now() - started, coldStart: lease?.coldStart ?? false, error })

@@ -17,6 +17,8 @@ export interface InvocationRecord {
   durationMs: number
   coldStart: boolean
   error?: string
+  /** What made the call, when not an HTTP client: a schedule firing, or an accepted asynchronous call. */
+  trigger?: 'schedule' | 'async'
 }
 
 export interface InvokeOptions {

@@ -1,5 +1,6 @@
 import type { Storage } from 'unstorage'
 import type { AcceptedInvocation, InvocationFailure, InvocationStatus, InvocationSummary } from '../../api/admin-api'
+import type { InvocationEvents } from '../invocation-events'
 import type { ServingTable } from '../serving-table'
 import type { CallbackPolicy, Lookup } from './callback-policy'
 import type { InvocationRecord } from './invocation-record'
@@ -25,6 +26,8 @@ export interface AsyncInvocationsOptions {
   callbackPolicy: CallbackPolicy
   lookup?: Lookup
   warn?: (message: string) => void
+  /** Told of every attempt as it ends (logs, metrics), as the gateway's listeners are. */
+  invocations?: InvocationEvents
 }
 
 export interface CallToAccept {
@@ -185,7 +188,7 @@ export class AsyncInvocations {
     if (Date.now() > expiresAt) return this.finish(record, 'failed', expired())
 
     record.status = 'running'
-    const run = await runAttempt(this.opts.serving, record, record.attempts.length + 1)
+    const run = await runAttempt(this.opts.serving, record, record.attempts.length + 1, this.opts.invocations?.listener)
     // Stopping kills the instances under the attempt: its outcome says nothing, and the call runs again after the restart.
     if (this.closed) return
     if (!run) return this.finish(record, 'failed', goneFailure(record))

@@ -1,6 +1,7 @@
 import type { InvocationAttempt, InvocationResult } from '../../api/admin-api'
 import type { FunctionCallResult } from '../../proxy/call-function'
 import type { VersionRecord } from '../../store/records'
+import type { InvocationListener } from '../invocation-events'
 import type { ServingTable } from '../serving-table'
 import type { InvocationRecord } from './invocation-record'
 import { callFunction } from '../../proxy/call-function'
@@ -23,7 +24,7 @@ export interface AttemptRun {
  * deadline, same crash reports). The invocation id is the request id of every attempt, and is sent as
  * `x-lambda-invocation-id`: the function's idempotency key. Undefined when the version is gone.
  */
-export async function runAttempt(serving: ServingTable, record: InvocationRecord, number: number): Promise<AttemptRun | undefined> {
+export async function runAttempt(serving: ServingTable, record: InvocationRecord, number: number, onComplete?: InvocationListener): Promise<AttemptRun | undefined> {
   const startedAt = new Date().toISOString()
   const headers = { ...record.request.headers, 'x-lambda-invocation-id': record.id, 'x-lambda-invocation-type': 'Event', 'x-lambda-attempt': String(number) }
   const body = record.request.body ? Buffer.from(record.request.body, 'base64') : undefined
@@ -31,7 +32,7 @@ export async function runAttempt(serving: ServingTable, record: InvocationRecord
     const version = versionFor(serving, record)
     if (!version) return undefined
     const { timeout, memory } = version.config
-    const call = await callFunction(serving.poolFor(version), { method: record.request.method, path: record.request.path, headers, body, requestId: record.id }, { timeoutMs: timeout * 1000, memory, maxBodyBytes: ASYNC_LIMITS.resultBodyBytes })
+    const call = await callFunction(serving.poolFor(version), { method: record.request.method, path: record.request.path, headers, body, requestId: record.id }, { timeoutMs: timeout * 1000, memory, maxBodyBytes: ASYNC_LIMITS.resultBodyBytes, trigger: 'async', onComplete })
     // A deploy retired the pool just as the call went out: the call goes to the version that replaced it.
     if (call.error?.code === 'VERSION_RETIRED' && switches < 3) continue
     const attempt: InvocationAttempt = {
