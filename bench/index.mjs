@@ -4,6 +4,7 @@ const suites = {
   dev: () => import('./dev.mjs').then(m => m.benchDev()),
   agent: () => import('./agent.mjs').then(m => m.benchAgent()),
   versions: () => import('./versions.mjs').then(m => m.benchVersions()),
+  metrics: () => import('./metrics-cost.mjs').then(m => m.benchMetricsCost()),
 }
 for (const [name, run] of Object.entries(suites)) {
   if (which && which !== name) continue

@@ -7,6 +7,7 @@ import { createGatewayMiddleware } from './gateway'
 import { registerFunctionRoutes } from './routes/functions'
 import { registerHealthRoute } from './routes/health'
 import { registerKeyRoutes } from './routes/keys'
+import { registerMetricsRoutes } from './routes/metrics'
 import { registerSecretRoutes } from './routes/secrets'
 import { registerVersionRoutes } from './routes/versions'
 
@@ -19,6 +20,7 @@ export function createAgentApp(ctx: AgentContext): H3 {
   registerKeyRoutes(app, ctx)
   registerVersionRoutes(app, ctx)
   registerSecretRoutes(app, ctx)
+  registerMetricsRoutes(app, ctx)
   app.all('/**', (event) => {
     const path = event.url.pathname
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {

@@ -3,6 +3,7 @@ import type { FunctionStore } from '../store/function-store'
 import type { KeyStore } from '../store/key-store'
 import type { KeyedLock } from './deploy/keyed-lock'
 import type { InvocationEvents } from './invocation-events'
+import type { AgentMetrics } from './metrics/agent-metrics'
 import type { AgentOptions } from './options'
 import type { SecretVault } from './secrets/secret-vault'
 import type { ServingTable } from './serving-table'
@@ -19,6 +20,8 @@ export interface AgentContext {
   locks: KeyedLock
   /** Invocations as they end: the access log, logs and metrics listen. */
   invocations: InvocationEvents
+  /** Counts invocations per function version (docs/metrics.md); `registerGauge` publishes per-function values. */
+  metrics: AgentMetrics
   /** The agent's own temp folder (upload spools), emptied at every start. */
   tmpDir: string
   /** Where uploads are unpacked before they are built, emptied at every start. */

@@ -26,6 +26,12 @@ export interface AgentOptions {
   keepReleases: number
   /** Seconds a function's image build may take before it is stopped. Default: 600. */
   buildTimeout: number
+  /** Count invocations (docs/metrics.md). Default: true; `--no-metrics` turns it off. */
+  metrics: boolean
+  /** Also serve the Prometheus text without a key on 127.0.0.1:<port>/metrics. */
+  metricsPort?: number
+  /** Seconds between saves of the metrics: a kill -9 loses at most this much. Default: 30. */
+  metricsSaveInterval: number
   /** unstorage driver for the agent's state, when not the crash-safe fs driver in the data dir. */
   store?: { name: string, options?: Record<string, unknown> }
 }
@@ -55,6 +61,9 @@ export function resolveAgentOptions(input: AgentOptionsInput): AgentOptions {
     keepReleases: input.keepReleases ?? 20,
     buildTimeout: input.buildTimeout ?? 600,
     accessLog: input.accessLog ?? false,
+    metrics: input.metrics ?? true,
+    metricsPort: input.metricsPort,
+    metricsSaveInterval: input.metricsSaveInterval ?? 30,
     store: input.store,
   }
 }

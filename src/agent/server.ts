@@ -12,6 +12,8 @@ import { KeyedLock } from './deploy/keyed-lock'
 import { ensureAgentIdentity } from './identity'
 import { InvocationEvents } from './invocation-events'
 import { checkPortFree, listenStrict } from './listen'
+import { AgentMetrics } from './metrics/agent-metrics'
+import { listenMetricsPort } from './metrics/metrics-port'
 import { resolveAgentOptions } from './options'
 import { restoreState } from './restore-state'
 import { envResolver } from './secrets/function-env'
@@ -60,12 +62,20 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     const { orphansRemoved } = await provider.init()
 
     const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000, resolveEnv: envResolver(secrets, line => consola.warn(line)) })
-    opened.push(() => serving.close())
     const invocations = new InvocationEvents()
+    const metrics = await AgentMetrics.open({ enabled: options.metrics, storage, serving, invocations, saveIntervalMs: options.metricsSaveInterval * 1000, warn: line => consola.warn(line) })
+    // Closed after the serving table (reverse order): what the last requests did is saved too.
+    opened.push(() => metrics.close())
+    opened.push(() => serving.close())
+    if (options.metricsPort !== undefined) {
+      const metricsPort = await listenMetricsPort(metrics, options.metricsPort)
+      opened.push(() => metricsPort.close())
+    }
     // An access log line per request costs a noticeable share of the gateway's CPU at high rates: opt-in.
     if (options.accessLog) invocations.on(logInvocation)
-    const context: AgentContext = { options, provider, functions, keys, secrets, serving, locks: new KeyedLock(), invocations, tmpDir, uploadsDir }
+    const context: AgentContext = { options, provider, functions, keys, secrets, serving, locks: new KeyedLock(), invocations, metrics, tmpDir, uploadsDir }
     const restored = await restoreState(context)
+    metrics.start()
     const app = createAgentApp(context)
     const listener = await listenStrict(app, options.port, options.host)
 

@@ -18,6 +18,7 @@ export const main = defineCommand({
     rollback: load(() => import('./commands/rollback')),
     releases: load(() => import('./commands/releases')),
     secrets: load(() => import('./commands/secrets')),
+    metrics: load(() => import('./commands/metrics')),
     config: load(() => import('./commands/config')),
     agent: load(() => import('./commands/agent')),
   },

@@ -1,5 +1,5 @@
 import type { $Fetch, FetchOptions } from 'ofetch'
-import type { DeleteResult, DeployResult, FunctionsResponse, HealthResponse, KeysResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemoveSecretResult, RollbackRequest, RollbackResult, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
+import type { DeleteResult, DeployResult, FunctionsResponse, HealthResponse, KeysResponse, MetricsResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemoveSecretResult, RollbackRequest, RollbackResult, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
 import type { ReleaseRecord } from '../store/records'
 import type { Connection } from './settings'
 import { Readable } from 'node:stream'
@@ -79,6 +79,8 @@ export function createAgentClient(conn: Connection) {
     }),
     removeSecret: (name: string, force: boolean) => long(AGENT_TIMEOUTS.change, options => api<RemoveSecretResult>(`/secrets/${encodeURIComponent(name)}`, { ...options, method: 'DELETE', query: force ? { force: 'true' } : {} })),
     listKeys: () => call(() => api<KeysResponse>('/keys')),
+    /** Per-function metrics over the window since `since` (`1h`, `15m`, an ISO time); one function, or all. */
+    metrics: (opts: { name?: string, since?: string } = {}) => call(() => api<MetricsResponse>(opts.name ? `/metrics/functions/${encodeURIComponent(opts.name)}` : '/metrics/functions', { query: opts.since ? { since: opts.since } : {} })),
   }
 }
 

@@ -25,6 +25,9 @@ export default defineLambdaCommand({
     'keep-releases': { type: 'string', value: wholeNumber({ min: 1, max: 10000, unit: 'releases', example: 20 }), description: 'Releases kept for `lambda rollback --release` (default: 20)', valueHint: 'count' },
     'build-timeout': { type: 'string', value: decimalNumber({ min: 1, max: 86400, unit: 'seconds', example: 600 }), description: 'Seconds a function\'s image build may take (default: 600)', valueHint: 'seconds' },
     'access-log': { type: 'boolean', description: 'Print one line per invocation (method, path, status, duration)', default: false },
+    'metrics': { type: 'boolean', description: 'Count invocations per function (lambda metrics, /_lambda/metrics); --no-metrics turns it off', default: true },
+    'metrics-port': { type: 'string', value: port, description: 'Also serve Prometheus metrics without a key at http://127.0.0.1:<port>/metrics', valueHint: 'port' },
+    'metrics-save-interval': { type: 'string', value: decimalNumber({ min: 1, max: 3600, unit: 'seconds', example: 30 }), description: 'Seconds between saves of the metrics; a kill -9 loses at most this much (default: 30)', valueHint: 'seconds' },
   },
   subCommands: { keys: () => import('./agent-keys').then(m => m.default) },
   async run({ args, values }) {
@@ -63,6 +66,9 @@ export default defineLambdaCommand({
       keepReleases: values['keep-releases'],
       buildTimeout: values['build-timeout'],
       accessLog: args['access-log'],
+      metrics: args.metrics,
+      metricsPort: values['metrics-port'],
+      metricsSaveInterval: values['metrics-save-interval'],
       store: storeFromArgs(args),
     })
     // Stopped while starting: finish stopping now that there is something to close.
@@ -73,6 +79,8 @@ export default defineLambdaCommand({
     const { options, provider } = agent.context
     consola.success(`Mini Lambda agent listening on ${colors.cyan(`http://${options.host}:${options.port}`)} (provider: ${provider.name}, data: ${options.dataDir})`)
     consola.info(`Functions answer at ${colors.cyan(`http://<name>.${options.domain}:${options.publicPort}/`)}; admin API at /_lambda on the bare host.`)
+    if (options.metricsPort !== undefined) consola.info(`Prometheus metrics (no key, this machine only) at ${colors.cyan(`http://127.0.0.1:${options.metricsPort}/metrics`)}`)
+    if (!options.metrics) consola.info('Metrics are off (--no-metrics).')
     if (agent.orphansRemoved > 0) consola.info(`Removed ${agent.orphansRemoved} container(s) left by an earlier run.`)
     if (agent.restored.length > 0) consola.info(`Serving ${agent.restored.length} deployed function(s): ${agent.restored.join(', ')}`)
     if (agent.firstAdminKey) {
