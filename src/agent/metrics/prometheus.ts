@@ -4,6 +4,7 @@ import type { FunctionGauge, FunctionGauges } from './function-gauges'
 import type { MetricsStore } from './metrics-store'
 import { ERROR_CLASS_LABELS, ERROR_CLASSES } from './error-classes'
 import { PROMETHEUS_BUCKETS, T } from './layout'
+import { processMetrics } from './process-metrics'
 
 /** `prom-client`'s registry over the agent's metrics: every value is read from the store at scrape time, so the gateway never touches prom-client. */
 export interface PrometheusExport {
@@ -25,7 +26,8 @@ interface Sources {
 }
 
 export async function createPrometheusExport(sources: Sources): Promise<PrometheusExport> {
-  const { Counter, Gauge, Registry, collectDefaultMetrics } = await import('prom-client')
+  const promClient = await import('prom-client')
+  const { Counter, Gauge, Registry } = promClient
   const registry: Registry = new Registry()
   const { store } = sources
   const seriesLabels = (fn: string, version: string) => ({ function: fn, version })
@@ -119,8 +121,7 @@ export async function createPrometheusExport(sources: Sources): Promise<Promethe
     }))
   })
 
-  // The agent's own process: CPU, memory, event loop lag, GC (prom-client's standard set).
-  collectDefaultMetrics({ register: registry })
+  for (const metric of processMetrics(promClient)) register(metric)
   return { contentType: registry.contentType, text: () => registry.metrics() }
 }
 
