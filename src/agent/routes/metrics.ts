@@ -2,6 +2,7 @@ import type { H3, H3Event } from 'h3'
 import type { MetricsResponse } from '../../api/admin-api'
 import type { AgentContext } from '../context'
 import { getQuery } from 'h3'
+import { FastResponse } from 'srvx'
 import { ADMIN_PREFIX } from '../../api/admin-api'
 import { LambdaError } from '../../errors'
 import { defineAdminHandler } from './define-admin'
@@ -25,7 +26,8 @@ export function registerMetricsRoutes(app: H3, ctx: AgentContext) {
 
   app.get(base, defineAdminHandler(ctx, 'deploy', async () => {
     const prometheus = await ctx.metrics.prometheus()
-    return new Response(await prometheus.text(), { headers: { 'content-type': prometheus.contentType } })
+    // srvx's FastResponse, as every other answer: a global Response would bring in undici's web streams.
+    return new FastResponse(await prometheus.text(), { headers: { 'content-type': prometheus.contentType } })
   }))
 
   app.get(`${base}/functions`, defineAdminHandler(ctx, 'deploy', (event): MetricsResponse => {
