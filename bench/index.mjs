@@ -7,6 +7,7 @@ const suites = {
   schedules: () => import('./schedules.mjs').then(m => m.benchSchedules()),
   async: () => import('./async.mjs').then(m => m.benchAsync()),
   logs: () => import('./logs.mjs').then(m => m.benchLogs()),
+  metrics: () => import('./metrics-cost.mjs').then(m => m.benchMetricsCost()),
 }
 for (const [name, run] of Object.entries(suites)) {
   if (which && which !== name) continue

@@ -13,6 +13,7 @@ export async function startAgent({ provider = 'docker', idleTimeout = 300, extra
   const settingsDir = mkdtempSync(join(tmpdir(), 'bench-cli-'))
   const env = { ...process.env, LAMBDA_HOST: `http://127.0.0.1:${port}`, LAMBDA_API_KEY: key, XDG_CONFIG_HOME: settingsDir, NO_COLOR: '1' }
   const agentId = JSON.parse(readFileSync(join(dataDir, 'state/meta/agent'), 'utf8')).id
+  const pid = agent.child.pid
   const removeImages = () => {
     const images = execFileSync('docker', ['images', '-q', '--filter', `label=mini-lambda.agent=${agentId}`], { encoding: 'utf8' }).split('\n').filter(Boolean)
     if (images.length > 0) execFileSync('docker', ['rmi', '-f', ...new Set(images)], { stdio: 'ignore' })
@@ -22,7 +23,7 @@ export async function startAgent({ provider = 'docker', idleTimeout = 300, extra
     if (provider === 'docker') removeImages()
     rmSync(settingsDir, { recursive: true, force: true })
   }
-  return { port, key, dataDir, env, agentId, stop, output: agent.output }
+  return { port, key, dataDir, env, agentId, pid, stop, output: agent.output }
 }
 
 /** A copy of the sample project to deploy. */

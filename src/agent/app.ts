@@ -9,6 +9,7 @@ import { registerHealthRoute } from './routes/health'
 import { registerInvocationRoutes } from './routes/invocations'
 import { registerKeyRoutes } from './routes/keys'
 import { registerLogRoutes } from './routes/logs'
+import { registerMetricsRoutes } from './routes/metrics'
 import { registerScheduleRoutes } from './routes/schedules'
 import { registerSecretRoutes } from './routes/secrets'
 import { registerVersionRoutes } from './routes/versions'
@@ -25,6 +26,7 @@ export function createAgentApp(ctx: AgentContext): H3 {
   registerScheduleRoutes(app, ctx)
   registerInvocationRoutes(app, ctx)
   registerLogRoutes(app, ctx)
+  registerMetricsRoutes(app, ctx)
   app.all('/**', (event) => {
     const path = event.url.pathname
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {

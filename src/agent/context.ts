@@ -5,6 +5,7 @@ import type { AsyncInvocations } from './async/async-invocations'
 import type { KeyedLock } from './deploy/keyed-lock'
 import type { InvocationEvents } from './invocation-events'
 import type { LogService } from './logs/log-service'
+import type { AgentMetrics } from './metrics/agent-metrics'
 import type { AgentOptions } from './options'
 import type { Scheduler } from './schedules/scheduler'
 import type { SecretVault } from './secrets/secret-vault'
@@ -28,6 +29,8 @@ export interface AgentContext {
   asyncInvocations: AsyncInvocations
   /** Function output and invocations, stored per function; undefined with --no-logs. */
   logs?: LogService
+  /** Counts invocations per function version (docs/metrics.md); `registerGauge` publishes per-function values. */
+  metrics: AgentMetrics
   /** The agent's own temp folder (upload spools), emptied at every start. */
   tmpDir: string
   /** Where uploads are unpacked before they are built, emptied at every start. */

@@ -34,6 +34,12 @@ export interface AgentOptions {
   logMaxAge: number
   /** Lines a second one function may log, output and invocations together; more are dropped and counted. Default: 1000. */
   logRate: number
+  /** Count invocations (docs/metrics.md). Default: true; `--no-metrics` turns it off. */
+  metrics: boolean
+  /** Also serve the Prometheus text without a key on 127.0.0.1:<port>/metrics. */
+  metricsPort?: number
+  /** Seconds between saves of the metrics: a kill -9 loses at most this much. Default: 30. */
+  metricsSaveInterval: number
   /** unstorage driver for the agent's state, when not the crash-safe fs driver in the data dir. */
   store?: { name: string, options?: Record<string, unknown> }
   /** Accepted asynchronous calls one function may have waiting or running; past it: 429. Default: 1000. */
@@ -75,6 +81,9 @@ export function resolveAgentOptions(input: AgentOptionsInput): AgentOptions {
     logMaxBytes: input.logMaxBytes ?? 50 * 1024 * 1024,
     logMaxAge: input.logMaxAge ?? 7 * 86_400_000,
     logRate: input.logRate ?? 1000,
+    metrics: input.metrics ?? true,
+    metricsPort: input.metricsPort,
+    metricsSaveInterval: input.metricsSaveInterval ?? 30,
     store: input.store,
     asyncQueueLimit: input.asyncQueueLimit ?? 1000,
     asyncRetention: input.asyncRetention ?? 86400,

@@ -16,6 +16,8 @@ import { ensureAgentIdentity } from './identity'
 import { InvocationEvents } from './invocation-events'
 import { checkPortFree, listenStrict } from './listen'
 import { LogService } from './logs/log-service'
+import { AgentMetrics } from './metrics/agent-metrics'
+import { listenMetricsPort } from './metrics/metrics-port'
 import { resolveAgentOptions } from './options'
 import { restoreState } from './restore-state'
 import { agentRunExecutor } from './schedules/agent-run'
@@ -73,8 +75,15 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     const { orphansRemoved } = await provider.init()
 
     const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000, resolveEnv: envResolver(secrets, line => consola.warn(line)) })
-    opened.push(() => serving.close())
     const invocations = new InvocationEvents()
+    const metrics = await AgentMetrics.open({ enabled: options.metrics, storage, serving, invocations, saveIntervalMs: options.metricsSaveInterval * 1000, warn: line => consola.warn(line) })
+    // Closed after the serving table (reverse order): what the last requests did is saved too.
+    opened.push(() => metrics.close())
+    opened.push(() => serving.close())
+    if (options.metricsPort !== undefined) {
+      const metricsPort = await listenMetricsPort(metrics, options.metricsPort)
+      opened.push(() => metricsPort.close())
+    }
     const asyncInvocations = new AsyncInvocations({
       storage,
       serving,
@@ -84,6 +93,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
       callbackPolicy: createCallbackPolicy({ allow: options.callbackAllow, domain: options.domain }),
       warn: line => consola.warn(line),
       invocations,
+      metrics,
     })
     // Closed before the instances: a call cut short by the stop is not recorded as failed, it runs again.
     opened.push(() => asyncInvocations.close())
@@ -91,8 +101,9 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     if (options.accessLog) invocations.on(logInvocation)
     if (logs) invocations.on(record => logs.recordInvocation(record))
     const schedules = new Scheduler({ store: scheduleStore, serving, execute: agentRunExecutor({ serving, options, invocations }), onRun: run => logFunctionOutput(run.function, describeRun(run), 'stdout') })
-    const context: AgentContext = { options, provider, functions, keys, secrets, serving, schedules, asyncInvocations, locks: new KeyedLock(), invocations, logs, tmpDir, uploadsDir }
+    const context: AgentContext = { options, provider, functions, keys, secrets, serving, schedules, asyncInvocations, locks: new KeyedLock(), invocations, metrics, logs, tmpDir, uploadsDir }
     const restored = await restoreState(context)
+    metrics.start()
     // After the restore: accepted calls and schedules run on the versions the store says are current.
     const { resumed } = await asyncInvocations.start()
     opened.push(() => schedules.close())

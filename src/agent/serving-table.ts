@@ -69,6 +69,11 @@ export class ServingTable {
     return [...this.kept.values()].filter(version => version.function === name)
   }
 
+  /** Every instance pool in use, current or draining-to-be (metrics read their in-flight peaks). */
+  activePools(): IterableIterator<InstancePool> {
+    return this.pools.values()
+  }
+
   names(): string[] {
     return [...this.current.keys()].sort()
   }

@@ -44,6 +44,19 @@ export interface FunctionSummary {
   /** The function's settings, without its environment. */
   config: Omit<FunctionRuntimeConfig, 'env'>
   env: EnvEntry[]
+  /** Invocations of the last hour (all versions); absent when the agent runs with --no-metrics. */
+  lastHour?: RecentActivity
+}
+
+/** What `lambda list` shows beside each function. */
+export interface RecentActivity {
+  invocations: number
+  /** Failures on the function's side: 5xx, crash, timeout, out of memory, start failed. */
+  errors: number
+  /** 4xx: the caller's mistakes, counted apart. */
+  clientErrors: number
+  /** errors / invocations, 0 without invocations. */
+  errorRate: number
 }
 
 export interface FunctionsResponse {
@@ -434,3 +447,88 @@ export interface LogsQuery {
 
 /** How often a followed stream carries a heartbeat when nothing else was sent. */
 export const LOG_HEARTBEAT_MS = 10_000
+
+/** Invocations that failed, by why (docs/metrics.md): one class each. */
+export interface ErrorCounts {
+  '4xx': number
+  '5xx': number
+  'crash': number
+  'timeout': number
+  'outOfMemory': number
+  'startFailed': number
+}
+
+/** Durations in ms; null without invocations. Percentiles are exact to within ±19% and never above `maxMs`. */
+export interface DurationStats {
+  avgMs: number
+  p50Ms: number
+  p95Ms: number
+  p99Ms: number
+  maxMs: number
+}
+
+/** What happened in a window of whole minutes. */
+export interface MetricsWindow {
+  invocations: number
+  errors: ErrorCounts
+  /** 5xx + crash + timeout + outOfMemory + startFailed. */
+  serverErrors: number
+  /** serverErrors / invocations, 0 without invocations. */
+  errorRate: number
+  coldStarts: number
+  duration: DurationStats | null
+  /** The most requests in flight at once. */
+  concurrencyPeak: number
+}
+
+/** One minute of a function (all versions), for charts. */
+export interface MetricsPoint extends MetricsWindow {
+  /** The minute's start (ISO). */
+  at: string
+  /** Each gauge's largest sample in the minute (e.g. `async_queue_depth`), when the function has gauges. */
+  gauges?: Record<string, number>
+}
+
+/** Everything since the agent first counted an invocation of the version (kept across restarts). */
+export interface MetricsTotals {
+  /** ISO time of the first invocation counted; null when none. */
+  since: string | null
+  invocations: number
+  errors: ErrorCounts
+  serverErrors: number
+  coldStarts: number
+  /** null without invocations. */
+  durationAvgMs: number | null
+}
+
+export interface VersionMetrics {
+  version: number
+  window: MetricsWindow
+  total: MetricsTotals
+}
+
+/** A registered gauge of a function (e.g. the async queue's depth): now, and its largest sample in the window. */
+export interface GaugeReading {
+  current: number | null
+  peak: number | null
+}
+
+export interface FunctionMetrics {
+  name: string
+  window: MetricsWindow
+  total: MetricsTotals
+  gauges: Record<string, GaugeReading>
+  /** Versions with invocations (kept versions, and earlier ones until their minutes are older than 24 h), newest first. */
+  versions: VersionMetrics[]
+  /** Minutes of the window with activity, oldest first. */
+  series: MetricsPoint[]
+}
+
+/** `GET /metrics/functions[/:name]?since=1h`: `since` is `<n>s|m|h|d` (at most 24h) or an ISO time within the last 24 h. */
+export interface MetricsResponse {
+  /** Start of the window: the start of the minute `since` falls in (ISO). */
+  since: string
+  /** The end of the window: now (ISO). */
+  until: string
+  functions: FunctionMetrics[]
+}

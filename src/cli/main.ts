@@ -23,6 +23,7 @@ export const main = defineCommand({
     secrets: load(() => import('./commands/secrets')),
     schedule: load(() => import('./commands/schedule')),
     schedules: load(() => import('./commands/schedules')),
+    metrics: load(() => import('./commands/metrics')),
     config: load(() => import('./commands/config')),
     agent: load(() => import('./commands/agent')),
   },

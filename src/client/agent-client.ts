@@ -1,5 +1,5 @@
 import type { $Fetch, FetchOptions } from 'ofetch'
-import type { AcceptedInvocation, AddScheduleRequest, DeleteResult, DeployResult, FunctionsResponse, HealthResponse, InvocationDetail, InvocationsResponse, InvocationStatus, KeysResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemovedSchedule, RemoveSecretResult, RollbackRequest, RollbackResult, ScheduleHistoryResponse, ScheduleListing, ScheduleRun, SchedulesResponse, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
+import type { AcceptedInvocation, AddScheduleRequest, DeleteResult, DeployResult, FunctionsResponse, HealthResponse, InvocationDetail, InvocationsResponse, InvocationStatus, KeysResponse, MetricsResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemovedSchedule, RemoveSecretResult, RollbackRequest, RollbackResult, ScheduleHistoryResponse, ScheduleListing, ScheduleRun, SchedulesResponse, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
 import type { ReleaseRecord } from '../store/records'
 import type { Connection } from './settings'
 import { Readable } from 'node:stream'
@@ -90,6 +90,8 @@ export function createAgentClient(conn: Connection) {
     listInvocations: (filter: { function?: string, status?: InvocationStatus, limit?: number } = {}) => call(() => api<InvocationsResponse>('/invocations', { query: Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) })),
     getInvocation: (id: string) => call(() => api<InvocationDetail>(`/invocations/${encodeURIComponent(id)}`)),
     replayInvocation: (id: string) => call(() => api<AcceptedInvocation>(`/invocations/${encodeURIComponent(id)}/replay`, { method: 'POST' })),
+    /** Per-function metrics over the window since `since` (`1h`, `15m`, an ISO time); one function, or all. */
+    metrics: (opts: { name?: string, since?: string } = {}) => call(() => api<MetricsResponse>(opts.name ? `/metrics/functions/${encodeURIComponent(opts.name)}` : '/metrics/functions', { query: opts.since ? { since: opts.since } : {} })),
   }
 }
 

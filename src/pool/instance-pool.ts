@@ -55,6 +55,9 @@ export class InstancePool {
   private waiters: Array<() => void> = []
   private draining = false
   private reaper?: NodeJS.Timeout
+  /** Requests holding a slot now, across instances, and the most since the last `takeInflightPeak`. */
+  private inflight = 0
+  private inflightPeak = 0
 
   constructor(options: PoolOptions) {
     this.options = options
@@ -76,6 +79,13 @@ export class InstancePool {
       if (pooled.state === 'ready') ready++
     }
     return { instances: this.instances.size, ready, inflight }
+  }
+
+  /** The most requests in flight at once since the last call (for metrics); starts over from those in flight now. */
+  takeInflightPeak(): number {
+    const peak = this.inflightPeak
+    this.inflightPeak = this.inflight
+    return peak
   }
 
   /** An instance with spare capacity right now, without waiting (the gateway's fast path). */
@@ -157,6 +167,7 @@ export class InstancePool {
   private lease(pooled: PooledInstance, coldStart: boolean): Lease {
     pooled.inflight++
     pooled.lastUsed = Date.now()
+    if (++this.inflight > this.inflightPeak) this.inflightPeak = this.inflight
     let released = false
     return {
       pooled,
@@ -165,6 +176,7 @@ export class InstancePool {
         if (released) return
         released = true
         pooled.inflight--
+        this.inflight--
         pooled.lastUsed = Date.now()
         const wake = this.waiters.shift()
         if (wake) wake()

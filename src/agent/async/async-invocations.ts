@@ -1,6 +1,7 @@
 import type { Storage } from 'unstorage'
 import type { AcceptedInvocation, InvocationFailure, InvocationStatus, InvocationSummary } from '../../api/admin-api'
 import type { InvocationEvents } from '../invocation-events'
+import type { AgentMetrics } from '../metrics/agent-metrics'
 import type { ServingTable } from '../serving-table'
 import type { CallbackPolicy, Lookup } from './callback-policy'
 import type { InvocationRecord } from './invocation-record'
@@ -28,6 +29,8 @@ export interface AsyncInvocationsOptions {
   warn?: (message: string) => void
   /** Told of every attempt as it ends (logs, metrics), as the gateway's listeners are. */
   invocations?: InvocationEvents
+  /** Where the queue depth and the dead letters of each function are published (docs/metrics.md). */
+  metrics?: Pick<AgentMetrics, 'registerGauge'>
 }
 
 export interface CallToAccept {
@@ -62,12 +65,26 @@ export class AsyncInvocations {
   private readonly live = new Map<string, InvocationRecord>()
   private readonly timers = new Set<NodeJS.Timeout>()
   private pruneTimer?: NodeJS.Timeout
+  private readonly unregisterGauges: Array<() => void> = []
   private closed = false
 
   constructor(private readonly opts: AsyncInvocationsOptions) {
     const warn = (message: string) => opts.warn?.(message)
     this.ledger = new InvocationLedger(opts.storage, warn)
     this.callbacks = new CallbackSender({ policy: opts.callbackPolicy, lookup: opts.lookup, persist: record => this.ledger.save(record) })
+    if (opts.metrics) {
+      this.unregisterGauges.push(
+        opts.metrics.registerGauge({ name: 'async_queue_depth', help: 'Asynchronous calls accepted and not finished: waiting, running or waiting for a retry.', read: () => this.queueDepths() }),
+        opts.metrics.registerGauge({ name: 'async_dead_letters', help: 'Asynchronous calls that failed and are kept (the dead-letter list, replayable).', read: () => this.ledger.deadLetterCounts().entries() }),
+      )
+    }
+  }
+
+  private* queueDepths(): Iterable<readonly [string, number]> {
+    // A function deleted with nothing left in its queue has no depth to show any more.
+    for (const lane of this.lanes.values()) {
+      if (lane.pending > 0 || this.opts.serving.get(lane.name)) yield [lane.name, lane.pending] as const
+    }
   }
 
   /** Loads what an earlier run left (calls accepted and not finished run again), then starts the workers. */
@@ -286,6 +303,7 @@ export class AsyncInvocations {
   async close(): Promise<void> {
     this.closed = true
     clearInterval(this.pruneTimer)
+    for (const unregister of this.unregisterGauges.splice(0)) unregister()
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
     this.callbacks.stop()

@@ -51,6 +51,8 @@ export class InvocationLedger {
   /** Finished, their `done` batch not written yet. */
   private readonly finishing = new Map<string, InvocationRecord>()
   private readonly kept = new Map<string, Kept>()
+  /** Kept failed invocations per function (the dead letters), counted as they come and go. */
+  private readonly failedCounts = new Map<string, number>()
   /** The calls whose only durable copy is in each inbox batch, and the kept calls of each done batch. */
   private readonly inboxBatches = new Map<string, Set<string>>()
   private readonly inboxOf = new Map<string, string>()
@@ -86,7 +88,7 @@ export class InvocationLedger {
   finished(record: InvocationRecord): void {
     this.finishing.set(record.id, record)
     const kept: Kept = { summary: toSummary(record) }
-    this.kept.set(record.id, kept)
+    this.keep(kept)
     const outcome = record.status as Outcome
     this.done[outcome].add(record).then((batch) => {
       kept.done = batch
@@ -100,6 +102,26 @@ export class InvocationLedger {
 
   summaries(): IterableIterator<Kept> {
     return this.kept.values()
+  }
+
+  /** Function → kept failed invocations (the `async_dead_letters` gauge). */
+  deadLetterCounts(): ReadonlyMap<string, number> {
+    return this.failedCounts
+  }
+
+  private keep(kept: Kept): void {
+    const { id, function: fn, status } = kept.summary
+    const before = this.kept.get(id)
+    if (before) this.forget(before.summary)
+    this.kept.set(id, kept)
+    if (status === 'failed') this.failedCounts.set(fn, (this.failedCounts.get(fn) ?? 0) + 1)
+  }
+
+  private forget(summary: InvocationSummary): void {
+    if (!this.kept.delete(summary.id) || summary.status !== 'failed') return
+    const left = (this.failedCounts.get(summary.function) ?? 1) - 1
+    if (left > 0) this.failedCounts.set(summary.function, left)
+    else this.failedCounts.delete(summary.function)
   }
 
   /** A finished invocation's whole record (or one being written), or undefined. */
@@ -163,7 +185,7 @@ export class InvocationLedger {
         unfinished.push(record)
         continue
       }
-      this.kept.set(record.id, { summary: toSummary(record), done: doneOf.get(record.id) })
+      this.keep({ summary: toSummary(record), done: doneOf.get(record.id) })
       finished.push(record)
     }
     return { unfinished, finished }
@@ -193,7 +215,7 @@ export class InvocationLedger {
     for (const { id, function: fn } of expired) {
       const { done, summary } = this.kept.get(id)!
       const outcome = summary.status as Outcome
-      this.kept.delete(id)
+      this.forget(summary)
       if (done) this.removeFrom(this.doneBatches[outcome], done, id, () => this.store.done[outcome].remove(done))
       if (this.owned.delete(id)) await this.store.remove(fn, id).catch(error => this.warn(`Could not remove invocation ${id}: ${(error as Error).message}`))
     }

@@ -33,6 +33,7 @@ async function describeFunction(ctx: AgentContext, name: string, withEnvValues =
     deployedAt: version.createdAt,
     config,
     env: envEntries(env, ctx.secrets, withEnvValues),
+    lastHour: ctx.metrics.recentActivity(name),
   }
 }
 

@@ -37,6 +37,9 @@ export default defineLambdaCommand({
     'log-max-mb': { type: 'string', value: decimalNumber({ min: 1, max: 102400, unit: 'MB', example: 50 }), description: 'Logs kept per function in MB; the oldest go first (default: 50)', valueHint: 'mb' },
     'log-max-age': { type: 'string', value: duration({ min: 60_000, max: 3650 * 86_400_000, example: '7d' }), description: 'Log entries older than this are removed (default: 7d)', valueHint: 'duration' },
     'log-rate': { type: 'string', value: wholeNumber({ min: 1, max: 1_000_000, unit: 'lines a second', example: 1000 }), description: 'Lines a second one function may log; more are dropped and counted (default: 1000)', valueHint: 'lines' },
+    'metrics': { type: 'boolean', description: 'Count invocations per function (lambda metrics, /_lambda/metrics); --no-metrics turns it off', default: true },
+    'metrics-port': { type: 'string', value: port, description: 'Also serve Prometheus metrics without a key at http://127.0.0.1:<port>/metrics', valueHint: 'port' },
+    'metrics-save-interval': { type: 'string', value: decimalNumber({ min: 1, max: 3600, unit: 'seconds', example: 30 }), description: 'Seconds between saves of the metrics; a kill -9 loses at most this much (default: 30)', valueHint: 'seconds' },
   },
   subCommands: { keys: () => import('./agent-keys').then(m => m.default) },
   async run({ args, values }) {
@@ -79,6 +82,9 @@ export default defineLambdaCommand({
       logMaxBytes: values['log-max-mb'] === undefined ? undefined : values['log-max-mb'] * 1024 * 1024,
       logMaxAge: values['log-max-age'],
       logRate: values['log-rate'],
+      metrics: args.metrics,
+      metricsPort: values['metrics-port'],
+      metricsSaveInterval: values['metrics-save-interval'],
       store: storeFromArgs(args),
       asyncQueueLimit: values['async-queue-limit'],
       asyncRetention: values['async-retention'],
@@ -93,6 +99,8 @@ export default defineLambdaCommand({
     const { options, provider } = agent.context
     consola.success(`Mini Lambda agent listening on ${colors.cyan(`http://${options.host}:${options.port}`)} (provider: ${provider.name}, data: ${options.dataDir})`)
     consola.info(`Functions answer at ${colors.cyan(`http://<name>.${options.domain}:${options.publicPort}/`)}; admin API at /_lambda on the bare host.`)
+    if (options.metricsPort !== undefined) consola.info(`Prometheus metrics (no key, this machine only) at ${colors.cyan(`http://127.0.0.1:${options.metricsPort}/metrics`)}`)
+    if (!options.metrics) consola.info('Metrics are off (--no-metrics).')
     if (agent.orphansRemoved > 0) consola.info(`Removed ${agent.orphansRemoved} container(s) left by an earlier run.`)
     if (agent.restored.length > 0) consola.info(`Serving ${agent.restored.length} deployed function(s): ${agent.restored.join(', ')}`)
     if (agent.resumedInvocations > 0) consola.info(`Resuming ${agent.resumedInvocations} asynchronous call(s) accepted before the restart.`)

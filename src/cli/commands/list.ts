@@ -1,6 +1,7 @@
 import type { EnvEntry } from '../../client/agent-client'
 import { consola } from 'consola'
 import { defineLambdaCommand } from '../define-command'
+import { formatRate } from '../metrics-view'
 import { printJson } from '../output/json-output'
 import { agentClientFromSettings } from './_agent-client'
 import { jsonArgs } from './_shared'
@@ -24,7 +25,11 @@ export default defineLambdaCommand({
       consola.info('No functions deployed yet. Deploy with `lambda deploy`.')
       return
     }
-    printTable([['NAME', 'VERSION', 'STATE', 'URL', 'LAST DEPLOY'], ...functions.map(f => [f.name, `v${f.version}`, f.state, f.url, f.deployedAt])])
+    // Last, so scripts that read the first columns keep working; '-' when the agent runs with --no-metrics.
+    printTable([
+      ['NAME', 'VERSION', 'STATE', 'URL', 'LAST DEPLOY', 'CALLS 1H', 'ERRORS 1H'],
+      ...functions.map(f => [f.name, `v${f.version}`, f.state, f.url, f.deployedAt, f.lastHour ? String(f.lastHour.invocations) : '-', f.lastHour ? `${f.lastHour.errors} (${formatRate(f.lastHour.errorRate)})` : '-']),
+    ])
     if (!showEnv) return
     for (const f of functions.filter(f => f.env.length > 0)) {
       process.stdout.write(`\n${f.name}:\n${f.env.map(entry => `  ${envLine(entry)}\n`).join('')}`)

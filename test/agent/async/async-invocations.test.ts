@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAgentProcess } from '../../helpers/agent'
+import { parsePrometheus, sampleOf } from '../../helpers/prometheus'
 import { asyncProject, callAsync, finished, gatedLog, recorded, storedFilesContaining, until } from './async-project'
 
 const UUID_RE = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/
@@ -97,6 +98,17 @@ describe('asynchronous invocations on a real agent (process provider)', () => {
     expect(once).toMatchObject({ status: 'failed', attemptCount: 1, failure: { reason: 'retries-exhausted' } })
   })
 
+  it('the dead-letter list of each function is a metric: in Prometheus and in lambda metrics', async () => {
+    const failedOf = async (fn: string) => (await agent.admin(`/invocations?function=${fn}&status=failed`)).json().counts.failed as number
+    const prometheus = await parsePrometheus((await agent.admin('/metrics')).text)
+    expect(prometheus.mini_lambda_async_dead_letters?.type).toBe('gauge')
+    expect(sampleOf(prometheus, 'mini_lambda_async_dead_letters', { function: 'once' })).toBe(await failedOf('once'))
+    expect(sampleOf(prometheus, 'mini_lambda_async_dead_letters', { function: 'rec' })).toBe(await failedOf('rec'))
+    const metrics = await agent.cli(['metrics', 'once', '--json'])
+    expect(metrics.code, metrics.output).toBe(0)
+    expect(JSON.parse(metrics.stdout).functions[0].gauges.async_dead_letters).toMatchObject({ current: 1 })
+  })
+
   it('past the function\'s queue limit the agent answers 429 with Retry-After, and accepts again once there is room', async () => {
     const gate = 'gate-429'
     const ids: string[] = []
@@ -111,9 +123,13 @@ describe('asynchronous invocations on a real agent (process provider)', () => {
     expect(full.json().error).toMatchObject({ code: 'ASYNC_QUEUE_FULL', limit: 4 })
     // Other functions have their own queue.
     expect((await callAsync(agent, 'rec')).status).toBe(202)
+    // What waits is on the dashboards: the queue depth of each function.
+    const depth = async () => sampleOf(await parsePrometheus((await agent.admin('/metrics')).text), 'mini_lambda_async_queue_depth', { function: 'gated' })
+    expect(await depth()).toBe(4)
 
     writeFileSync(join(fixture.out, gate), '')
     for (const id of ids) expect((await finished(agent, id)).status).toBe('succeeded')
+    expect(await depth()).toBe(0)
     expect((await callAsync(agent, 'gated', `/?gate=${gate}`)).status).toBe(202)
     // One at a time: the function's capacity is one call, all of it the workers' (at least one).
     const log = gatedLog(fixture.out)
