@@ -22,7 +22,7 @@ export interface InitResult {
 /**
  * The dependency spec a new project uses for this toolkit: a version range, so the project's package.json
  * means the same on every machine (never a `file:` path of the machine that ran init). Until the package
- * is on a registry, `npm install -D <tarball from npm pack>` satisfies it (README, "Your own project").
+ * is on a registry, `npm install -D <tarball from npm pack>` satisfies it (docs/quick-start.md, "The `lambda` command").
  */
 export function miniLambdaSpec(): string {
   return `^${version}`
