@@ -23,7 +23,7 @@ export async function lintWorkflow(text: string, path: string): Promise<LintResu
 
 /** Every workflow file of this repository and of its templates, relative to the repository. */
 export function workflowFiles(): string[] {
-  const folders = ['.github/workflows', 'templates/project/github/workflows', 'docs/workflows']
+  const folders = ['.github/workflows', 'templates/project/github/workflows']
   return folders.flatMap((folder) => {
     try {
       return readdirSync(join(repoRoot, folder)).filter(name => /\.ya?ml$/.test(name)).map(name => relative(repoRoot, join(repoRoot, folder, name)))

@@ -1,6 +1,6 @@
 import type { AgentProcess } from '../helpers/agent'
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -53,6 +53,12 @@ describe('the project\'s deploy workflow', () => {
     const runnerTemp = mkdtempSync(join(tmpdir(), 'lambda-runner-'))
     const summary = join(runnerTemp, 'summary.md')
     try {
+      // Install needs the registry; the steps after it run as on the runner.
+      for (const name of ['Build', 'Test']) {
+        const ran = runStep(name, runnerTemp, summary)
+        expect(ran.status, `${name}: ${ran.stderr}`).toBe(0)
+      }
+      expect(existsSync(join(dir, '.lambda/build/hello'))).toBe(true)
       const deploy = runStep('Deploy', runnerTemp, summary)
       expect(deploy.status, deploy.stderr).toBe(0)
       const result = JSON.parse(readFileSync(join(runnerTemp, 'deploy.json'), 'utf8'))
