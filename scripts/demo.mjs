@@ -144,6 +144,20 @@ async function step(title, run) {
   }
 }
 
+// Ctrl-C: the terminal signals the agent too (it stops by itself); remove what the demo made, then exit.
+process.once('SIGINT', async () => {
+  if (agent) await stopAgent(agent.child)
+  if (provider === 'docker') {
+    try {
+      removeImagesOf(dataDir)
+    }
+    catch {}
+  }
+  rmSync(work, { recursive: true, force: true })
+  console.log(`\nInterrupted: agent stopped, ${work} removed.`)
+  process.exit(130)
+})
+
 console.log(`Mini Lambda demo (${provider} provider), working in ${work}\n`)
 const total = performance.now()
 try {
