@@ -1,13 +1,18 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join, relative, sep } from 'node:path'
 import { LambdaError } from '../errors'
 import { packageRoot } from '../package-root'
 
 export const templatesDir = () => join(packageRoot(), 'templates')
 
-/** npm drops dotfiles like `.gitignore` from packages, so templates store them without the dot. */
-const RENAMED: Record<string, string> = { gitignore: '.gitignore' }
+/**
+ * npm drops dotfiles like `.gitignore` from packages (and `.github` is easy to mistake for the
+ * toolkit's own CI), so templates store them without the dot.
+ */
+const RENAMED: Record<string, string> = { gitignore: '.gitignore', github: '.github' }
+
+const renamedPath = (rel: string) => rel.split(sep).map(part => RENAMED[part] ?? part).join(sep)
 
 export interface PlannedFile {
   target: string
@@ -25,10 +30,8 @@ export function planTemplate(templateDir: string, targetDir: string, vars: Recor
         walk(source)
         continue
       }
-      const rel = relative(templateDir, source)
-      const name = RENAMED[entry.name] ?? entry.name
       const content = readFileSync(source, 'utf8').replace(/\{\{(\w+)\}\}/g, (match, key: string) => vars[key] ?? match)
-      files.push({ target: join(targetDir, dirname(rel), name), content, mode: statSync(source).mode & 0o777 })
+      files.push({ target: join(targetDir, renamedPath(relative(templateDir, source))), content, mode: statSync(source).mode & 0o777 })
     }
   }
   walk(templateDir)

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSyn
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
 import { runCli } from '../helpers/cli'
 import { startDev } from '../helpers/dev'
 import { repoRoot } from '../helpers/paths'
@@ -64,17 +65,56 @@ describe('lambda init', () => {
 
   it('never overwrites an existing file without --force', async () => {
     const dir = emptyDir()
-    writeFileSync(join(dir, 'lambda.config.ts'), '// mine\n')
+    writeFileSync(join(dir, 'package.json'), '{ "name": "mine" }\n')
     const refused = await runCli(['init'], { cwd: dir })
     expect(refused.code).toBe(1)
-    expect(refused.output).toContain('Not overwriting existing file(s): lambda.config.ts')
+    expect(refused.output).toContain('Not overwriting existing file(s): package.json')
     expect(refused.output).toContain('--force')
-    expect(readFileSync(join(dir, 'lambda.config.ts'), 'utf8')).toBe('// mine\n')
+    expect(readFileSync(join(dir, 'package.json'), 'utf8')).toBe('{ "name": "mine" }\n')
     // nothing else was written either
-    expect(existsSync(join(dir, 'package.json'))).toBe(false)
+    expect(existsSync(join(dir, 'lambda.config.ts'))).toBe(false)
     const forced = await runCli(['init', '--force'], { cwd: dir })
     expect(forced.code, forced.output).toBe(0)
-    expect(readFileSync(join(dir, 'lambda.config.ts'), 'utf8')).toContain('defineConfig')
+    expect(readFileSync(join(dir, 'package.json'), 'utf8')).toContain('lambda dev')
+  })
+
+  it('writes a GitHub Actions workflow that deploys on every push to main with the LAMBDA_HOST and LAMBDA_API_KEY secrets', async () => {
+    const dir = emptyDir()
+    const init = await runCli(['init'], { cwd: dir })
+    expect(init.code, init.output).toBe(0)
+    expect(init.output).toContain('created .github/workflows/deploy.yml')
+    const workflow = parse(readFileSync(join(dir, '.github/workflows/deploy.yml'), 'utf8'))
+    expect(workflow.on.push.branches).toEqual(['main'])
+    const steps = workflow.jobs.deploy.steps as { name?: string, run?: string, env?: Record<string, string> }[]
+    const runs = steps.map(step => step.run ?? '').join('\n')
+    expect(runs).toContain('npm ci')
+    expect(runs).toContain('npm test --if-present')
+    expect(runs).toContain('lambda deploy --json')
+    expect(runs).toContain('GITHUB_STEP_SUMMARY')
+    expect(steps.find(step => step.name === 'Deploy')?.env).toEqual({ LAMBDA_HOST: '${{ secrets.LAMBDA_HOST }}', LAMBDA_API_KEY: '${{ secrets.LAMBDA_API_KEY }}' })
+  })
+
+  it('in an existing project adds only the files it lacks, such as the deploy workflow, and keeps every other', async () => {
+    const dir = emptyDir()
+    writeFileSync(join(dir, 'lambda.config.ts'), '// mine\n')
+    writeFileSync(join(dir, 'package.json'), '{ "name": "mine" }\n')
+    const init = await runCli(['init'], { cwd: dir })
+    expect(init.code, init.output).toBe(0)
+    expect(init.output).toContain('created .github/workflows/deploy.yml')
+    expect(init.output).toContain('kept    lambda.config.ts')
+    expect(init.output).toContain('kept    package.json')
+    expect(readFileSync(join(dir, 'lambda.config.ts'), 'utf8')).toBe('// mine\n')
+    expect(readFileSync(join(dir, 'package.json'), 'utf8')).toBe('{ "name": "mine" }\n')
+    for (const file of ['.github/workflows/deploy.yml', 'tsconfig.json', '.gitignore']) expect(existsSync(join(dir, file)), file).toBe(true)
+    // Its functions are its own: no sample function is added to a project that has a config already.
+    expect(existsSync(join(dir, 'functions/hello'))).toBe(false)
+
+    // A workflow the user edited is kept too; a second init has nothing to add.
+    writeFileSync(join(dir, '.github/workflows/deploy.yml'), '# edited\n')
+    const again = await runCli(['init'], { cwd: dir })
+    expect(again.code, again.output).toBe(0)
+    expect(again.output).toContain('has every file already')
+    expect(readFileSync(join(dir, '.github/workflows/deploy.yml'), 'utf8')).toBe('# edited\n')
   })
 })
 
