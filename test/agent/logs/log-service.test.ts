@@ -45,14 +45,18 @@ describe('the agent\'s log of a function', () => {
 
   it('a function printing faster than its rate loses lines, and a marker says how many', async () => {
     const logs = service({ rate: 100 })
+    const startedAt = Date.now()
     for (let i = 0; i < 5000; i++) logs.collect(output(`line ${i}`))
+    // The bucket refills while the loop runs: slow on a loaded machine, so the bound follows the loop's time.
+    const refilled = Math.ceil(((Date.now() - startedAt + 1) / 1000) * 100)
     // The marker comes with the next second's check.
     await new Promise(resolve => setTimeout(resolve, 1200))
     const entries = await stored(logs)
     const kept = entries.filter(e => e.type === 'output')
     const marker = entries.find(e => e.type === 'dropped')
     console.log(`5000 lines at a rate of 100/s: ${kept.length} kept, marker: ${marker?.type === 'dropped' && marker.message}`)
-    expect(kept.length).toBeLessThanOrEqual(101)
+    expect(kept.length).toBeLessThanOrEqual(100 + refilled)
+    expect(kept.length).toBeLessThan(5000 / 2)
     expect(marker).toMatchObject({ type: 'dropped', reason: 'rate', count: 5000 - kept.length, function: 'hello', version: 3 })
   })
 
