@@ -111,7 +111,7 @@ async function freezerFloor() {
   return unpause
 }
 
-const line = (values) => `p50 ${fmt.ms(percentile(values, 50))} p99 ${fmt.ms(percentile(values, 99))}`
+const line = values => `p50 ${fmt.ms(percentile(values, 50))} p99 ${fmt.ms(percentile(values, 99))}`
 const raw = values => values.map(v => v.toFixed(0)).join(', ')
 
 export async function benchPaused() {
