@@ -11,8 +11,12 @@ export function pauseInstance(pooled: PooledInstance): void {
   // Out of service before the pause is even sent: no request can be written to a freezing instance.
   pooled.state = 'paused'
   pooled.transition = chain(pooled, () => instance.pause!()).catch(() => {
-    // Still running (the freeze failed): serve again, unless a resume took over meanwhile.
-    if (pooled.state === 'paused' && !pooled.resuming) pooled.state = 'ready'
+    // Still running (the freeze failed): serve again, unless a resume took over meanwhile; the next
+    // attempt waits a whole pauseAfter again rather than hammering a failing engine.
+    if (pooled.state === 'paused' && !pooled.resuming) {
+      pooled.state = 'ready'
+      pooled.lastUsed = Date.now()
+    }
   })
 }
 

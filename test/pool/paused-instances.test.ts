@@ -171,6 +171,23 @@ describe('instancePool: idle instances are paused, and resumed by the next reque
     granted.release()
   })
 
+  it('a pause that fails leaves the instance serving, and is tried again only after another pauseAfter', async () => {
+    const { pool, launched } = poolOf({ pauseAfterMs: 100 })
+    await serveOnce(pool)
+    const instance = launched[0]!
+    instance.holdPause = deferred()
+    const failing = instance.holdPause
+    await until('the pause to begin', () => instance.calls.includes('pause'))
+    failing.reject(new Error('the engine said no'))
+    await until('the instance to serve again', () => pool.stats().ready === 1)
+    const lease = pool.tryAcquire()
+    expect(lease?.pooled.instance).toBe(instance)
+    lease!.release()
+    expect(instance.calls).toEqual(['pause'])
+    await until('the second pause', () => instance.frozen)
+    expect(instance.calls).toEqual(['pause', 'pause'])
+  })
+
   it('a paused instance idle past stopAfter is stopped (the provider thaws it as it stops), down to minInstances', async () => {
     const { pool, launched } = poolOf({ pauseAfterMs: 30, idleTimeoutMs: 200, maxInstances: 2 })
     const leases = [await pool.acquire(), await pool.acquire(), await pool.acquire()]
