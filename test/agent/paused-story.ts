@@ -160,6 +160,17 @@ export function pausedStory(provider: 'docker' | 'process', hooks: PausedHooks) 
     expect(fresh.count).toBe(1)
   })
 
+  it('a redeploy drains the old version\'s paused instance, and the new version serves', async () => {
+    const body = await call(suite.agent, 'gone')
+    await until('gone to pause', () => listed(suite.agent, 'gone'), f => f.paused === 1)
+    suite.project.write('functions/gone/index.ts', COUNTER.replace('count: ++count', 'count: ++count, redeployed: true'))
+    const deploy = await suite.agent.cli(['deploy', '--only', 'gone'], { cwd: suite.project.dir })
+    expect(deploy.code, deploy.output).toBe(0)
+    await until('the old instance to be gone', () => hooks.exists(suite.agent, body), exists => !exists)
+    const fresh = (await suite.agent.call('gone')).json<CounterBody & { redeployed?: boolean }>()
+    expect(fresh).toMatchObject({ redeployed: true, count: 1 })
+  })
+
   it('lambda delete ends a paused instance', async () => {
     const body = await call(suite.agent, 'gone')
     await until('gone to pause', () => listed(suite.agent, 'gone'), f => f.paused === 1)
