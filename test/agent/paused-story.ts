@@ -83,6 +83,10 @@ export function pausedStory(provider: 'docker' | 'process', hooks: PausedHooks) 
     expect(paused.memoryBytes).toBe(paused.pausedMemoryBytes)
     console.log(`[paused] ${provider}: a paused instance holds ${(paused.pausedMemoryBytes! / 1048576).toFixed(1)} MB`)
 
+    const metrics = await suite.agent.admin('/metrics')
+    expect(metrics.text).toMatch(/^mini_lambda_paused_instances\{function="counter",version="1"\} 1$/m)
+    expect(metrics.text).toMatch(/^mini_lambda_instances\{function="counter",version="1"\} 1$/m)
+
     const table = await suite.agent.cli(['list'])
     expect(table.stdout).toMatch(/INSTANCES\s+MEMORY/)
     expect(table.stdout).toMatch(/counter\s.*\s1 \(1 paused\)\s+[\d.]+ MB \([\d.]+ MB paused\)/)
