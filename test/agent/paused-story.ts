@@ -30,7 +30,8 @@ const project = () => createProject({
   'functions/gone/index.ts': COUNTER,
   'lambda.config.ts': `export default {
   functions: {
-    counter: { idle: { pauseAfter: '300ms' } },
+    // The schedule fires once a year on its own: the test fires it with \`lambda schedule run\`.
+    counter: { idle: { pauseAfter: '300ms' }, schedule: '0 0 1 1 *' },
     brief: { idle: { pauseAfter: '300ms', stopAfter: '4s' } },
     gone: { idle: { pauseAfter: '300ms' } },
   },
@@ -134,6 +135,19 @@ export function pausedStory(provider: 'docker' | 'process', hooks: PausedHooks) 
     const done = await until('the async call to finish', async () => (await suite.agent.admin(`/invocations/${id}`)).json<{ status: string }>(), r => r.status === 'succeeded' || r.status === 'failed')
     expect(done.status).toBe('succeeded')
     // The same instance counted it: the probe, the asynchronous call, then this one.
+    const after = await call(suite.agent)
+    expect(after.instance).toBe(probe.instance)
+    expect(after.count).toBe(probe.count + 2)
+  })
+
+  it('a schedule run resumes it too', async () => {
+    const { schedules } = JSON.parse((await suite.agent.cli(['schedules', '--json'])).stdout) as { schedules: Array<{ id: string, function: string }> }
+    const { id } = schedules.find(s => s.function === 'counter')!
+    const probe = await call(suite.agent)
+    await until('the instance to pause', () => listed(suite.agent), f => f.paused === 1)
+    const run = await suite.agent.cli(['schedule', 'run', id, '--json'])
+    expect(run.code, run.output).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'ok', status: 200 })
     const after = await call(suite.agent)
     expect(after.instance).toBe(probe.instance)
     expect(after.count).toBe(probe.count + 2)
