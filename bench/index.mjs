@@ -3,6 +3,7 @@ const which = process.argv[2]
 const suites = {
   dev: () => import('./dev.mjs').then(m => m.benchDev()),
   agent: () => import('./agent.mjs').then(m => m.benchAgent()),
+  paused: () => import('./paused.mjs').then(m => m.benchPaused()),
   versions: () => import('./versions.mjs').then(m => m.benchVersions()),
   schedules: () => import('./schedules.mjs').then(m => m.benchSchedules()),
   async: () => import('./async.mjs').then(m => m.benchAsync()),

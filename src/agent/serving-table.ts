@@ -1,5 +1,6 @@
 import type { LaunchRequest, Provider } from '../providers/types'
 import type { VersionRecord } from '../store/records'
+import { idlePolicyFor } from '../pool/idle-policy'
 import { InstancePool } from '../pool/instance-pool'
 
 export interface ServingEntry {
@@ -9,6 +10,7 @@ export interface ServingEntry {
 
 export interface ServingTableOptions {
   provider: Provider
+  /** The agent's `--idle-timeout`: when idle instances stop unless a function's `idle.stopAfter` says otherwise. */
   idleTimeoutMs: number
   /** The environment an instance of `version` starts with (secret refs resolved). Default: its plain values only. */
   resolveEnv?: (version: VersionRecord) => Record<string, string>
@@ -84,13 +86,15 @@ export class ServingTable {
     let pool = this.pools.get(key)
     if (!pool || pool.isDraining) {
       const { provider } = this.options
+      const idle = idlePolicyFor(version.config.idle, this.options.idleTimeoutMs)
       pool = new InstancePool({
         name: version.function,
         version: String(version.number),
         concurrency: version.config.concurrency,
         minInstances: version.config.minInstances,
         maxInstances: version.config.maxInstances,
-        idleTimeoutMs: this.options.idleTimeoutMs,
+        idleTimeoutMs: idle.stopAfterMs,
+        pauseAfterMs: idle.pauseAfterMs,
         launch: () => provider.startInstance(this.launchRequest(version)),
       })
       this.pools.set(key, pool)
@@ -171,15 +175,33 @@ export class ServingTable {
   stats(name: string) {
     let instances = 0
     let ready = 0
+    let paused = 0
     let inflight = 0
-    for (const [key, pool] of this.pools) {
-      if (!key.startsWith(`${name}@`)) continue
+    for (const pool of this.poolsOf(name)) {
       const s = pool.stats()
       instances += s.instances
       ready += s.ready
+      paused += s.paused
       inflight += s.inflight
     }
-    return { instances, ready, inflight }
+    return { instances, ready, paused, inflight }
+  }
+
+  /**
+   * Memory the instances of a function hold now, in bytes, asked of each (in parallel); undefined
+   * where the provider cannot tell. A paused instance keeps all of its memory: that is its cost.
+   */
+  async memory(name: string): Promise<{ bytes?: number, pausedBytes?: number }> {
+    const live = [...this.poolsOf(name)].flatMap(pool => pool.liveInstances())
+    const read = await Promise.all(live.map(async pooled => ({ paused: pooled.state === 'paused', bytes: await pooled.instance.memoryBytes?.().catch(() => undefined) })))
+    const sum = (of: typeof read) => of.some(r => r.bytes !== undefined) ? of.reduce((total, r) => total + (r.bytes ?? 0), 0) : undefined
+    return { bytes: sum(read), pausedBytes: sum(read.filter(r => r.paused)) }
+  }
+
+  private* poolsOf(name: string): Generator<InstancePool> {
+    for (const [key, pool] of this.pools) {
+      if (key.startsWith(`${name}@`)) yield pool
+    }
   }
 
   async close(): Promise<void> {

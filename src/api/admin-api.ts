@@ -36,8 +36,16 @@ export interface FunctionSummary {
   version: number
   hash: string
   kind: 'node' | 'dockerfile'
-  state: 'running' | 'starting' | 'idle'
+  /** `running`: an instance serves; `paused`: every instance is paused (the next call resumes one); `idle`: none runs. */
+  state: 'running' | 'starting' | 'paused' | 'idle'
+  /** Instances in service, paused ones included. */
   instances: number
+  /** Of `instances`, those paused now (frozen: no CPU, their memory kept). */
+  paused: number
+  /** Bytes the instances hold now (resident memory, page cache left out); absent when the provider cannot tell. */
+  memoryBytes?: number
+  /** Of `memoryBytes`, what the paused instances hold. */
+  pausedMemoryBytes?: number
   inflight: number
   url: string
   deployedAt: string

@@ -21,6 +21,8 @@ export interface ProcessInstanceOptions extends InstanceSpec {
    */
   limitMemory: boolean
   spares?: SpareProcesses
+  /** Told when the process is frozen (SIGSTOP) and thawed, with its pid: a frozen child cannot notice its parent die. */
+  onFrozen?: (pid: number, frozen: boolean) => Promise<void> | void
   /** Each line the instance prints (cut at 8 KB: `cutBytes` says how much more there was). */
   onOutput?: (line: string, stream: 'stdout' | 'stderr', cutBytes: number) => void
 }
@@ -57,6 +59,16 @@ function functionEnv(options: ProcessInstanceOptions, agentSocket: string): Reco
 
 const PAGE_SIZE = 4096
 
+/** Resident bytes of a process, from the kernel's own account of it; undefined once it is gone. */
+function residentBytes(pid: number): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * PAGE_SIZE
+  }
+  catch {
+    return undefined
+  }
+}
+
 /**
  * Buffers live outside the V8 heap, so a heap cap alone does not bound a process. Without cgroups
  * the best a plain process gets is a watch on its resident set, read from /proc every 50 ms.
@@ -65,15 +77,10 @@ function watchResidentMemory(pid: number, limitMb: number, onExceeded: () => voi
   if (process.platform !== 'linux') return undefined
   const limit = limitMb * 1024 * 1024
   const timer = setInterval(() => {
-    try {
-      const resident = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * PAGE_SIZE
-      if (resident > limit) {
-        clearInterval(timer)
-        onExceeded()
-      }
-    }
-    catch {
+    const resident = residentBytes(pid)
+    if (resident === undefined || resident > limit) {
       clearInterval(timer)
+      if (resident !== undefined) onExceeded()
     }
   }, 50)
   timer.unref()
@@ -153,6 +160,15 @@ export function startProcessInstance(options: ProcessInstanceOptions): Instance 
   ready.catch(() => {})
 
   const alive = () => child.exitCode === null && child.signalCode === null
+  let frozen = false
+  let stopping = false
+  const thaw = () => {
+    if (!frozen) return
+    frozen = false
+    child.kill('SIGCONT')
+    void options.onFrozen?.(child.pid!, false)
+  }
+  void exited.then(() => frozen && options.onFrozen?.(child.pid!, false))
   return {
     id,
     link,
@@ -160,14 +176,37 @@ export function startProcessInstance(options: ProcessInstanceOptions): Instance 
     exited,
     async stop(graceMs = 5000) {
       if (!alive()) return void (await exited)
+      stopping = true
       child.kill('SIGTERM')
+      // A stopped process keeps the SIGTERM pending until it runs again: let it, so its handler runs.
+      thaw()
       const timer = setTimeout(() => alive() && child.kill('SIGKILL'), graceMs)
       await exited
       clearTimeout(timer)
     },
     async kill() {
+      stopping = true
       if (alive()) child.kill('SIGKILL')
       await exited
+    },
+    async pause() {
+      await ready
+      if (!alive() || frozen || stopping) return
+      // Recorded first: should the agent die before the thaw, its next start finds and ends this process.
+      await options.onFrozen?.(child.pid!, true)
+      // Stopped meanwhile: a SIGSTOP now would hold its SIGTERM until the SIGKILL.
+      if (frozen) return
+      if (!alive() || stopping) return void options.onFrozen?.(child.pid!, false)
+      frozen = true
+      child.kill('SIGSTOP')
+    },
+    async resume() {
+      await ready
+      if (!alive()) throw new Error('the instance is gone')
+      thaw()
+    },
+    async memoryBytes() {
+      return alive() ? residentBytes(child.pid!) : undefined
     },
   }
 }

@@ -23,6 +23,15 @@ export interface Instance {
   stop: (graceMs?: number) => Promise<void>
   /** Ends it now; used when it is stuck. */
   kill: () => Promise<void>
+  /**
+   * Freezes it in place (cgroup freezer, SIGSTOP): it keeps its memory and its connections, and uses
+   * no CPU. Absent when the provider cannot. `stop` and `kill` work on a paused instance.
+   */
+  pause?: () => Promise<void>
+  /** Lets a paused instance run again; resolves once it can take a request. */
+  resume?: () => Promise<void>
+  /** Memory it holds now, in bytes (resident set, page cache left out), when the provider can tell. */
+  memoryBytes?: () => Promise<number | undefined>
 }
 
 /** Everything needed to start an instance of a function version. */

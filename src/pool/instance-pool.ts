@@ -1,6 +1,8 @@
 import type { Agent } from 'node:http'
 import type { Instance, InstanceExit } from '../instances/types'
 import { LambdaError } from '../errors'
+import { reapIntervalMs } from './idle-policy'
+import { pauseInstance, resumeInstance } from './instance-freezer'
 
 export interface PoolOptions {
   /** Function name, for errors and logs. */
@@ -12,6 +14,8 @@ export interface PoolOptions {
   maxInstances: number
   /** An instance idle this long is stopped (scale to zero). 0 keeps instances forever. */
   idleTimeoutMs: number
+  /** An instance idle this long is paused (see idle-policy.ts), when its provider can. 0 or absent: never. */
+  pauseAfterMs?: number
   /** Starts one instance; the pool waits for its `ready`. */
   launch: () => Instance
   onEvent?: (event: PoolEvent) => void
@@ -22,12 +26,15 @@ export type PoolEvent
     | { type: 'ready', instance: string, ms: number }
     | { type: 'exit', instance: string, exit: InstanceExit, expected: boolean }
     | { type: 'idle-stop', instance: string }
+    | { type: 'pause', instance: string }
+    | { type: 'resume', instance: string, ms: number }
 
 export interface PooledInstance {
   readonly instance: Instance
   /** Keep-alive HTTP over the connections the instance dialed in. */
   readonly agent: Agent
-  state: 'starting' | 'ready' | 'retiring' | 'dead'
+  /** `paused`: frozen (or being frozen, or being thawed) by instance-freezer.ts; it takes no request until ready. */
+  state: 'starting' | 'ready' | 'paused' | 'retiring' | 'dead'
   inflight: number
   /** Requests waiting for this instance to finish starting. */
   reserved: number
@@ -35,6 +42,10 @@ export interface PooledInstance {
   exit?: InstanceExit
   /** Why the pool ended it, when it did. */
   retiredFor?: 'timeout' | 'idle' | 'drain'
+  /** The last pause or resume asked of it (instance-freezer.ts chains each on the one before). */
+  transition?: Promise<void>
+  /** The resume under way, shared by the requests that wait for it. */
+  resuming?: Promise<void>
 }
 
 export interface Lease {
@@ -61,8 +72,9 @@ export class InstancePool {
 
   constructor(options: PoolOptions) {
     this.options = options
-    if (options.idleTimeoutMs > 0) {
-      this.reaper = setInterval(() => this.reapIdle(), Math.min(1000, Math.max(50, options.idleTimeoutMs / 4)))
+    const interval = reapIntervalMs({ pauseAfterMs: options.pauseAfterMs ?? 0, stopAfterMs: options.idleTimeoutMs })
+    if (interval) {
+      this.reaper = setInterval(() => this.reapIdle(), interval)
       this.reaper.unref()
     }
   }
@@ -74,11 +86,18 @@ export class InstancePool {
   stats() {
     let inflight = 0
     let ready = 0
+    let paused = 0
     for (const pooled of this.instances) {
       inflight += pooled.inflight
       if (pooled.state === 'ready') ready++
+      else if (pooled.state === 'paused') paused++
     }
-    return { instances: this.instances.size, ready, inflight }
+    return { instances: this.instances.size, ready, paused, inflight }
+  }
+
+  /** The instances in service now (starting, serving or paused), e.g. to ask each for its memory. */
+  liveInstances(): PooledInstance[] {
+    return [...this.instances].filter(p => p.state !== 'retiring' && p.state !== 'dead')
   }
 
   /** The most requests in flight at once since the last call (for metrics); starts over from those in flight now. */
@@ -102,6 +121,14 @@ export class InstancePool {
       const free = this.tryAcquire()
       if (free) return free
 
+      // A paused instance resumes in a few ms: far sooner than one could start.
+      const paused = [...this.instances].find(p => p.state === 'paused' && p.reserved + p.inflight < this.options.concurrency)
+      if (paused) {
+        const lease = await this.waitForResume(paused)
+        if (lease) return lease
+        continue
+      }
+
       const starting = [...this.instances].find(p => p.state === 'starting' && p.reserved + p.inflight < this.options.concurrency)
       if (starting) return this.waitForStart(starting)
 
@@ -116,14 +143,14 @@ export class InstancePool {
     const want = Math.max(this.options.minInstances, atLeastOne ? 1 : 0)
     const starts: Promise<void>[] = []
     for (const pooled of this.instances) {
-      if (pooled.state === 'starting' || pooled.state === 'ready') starts.push(pooled.instance.ready)
+      if (pooled.state === 'starting' || pooled.state === 'ready' || pooled.state === 'paused') starts.push(pooled.instance.ready)
     }
     while (starts.length < want) starts.push(this.spawn().instance.ready)
     await Promise.all(starts)
   }
 
   /** Takes an instance out of service at once and kills it (it is stuck past a deadline). */
-  retire(pooled: PooledInstance, reason: 'timeout'): void {
+  retire(pooled: PooledInstance, reason: 'timeout' | 'idle'): void {
     if (pooled.state === 'dead') return
     pooled.retiredFor = reason
     pooled.state = 'retiring'
@@ -139,6 +166,8 @@ export class InstancePool {
     for (const wake of this.waiters.splice(0)) wake()
     await Promise.all([...this.instances].map(async (pooled) => {
       await this.whenIdle(pooled, graceMs)
+      // Not in the middle of a pause or resume: `stop` then sees the instance as it is.
+      await pooled.transition
       pooled.retiredFor = 'drain'
       await pooled.instance.stop()
     }))
@@ -182,6 +211,26 @@ export class InstancePool {
         if (wake) wake()
       },
     }
+  }
+
+  /** Undefined when the instance could not be resumed: it is replaced, and the caller looks again. */
+  private async waitForResume(pooled: PooledInstance): Promise<Lease | undefined> {
+    const resumedAt = Date.now()
+    pooled.reserved++
+    try {
+      await resumeInstance(pooled)
+    }
+    catch {
+      // It could not be thawed (the engine failed, or it died frozen): a fresh one will serve instead.
+      if (pooled.state === 'paused') this.retire(pooled, 'idle')
+      return undefined
+    }
+    finally {
+      pooled.reserved--
+    }
+    if (pooled.state !== 'ready') return undefined
+    this.options.onEvent?.({ type: 'resume', instance: pooled.instance.id, ms: Date.now() - resumedAt })
+    return this.lease(pooled, false)
   }
 
   private async waitForStart(pooled: PooledInstance): Promise<Lease> {
@@ -235,22 +284,30 @@ export class InstancePool {
 
   private replenish() {
     if (this.draining) return
-    const live = [...this.instances].filter(p => p.state === 'starting' || p.state === 'ready').length
+    const live = [...this.instances].filter(p => p.state === 'starting' || p.state === 'ready' || p.state === 'paused').length
     for (let i = live; i < this.options.minInstances; i++) this.spawn()
   }
 
   private reapIdle() {
     const now = Date.now()
-    let live = [...this.instances].filter(p => p.state === 'ready' || p.state === 'starting').length
+    const { idleTimeoutMs, pauseAfterMs = 0 } = this.options
+    const idleFor = (pooled: PooledInstance) => pooled.inflight === 0 && pooled.reserved === 0 ? now - pooled.lastUsed : -1
+    let live = [...this.instances].filter(p => p.state === 'ready' || p.state === 'starting' || p.state === 'paused').length
     for (const pooled of this.instances) {
-      if (live <= this.options.minInstances) return
-      if (pooled.state !== 'ready' || pooled.inflight > 0 || now - pooled.lastUsed < this.options.idleTimeoutMs) continue
-      pooled.state = 'retiring'
-      pooled.retiredFor = 'idle'
-      this.instances.delete(pooled)
-      live--
-      this.options.onEvent?.({ type: 'idle-stop', instance: pooled.instance.id })
-      void pooled.instance.stop()
+      const idle = idleFor(pooled)
+      if (idleTimeoutMs > 0 && live > this.options.minInstances && (pooled.state === 'ready' || (pooled.state === 'paused' && !pooled.resuming)) && idle >= idleTimeoutMs) {
+        pooled.state = 'retiring'
+        pooled.retiredFor = 'idle'
+        this.instances.delete(pooled)
+        live--
+        this.options.onEvent?.({ type: 'idle-stop', instance: pooled.instance.id })
+        // After a pause under way, if any: `stop` handles a paused instance itself.
+        void (pooled.transition ?? Promise.resolve()).then(() => pooled.instance.stop())
+      }
+      else if (pauseAfterMs > 0 && pooled.state === 'ready' && pooled.instance.pause && idle >= pauseAfterMs) {
+        pauseInstance(pooled)
+        this.options.onEvent?.({ type: 'pause', instance: pooled.instance.id })
+      }
     }
   }
 

@@ -72,7 +72,7 @@ export function agentContract(provider: 'docker' | 'process', hooks: ContractHoo
       const table = await agent.cli(['list'])
       expect(table.code).toBe(0)
       expect(table.stdout).toMatch(/NAME\s+VERSION\s+STATE\s+URL\s+LAST DEPLOY/)
-      expect(table.stdout).toMatch(new RegExp(`hello\\s+v1\\s+(running|idle|starting)\\s+http://hello\\.localhost:${agent.port}/\\s+\\d{4}-`))
+      expect(table.stdout).toMatch(new RegExp(`hello\\s+v1\\s+(running|paused|idle|starting)\\s+http://hello\\.localhost:${agent.port}/\\s+\\d{4}-`))
       const json = JSON.parse((await agent.cli(['list', '--json'])).stdout)
       expect(json.map((f: { name: string }) => f.name)).toEqual(expect.arrayContaining(['hello', 'echo', 'calculator']))
     })

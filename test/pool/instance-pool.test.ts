@@ -83,7 +83,7 @@ describe('instancePool: instances of one function version', () => {
     launched[0]!.start()
     const granted = await Promise.all(leases)
     expect(granted.every(lease => lease.coldStart && lease.pooled.instance.id === 'i1')).toBe(true)
-    expect(pool.stats()).toEqual({ instances: 1, ready: 1, inflight: 3 })
+    expect(pool.stats()).toEqual({ instances: 1, ready: 1, paused: 0, inflight: 3 })
   })
 
   it('scales out past concurrency, never past maxInstances: the next request waits for a free slot', async () => {

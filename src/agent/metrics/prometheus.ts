@@ -84,12 +84,22 @@ export async function createPrometheusExport(sources: Sources): Promise<Promethe
   }))
   register(new Gauge({
     name: `${NAME}_instances`,
-    help: 'Instances running or starting now.',
+    help: 'Instances running, starting or paused now.',
     labelNames: ['function', 'version'],
     registers: [],
     collect() {
       this.reset()
       for (const pool of sources.pools.activePools()) this.inc(seriesLabels(pool.options.name, pool.options.version), pool.stats().instances)
+    },
+  }))
+  register(new Gauge({
+    name: `${NAME}_paused_instances`,
+    help: 'Of the instances, those paused now (idle.pauseAfter): frozen, their memory kept.',
+    labelNames: ['function', 'version'],
+    registers: [],
+    collect() {
+      this.reset()
+      for (const pool of sources.pools.activePools()) this.inc(seriesLabels(pool.options.name, pool.options.version), pool.stats().paused)
     },
   }))
   register(new Gauge({

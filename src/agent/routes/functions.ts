@@ -20,14 +20,18 @@ async function describeFunction(ctx: AgentContext, name: string, withEnvValues =
   const version = await ctx.functions.getVersion(name, record.currentVersion)
   if (!version) return undefined
   const stats = ctx.serving.stats(name)
+  const memory = await ctx.serving.memory(name)
   const { env, ...config } = version.config
   return {
     name,
     version: version.number,
     hash: version.hash,
     kind: version.kind,
-    state: (stats.ready > 0 ? 'running' : stats.instances > 0 ? 'starting' : 'idle') as FunctionSummary['state'],
+    state: (stats.ready > 0 ? 'running' : stats.paused > 0 ? 'paused' : stats.instances > 0 ? 'starting' : 'idle') as FunctionSummary['state'],
     instances: stats.instances,
+    paused: stats.paused,
+    ...(memory.bytes === undefined ? {} : { memoryBytes: memory.bytes }),
+    ...(memory.pausedBytes === undefined ? {} : { pausedMemoryBytes: memory.pausedBytes }),
     inflight: stats.inflight,
     url: functionURL(ctx.options, name),
     deployedAt: version.createdAt,

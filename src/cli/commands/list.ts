@@ -1,6 +1,7 @@
 import type { EnvEntry } from '../../client/agent-client'
 import { consola } from 'consola'
 import { defineLambdaCommand } from '../define-command'
+import { instancesCell, memoryCell } from '../instances-view'
 import { formatRate } from '../metrics-view'
 import { printJson } from '../output/json-output'
 import { agentClientFromSettings } from './_agent-client'
@@ -27,8 +28,8 @@ export default defineLambdaCommand({
     }
     // Last, so scripts that read the first columns keep working; '-' when the agent runs with --no-metrics.
     printTable([
-      ['NAME', 'VERSION', 'STATE', 'URL', 'LAST DEPLOY', 'CALLS 1H', 'ERRORS 1H'],
-      ...functions.map(f => [f.name, `v${f.version}`, f.state, f.url, f.deployedAt, f.lastHour ? String(f.lastHour.invocations) : '-', f.lastHour ? `${f.lastHour.errors} (${formatRate(f.lastHour.errorRate)})` : '-']),
+      ['NAME', 'VERSION', 'STATE', 'URL', 'LAST DEPLOY', 'CALLS 1H', 'ERRORS 1H', 'INSTANCES', 'MEMORY'],
+      ...functions.map(f => [f.name, `v${f.version}`, f.state, f.url, f.deployedAt, f.lastHour ? String(f.lastHour.invocations) : '-', f.lastHour ? `${f.lastHour.errors} (${formatRate(f.lastHour.errorRate)})` : '-', instancesCell(f), memoryCell(f)]),
     ])
     if (!showEnv) return
     for (const f of functions.filter(f => f.env.length > 0)) {

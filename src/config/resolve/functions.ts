@@ -6,6 +6,7 @@ import { join, relative, resolve } from 'node:path'
 import { ENTRY_CANDIDATES } from '../defaults'
 import { validateFunctionName } from '../function-name'
 import { mergeFunctionOptions } from '../schema/function-options'
+import { checkIdleOrder } from '../schema/idle'
 import { resolveFunctionSettings } from './function-settings'
 
 interface FunctionSource {
@@ -82,7 +83,10 @@ export function resolveFunctionsOptions(config: LambdaConfig, rootDir: string, i
       }
     }
     const { entry: _entry, dir: _dir, ...options } = fn
-    const settings = resolveFunctionSettings(name, kind, mergeFunctionOptions(config.defaults, options))
+    const merged = mergeFunctionOptions(config.defaults, options)
+    // Each half passed its checks alone; together they may still ask for a pause after the stop.
+    if (merged.idle) checkIdleOrder(merged.idle, `${keyPath}.idle`, issues)
+    const settings = resolveFunctionSettings(name, kind, merged)
     functions.push({ ...settings, dir, entry })
   }
   functions.sort((a, b) => a.name.localeCompare(b.name))

@@ -4,6 +4,7 @@ import type { OptionsInput, OptionsResolved } from './option'
 import { ASYNC_DEFAULTS, asyncConfig, resolveAsyncConfig } from './async'
 import { boolean, checkShape, isPlainObject, number, oneOf, string } from './checks'
 import { envRecord } from './env'
+import { IDLE_DEFAULTS, idleConfig, resolveIdleConfig } from './idle'
 import { defineOption, mergeOptions, resolveOptions } from './option'
 import { resolveSchedules, schedule } from './schedule'
 
@@ -34,6 +35,8 @@ export const FUNCTION_OPTIONS = {
   auth: defineOption({ check: oneOf(['none', 'key']), default: 'none' }),
   /** Allow outbound network from the function's container. Default: false. */
   network: defineOption({ check: boolean, default: false }),
+  /** What happens to an idle instance: paused after `pauseAfter` (kept in memory, resumes in milliseconds), stopped after `stopAfter` (the next call is a cold start). Default: `{ pauseAfter: 10 }`, stopped after the agent's `--idle-timeout`. Merged over `defaults.idle`. */
+  idle: defineOption({ check: idleConfig, default: IDLE_DEFAULTS, resolve: resolveIdleConfig, merge: (fromDefaults, own) => ({ ...fromDefaults, ...own }) }),
   /** Asynchronous calls (`X-Lambda-Invocation-Type: Event`): retries after a failure, and how long a call may wait. Default: `{ retries: 2, maxAgeSeconds: 21600 }`. Merged over `defaults.async`. */
   async: defineOption({ check: asyncConfig, default: ASYNC_DEFAULTS, resolve: resolveAsyncConfig, merge: (fromDefaults, own) => ({ ...fromDefaults, ...own }) }),
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { RuntimeLink } from '../../instances/runtime-link'
 import { HEAP_EXHAUSTED, INIT_TIMED_OUT, INIT_TIMEOUT_MS, startFailedError } from '../../instances/startup-error'
 import { withDockerDeadline } from './api-deadline'
+import { containerMemoryBytes, pauseContainer, unpauseContainer } from './container-freezer'
 import { containerSpec, LINK_SOCKET_NAME } from './container-spec'
 import { followContainerLogs } from './follow-logs'
 
@@ -165,6 +166,21 @@ export function startContainerInstance(options: ContainerInstanceOptions, prepar
       await ready.catch(() => {})
       await withDockerDeadline('killing a container', abortSignal => container?.kill({ abortSignal }) ?? Promise.resolve()).catch(() => {})
       await finish({ code: null, signal: 'SIGKILL' })
+    },
+    // `docker stop` and `docker kill` end a paused container themselves (the engine thaws it so the
+    // signal lands; a SIGTERM handler still runs): stop and kill above need no unpause of their own.
+    async pause() {
+      await ready
+      if (!finished) await pauseContainer(container!)
+    },
+    async resume() {
+      await ready
+      if (finished) throw new Error('the instance is gone')
+      await unpauseContainer(container!)
+    },
+    async memoryBytes() {
+      if (finished || !container) return undefined
+      return containerMemoryBytes(container)
     },
   }
 }

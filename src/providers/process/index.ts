@@ -7,6 +7,7 @@ import { LambdaError } from '../../errors'
 import { runtimeBaseEnv, startProcessInstance } from '../../instances/process-instance'
 import { SpareProcesses } from '../../instances/spare-processes'
 import { makeLinkDir, removeLinkDir } from '../link-dir'
+import { FrozenProcesses } from './frozen-processes'
 
 /**
  * Functions as child processes of the runtime, for hosts without Docker. Nothing isolates them from
@@ -17,14 +18,16 @@ export function createProcessProvider(ctx: ProviderContext): Provider {
   let socketDir: string | undefined
   const spares = new SpareProcesses(() => runtimeBaseEnv(false))
   const running = new Set<Instance>()
+  const frozen = new FrozenProcesses(join(ctx.dataDir, 'frozen-processes.json'))
 
   return {
     name: 'process',
     isolated: false,
     async init() {
-      // Children end with the agent (they watch their IPC channel), so only stale sockets can be left.
+      // Running children end with the agent (they watch their IPC channel); paused ones are ended here.
+      const orphansRemoved = await frozen.endLeftovers()
       socketDir = await makeLinkDir(ctx.dataDir)
-      return { orphansRemoved: 0 }
+      return { orphansRemoved }
     },
     async buildImage(request) {
       if (request.kind !== 'node') {
@@ -55,6 +58,7 @@ export function createProcessProvider(ctx: ProviderContext): Provider {
         inheritEnv: false,
         limitMemory: true,
         spares,
+        onFrozen: (pid, isFrozen) => frozen.mark(pid, isFrozen),
         // Lines arrive after this returns, so `instance` is set by then.
         onOutput: onOutput && ((line, stream, cutBytes) => onOutput({ function: request.name, version: request.version, instance: instance.id, stream, line, cutBytes })),
       })
