@@ -51,4 +51,12 @@ describe('lambda agent --domain <ip>.nip.io: zero-DNS routing by host name', () 
     const throughFunction = await request(suite.agent.port, '/_lambda/health', { host: `hello.${DOMAIN}:${suite.agent.port}` })
     expect(throughFunction.text).not.toContain('"agent":"mini-lambda"')
   })
+
+  it('answers Caddy\'s on-demand TLS question for exactly the host names it serves', async () => {
+    const ask = (domain: string) => request(suite.agent.port, `/_lambda/tls/ask?domain=${encodeURIComponent(domain)}`, { host: `127.0.0.1:${suite.agent.port}` })
+    for (const domain of [DOMAIN, `hello.${DOMAIN}`, `other.${DOMAIN}`, `v1.hello.${DOMAIN}`, `v2.hello.${DOMAIN}`, `Hello.${DOMAIN}.`]) { expect((await ask(domain)).status, domain).toBe(200) }
+    for (const domain of [`nope.${DOMAIN}`, `v9.hello.${DOMAIN}`, `a.b.${DOMAIN}`, 'hello.example.com', 'example.com']) { expect((await ask(domain)).status, domain).toBe(404) }
+    expect((await ask('')).status).toBe(400)
+    expect((await ask('127.0.0.1')).status).toBe(400)
+  })
 })
