@@ -7,6 +7,15 @@ import { printJson } from '../output/json-output'
 import { usageError } from '../usage-error'
 import { jsonArgs } from './_shared'
 
+/**
+ * Docker when it answers now: at boot a slow or failed dockerd must make the service fail and retry,
+ * not quietly run functions unisolated under `auto`.
+ */
+async function defaultProvider(): Promise<'docker' | 'auto'> {
+  const { dockerAnswers } = await import('../../providers/docker')
+  return await dockerAnswers() ? 'docker' : 'auto'
+}
+
 export default defineLambdaCommand({
   meta: { name: 'install', description: 'Install the agent as a systemd service on this machine (needs root); --dry-run prints the unit and environment file' },
   args: {
@@ -14,7 +23,7 @@ export default defineLambdaCommand({
     'domain': { type: 'string', description: 'Functions answer at <name>.<domain>, e.g. 203.0.113.7.nip.io (default: localhost)', valueHint: 'domain' },
     'data-dir': { type: 'string', description: `Where the agent keeps its state (default: ${SERVICE_DATA_DIR})`, valueHint: 'dir' },
     'user': { type: 'string', description: `User the service runs as (default: ${SERVICE_USER}, a system user created if missing)`, valueHint: 'user' },
-    'provider': { type: 'enum', options: ['docker', 'process', 'auto'], description: 'Where functions run (default: auto, docker when a daemon answers)' },
+    'provider': { type: 'enum', options: ['docker', 'process', 'auto'], description: 'Where functions run (default: docker when a daemon answers now, else auto)' },
     'tls-cert': { type: 'string', description: 'Serve HTTPS with this certificate chain (PEM); reload with `systemctl reload mini-lambda`', valueHint: 'file' },
     'tls-key': { type: 'string', description: 'The private key (PEM) of --tls-cert', valueHint: 'file' },
     'dry-run': { type: 'boolean', description: 'Print the unit and the environment file; change nothing', default: false },
@@ -30,7 +39,7 @@ export default defineLambdaCommand({
       port: values.port ?? (tlsArgs.length > 0 ? 443 : 80),
       domain: (args.domain ?? 'localhost').toLowerCase(),
       dataDir: resolve(args['data-dir'] ?? SERVICE_DATA_DIR),
-      provider: (args.provider ?? 'auto') as 'docker' | 'process' | 'auto',
+      provider: (args.provider as 'docker' | 'process' | 'auto' | undefined) ?? await defaultProvider(),
       agentArgs: tlsArgs,
     }, args.user)
     if (args['dry-run']) {

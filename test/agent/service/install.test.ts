@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseEnvFile, renderEnvFile } from '../../../src/agent/service/env-file'
 import { runCli } from '../../helpers/cli'
+import { hasDocker } from '../../helpers/docker'
 import { cliPath } from '../../helpers/paths'
 
 const work = mkdtempSync(join(tmpdir(), 'lambda-install-'))
@@ -71,7 +72,8 @@ describe('lambda agent install --dry-run: the unit and environment file for this
     expect(plain.code, plain.output).toBe(0)
     const doc = JSON.parse(plain.stdout)
     expect(doc).toMatchObject({ dryRun: true, unitPath: '/etc/systemd/system/mini-lambda.service', envPath: '/etc/mini-lambda/agent.env', user: 'mini-lambda' })
-    expect(parseEnvFile(doc.env)).toMatchObject({ LAMBDA_PORT: '80', LAMBDA_DOMAIN: 'localhost', LAMBDA_DATA_DIR: '/var/lib/mini-lambda', LAMBDA_PROVIDER: 'auto' })
+    // Docker when it answers at install time: a dockerd slow at boot must not mean unisolated functions.
+    expect(parseEnvFile(doc.env)).toMatchObject({ LAMBDA_PORT: '80', LAMBDA_DOMAIN: 'localhost', LAMBDA_DATA_DIR: '/var/lib/mini-lambda', LAMBDA_PROVIDER: hasDocker ? 'docker' : 'auto' })
 
     const tls = JSON.parse((await runCli(['agent', 'install', '--dry-run', '--json', '--tls-cert', '/etc/ssl/fullchain.pem', '--tls-key', '/etc/ssl/privkey.pem'])).stdout)
     expect(parseEnvFile(tls.env)).toMatchObject({ LAMBDA_PORT: '443', LAMBDA_AGENT_ARGS: '--tls-cert /etc/ssl/fullchain.pem --tls-key /etc/ssl/privkey.pem' })
