@@ -95,7 +95,8 @@ export async function agentStatus(input: { dataDir?: string, port?: number } = {
       : `No agent is running on the data dir ${dataDir}${existsSync(dataDir) ? '' : ' (it does not exist)'}.`
   }
 
-  if (existsSync(dataDir)) {
+  // Only a store the agent made: opening an empty one writes its format record, which must be the agent's own file.
+  if (existsSync(join(dataDir, 'state'))) {
     let state: Awaited<ReturnType<typeof openAgentState>> | undefined
     try {
       state = await openAgentState({ dataDir })

@@ -1,8 +1,11 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { version } from '../../../package.json'
 import { useAgent } from '../../helpers/agent'
 import { runCli } from '../../helpers/cli'
+import { freePort } from '../../helpers/ports'
 import { createProject } from '../../helpers/project'
 
 describe('lambda agent status on the agent\'s machine', () => {
@@ -62,5 +65,19 @@ describe('lambda agent status on the agent\'s machine', () => {
     expect(status).toMatchObject({ running: false, functions: ['bye', 'hello'], keys: { total: 2 } })
     expect(status.problem).toContain(`No agent is running on the data dir ${agent.dataDir}`)
     // The suite's afterAll stops it again: harmless.
+  })
+
+  it('on a data dir no agent has used yet: not running, and nothing written there', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'lambda-status-'))
+    try {
+      const result = await runCli(['agent', 'status', '--data-dir', empty, '--port', String(await freePort()), '--json'])
+      expect(result.code).toBe(1)
+      expect(JSON.parse(result.stdout)).toMatchObject({ running: false, functions: [], keys: { total: 0 } })
+      // The agent's user must own everything in its data dir: a status run as root creates nothing.
+      expect(readdirSync(empty)).toEqual([])
+    }
+    finally {
+      rmSync(empty, { recursive: true, force: true })
+    }
   })
 })
