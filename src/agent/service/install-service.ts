@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { LambdaError } from '../../errors'
 import { packageRoot } from '../../package-root'
 import { parseEnvFile, renderEnvFile } from './env-file'
+import { createFirstAdminKey } from './first-admin-key'
 import { ENV_DIR, ENV_PATH, SERVICE_NAME, SERVICE_USER, UNIT_PATH } from './service-paths'
 import { chownTree, createSystemUser, groupExists, primaryGroupOf } from './service-user'
 import { requireRoot, systemctl, systemdMissing, systemdRunning } from './systemd'
@@ -42,8 +43,13 @@ export async function planService(settings: ServiceSettings, user = SERVICE_USER
   return { unitPath: UNIT_PATH, envPath: ENV_PATH, unit, env: renderEnvFile(settings), user, group, createUser: existingGroup === undefined, settings }
 }
 
+export interface InstallResult {
+  /** The first admin key, when this install made it (a data dir without keys); shown once. */
+  adminKey?: string
+}
+
 /** Writes the files, then `daemon-reload`, `enable` and (re)start: a reinstall applies new settings. */
-export async function installService(plan: ServicePlan, log: (line: string) => void): Promise<void> {
+export async function installService(plan: ServicePlan, log: (line: string) => void): Promise<InstallResult> {
   requireRoot('lambda agent install')
   if (!systemdRunning()) throw systemdMissing('lambda agent install')
   if (plan.createUser) {
@@ -51,6 +57,8 @@ export async function installService(plan: ServicePlan, log: (line: string) => v
     log(`Created the system user ${plan.user}.`)
   }
   await mkdir(plan.settings.dataDir, { recursive: true, mode: 0o700 })
+  const adminKey = await createFirstAdminKey(plan.settings.dataDir)
+  // After the key: everything in the data dir is the service user's.
   await chownTree(plan.settings.dataDir, plan.user, plan.group)
   await mkdir(ENV_DIR, { recursive: true, mode: 0o755 })
   await writeFile(plan.envPath, plan.env, { mode: 0o644 })
@@ -60,6 +68,7 @@ export async function installService(plan: ServicePlan, log: (line: string) => v
   await systemctl(['daemon-reload'])
   await systemctl(['enable', `${SERVICE_NAME}.service`])
   await systemctl(['restart', `${SERVICE_NAME}.service`])
+  return { adminKey }
 }
 
 export interface UninstallResult {

@@ -49,9 +49,11 @@ export default defineLambdaCommand({
       return
     }
     if (plan.settings.domain === 'localhost') consola.warn('No --domain: functions answer only at <name>.localhost. On a VM use e.g. --domain <public-ip>.nip.io (edit LAMBDA_DOMAIN later in the environment file).')
-    await installService(plan, line => consola.info(line))
-    if (json) return printJson({ dryRun: false, unitPath: plan.unitPath, envPath: plan.envPath, user: plan.user, createdUser: plan.createUser, dataDir: plan.settings.dataDir })
-    consola.success(`${SERVICE_NAME}.service is enabled and started: port ${plan.settings.port}, functions at <name>.${plan.settings.domain}.`)
-    consola.info(`The first start printed an admin API key: \`journalctl -u ${SERVICE_NAME} | grep -A2 "Admin API key"\`. Check with \`lambda agent status\`.`)
+    const { adminKey } = await installService(plan, line => consola.info(line))
+    if (json) return printJson({ dryRun: false, unitPath: plan.unitPath, envPath: plan.envPath, user: plan.user, createdUser: plan.createUser, dataDir: plan.settings.dataDir, adminKey: adminKey ?? null })
+    const scheme = tlsArgs.length > 0 ? 'https' : 'http'
+    consola.success(`${SERVICE_NAME}.service is enabled and started: port ${plan.settings.port}, functions at ${scheme}://<name>.${plan.settings.domain}/. Check it with \`lambda agent status\`.`)
+    if (adminKey) consola.box(`Admin API key (shown once; only its hash is stored):\n\n${adminKey}\n\nOn your machine: lambda config set-host ${scheme}://<this-host>:${plan.settings.port}\n                 lambda config set-key <the key>`)
+    else consola.info('The data dir already has API keys: they stay valid (`sudo lambda agent keys list`).')
   },
 })
