@@ -1,7 +1,7 @@
 import type { ServiceSettings } from './env-file'
 import { existsSync } from 'node:fs'
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { LambdaError } from '../../errors'
 import { packageRoot } from '../../package-root'
 import { parseEnvFile, renderEnvFile } from './env-file'
@@ -56,6 +56,8 @@ export async function installService(plan: ServicePlan, log: (line: string) => v
     await createSystemUser(plan.user, plan.settings.dataDir)
     log(`Created the system user ${plan.user}.`)
   }
+  // Parents the service user can pass through; the data dir itself private to it.
+  await mkdir(dirname(plan.settings.dataDir), { recursive: true, mode: 0o755 })
   await mkdir(plan.settings.dataDir, { recursive: true, mode: 0o700 })
   const adminKey = await createFirstAdminKey(plan.settings.dataDir)
   // After the key: everything in the data dir is the service user's.
