@@ -43,6 +43,10 @@ describe('lambda agent install --dry-run: the unit and environment file for this
     // verify only warns (exit 0) about unknown keys or bad values: both must stay silent.
     expect(`${verify.stdout}${verify.stderr}`).toBe('')
     expect(verify.status).toBe(0)
+    // systemd's own exposure score (0 best, 10 worst): the hardening must not slip past 2.5 ("OK").
+    const security = spawnSync('systemd-analyze', ['security', '--offline=true', '--threshold=25', unitFile], { encoding: 'utf8' })
+    expect(security.status, security.stdout.split('\n').filter(line => line.includes('✗')).join('\n')).toBe(0)
+    console.log(security.stdout.match(/Overall exposure level.*/)?.[0])
 
     // Runs this Node and this package's CLI, with the settings from the environment file.
     expect(unit).toContain(`ExecStart=${process.execPath} ${cliPath} agent --port \${LAMBDA_PORT} --domain \${LAMBDA_DOMAIN} --provider \${LAMBDA_PROVIDER} $LAMBDA_AGENT_ARGS`)
