@@ -36,8 +36,18 @@ beforeAll(async () => {
   const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: repoRoot, env: npmEnv(), timeout: 120_000 })
   tarball = join(work, stdout.trim().split('\n').pop()!)
   files = (await run('tar', ['tzf', tarball])).stdout.split('\n').filter(Boolean).map(f => f.replace(/^package\//, ''))
-  // Offline: only this machine's npm cache, no registry.
-  await run('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: work, env: npmEnv(), timeout: 300_000 })
+  // Offline: only this machine's npm cache, no registry. A cache filled by `npm ci` alone (a fresh CI runner)
+  // holds the tarballs but not the registry's metadata npm needs to resolve the package's version ranges:
+  // then, and only then, npm may ask the registry for what is missing (--prefer-offline).
+  const install = (mode: string) => run('npm', ['install', '-g', '--prefix', prefix, mode, '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: work, env: npmEnv(), timeout: 300_000 })
+  try {
+    await install('--offline')
+  }
+  catch (error) {
+    if (!String((error as { stderr?: string }).stderr).includes('ENOTCACHED')) throw error
+    console.warn('npm cache lacks registry metadata for an offline install; installing with --prefer-offline')
+    await install('--prefer-offline')
+  }
 }, 420_000)
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
