@@ -12,6 +12,7 @@ import { registerLogRoutes } from './routes/logs'
 import { registerMetricsRoutes } from './routes/metrics'
 import { registerScheduleRoutes } from './routes/schedules'
 import { registerSecretRoutes } from './routes/secrets'
+import { registerTlsAskRoute } from './routes/tls-ask'
 import { registerVersionRoutes } from './routes/versions'
 
 /** The agent's one h3 app: the gateway for function hosts, the admin API on the bare domain. */
@@ -27,6 +28,7 @@ export function createAgentApp(ctx: AgentContext): H3 {
   registerInvocationRoutes(app, ctx)
   registerLogRoutes(app, ctx)
   registerMetricsRoutes(app, ctx)
+  registerTlsAskRoute(app, ctx)
   app.all('/**', (event) => {
     const path = event.url.pathname
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {

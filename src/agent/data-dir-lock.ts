@@ -7,11 +7,13 @@ import { join } from 'node:path'
 import { LambdaError } from '../errors'
 import { writeFileAtomic } from '../fs/atomic-write'
 
-const OWNER_FILE = 'agent.pid'
+export const OWNER_FILE = 'agent.pid'
 
-interface Owner {
+export interface Owner {
   pid: number
   port?: number
+  /** How the agent serves on that port, for `lambda agent status`. */
+  scheme?: 'http' | 'https'
   startedAt: string
 }
 
@@ -79,9 +81,9 @@ async function lockWithPidFile(dataDir: string): Promise<void> {
 }
 
 /** One agent per data dir: a second one stops with an error naming the first. */
-export async function lockDataDir(dataDir: string, port: number): Promise<DataDirLock> {
+export async function lockDataDir(dataDir: string, port: number, scheme: 'http' | 'https' = 'http'): Promise<DataDirLock> {
   const server = process.platform === 'linux' ? await lockWithAbstractSocket(dataDir) : (await lockWithPidFile(dataDir), undefined)
-  const owner: Owner = { pid: process.pid, port, startedAt: new Date().toISOString() }
+  const owner: Owner = { pid: process.pid, port, scheme, startedAt: new Date().toISOString() }
   await writeFileAtomic(join(dataDir, OWNER_FILE), `${JSON.stringify(owner)}\n`, { mode: 0o600 })
   return {
     async release() {

@@ -1,5 +1,6 @@
 import type { H3 } from 'h3'
 import type { Listener } from 'listhen'
+import type { TlsPems } from './tls/tls-files'
 import { createServer } from 'node:net'
 import { toNodeHandler } from 'h3'
 import { listen } from 'listhen'
@@ -24,8 +25,11 @@ export function checkPortFree(port: number, host: string): Promise<void> {
   })
 }
 
-/** Serves the app with listhen on exactly this port (never a fallback port: clients are configured for it). */
-export async function listenStrict(app: H3, port: number, host: string): Promise<Listener> {
+/**
+ * Serves the app with listhen on exactly this port (never a fallback port: clients are configured for it),
+ * over TLS when given a certificate (PEM contents, which listhen takes inline).
+ */
+export async function listenStrict(app: H3, port: number, host: string, tls?: TlsPems): Promise<Listener> {
   await checkPortFree(port, host)
-  return listen(toNodeHandler(app), { port, hostname: host, isProd: true, showURL: false, autoClose: false, qr: false, public: host !== 'localhost' && host !== '127.0.0.1' })
+  return listen(toNodeHandler(app), { port, hostname: host, isProd: true, showURL: false, autoClose: false, qr: false, public: host !== 'localhost' && host !== '127.0.0.1', https: tls && { cert: tls.cert, key: tls.key } })
 }

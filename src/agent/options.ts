@@ -50,6 +50,8 @@ export interface AgentOptions {
   asyncFailedRetention: number
   /** Hosts, addresses or CIDR ranges callbacks may reach although they are private, loopback or the agent's own. Default: none. */
   callbackAllow: string[]
+  /** Serve HTTPS with this certificate chain and key (PEM files, reloaded on change and on SIGHUP). */
+  tls?: { cert: string, key: string }
 }
 
 export type AgentOptionsInput = Partial<AgentOptions>
@@ -72,7 +74,7 @@ export function resolveAgentOptions(input: AgentOptionsInput): AgentOptions {
     maxUploadBytes: input.maxUploadBytes ?? 100 * 1024 * 1024,
     baseImage: input.baseImage ?? 'host',
     dockerSocket: input.dockerSocket,
-    publicScheme: input.publicScheme ?? 'http',
+    publicScheme: input.publicScheme ?? (input.tls ? 'https' : 'http'),
     publicPort: input.publicPort ?? port,
     keepReleases: input.keepReleases ?? 20,
     buildTimeout: input.buildTimeout ?? 600,
@@ -89,6 +91,7 @@ export function resolveAgentOptions(input: AgentOptionsInput): AgentOptions {
     asyncRetention: input.asyncRetention ?? 86400,
     asyncFailedRetention: input.asyncFailedRetention ?? 14 * 86400,
     callbackAllow: input.callbackAllow ?? [],
+    tls: input.tls && { cert: resolve(input.tls.cert), key: resolve(input.tls.key) },
   }
 }
 

@@ -1,5 +1,7 @@
+import type { Server as HttpsServer } from 'node:https'
 import type { AgentContext } from './context'
 import type { AgentOptionsInput } from './options'
+import type { TlsReloader } from './tls/tls-reloader'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { consola } from 'consola'
@@ -28,6 +30,8 @@ import { SecretVault } from './secrets/secret-vault'
 import { ServingTable } from './serving-table'
 import { openAgentState } from './state'
 import { resetTempDirs } from './temp-dir'
+import { readTlsFiles } from './tls/tls-files'
+import { watchTlsFiles } from './tls/tls-reloader'
 
 export interface AgentHandle {
   url: string
@@ -38,6 +42,8 @@ export interface AgentHandle {
   /** Asynchronous calls accepted by an earlier run and not finished: they run again now. */
   resumedInvocations: number
   context: AgentContext
+  /** Reads the TLS files again (SIGHUP); false when there is no TLS or the new pair was refused. */
+  reloadTls: () => Promise<boolean>
   close: () => Promise<void>
 }
 
@@ -46,7 +52,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
   const options = resolveAgentOptions(input)
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
   // Before anything touches the data dir: a second agent on it would remove the first one's instances.
-  const lock = await lockDataDir(options.dataDir, options.port)
+  const lock = await lockDataDir(options.dataDir, options.port, options.tls ? 'https' : 'http')
   const opened: Array<() => Promise<unknown>> = [() => lock.release()]
   const closeOpened = async () => {
     for (const close of opened.splice(0).reverse()) await close().catch(() => {})
@@ -54,6 +60,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
   try {
     // Fail on a bad port before touching Docker.
     await checkPortFree(options.port, options.host)
+    const tlsPems = options.tls && await readTlsFiles(options.tls)
     const { tmpDir, uploadsDir } = await resetTempDirs(options.dataDir)
 
     const { storage, keys, functions, schedules: scheduleStore, close: closeState } = await openAgentState(options)
@@ -109,16 +116,22 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     opened.push(() => schedules.close())
     await schedules.start()
     const app = createAgentApp(context)
-    const listener = await listenStrict(app, options.port, options.host)
+    const listener = await listenStrict(app, options.port, options.host, tlsPems)
+    let tls: TlsReloader | undefined
+    if (options.tls) {
+      tls = watchTlsFiles(listener.server as HttpsServer, options.tls, { info: line => consola.info(line), warn: line => consola.warn(line) })
+      opened.push(async () => tls?.close())
+    }
 
     let closed = false
     return {
-      url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${options.port}${ADMIN_PREFIX}`,
+      url: `${options.tls ? 'https' : 'http'}://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${options.port}${ADMIN_PREFIX}`,
       firstAdminKey,
       orphansRemoved,
       restored,
       resumedInvocations: resumed,
       context,
+      reloadTls: async () => tls ? tls.reload() : false,
       async close() {
         if (closed) return
         closed = true

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream'
 import { ofetch } from 'ofetch'
 import { ADMIN_PREFIX } from '../api/admin-api'
 import { fromFetchFailure, withoutCause } from './agent-errors'
+import { warnIfKeyInClear } from './cleartext-key'
 import { AGENT_TIMEOUTS } from './timeouts'
 
 export type { HealthResponse as AgentHealth, FunctionSummary as DeployedFunction, DeployResult as DeployResponse, EnvEntry, VersionsResponse as FunctionVersions, SecretListing, SecretsOverview } from '../api/admin-api'
@@ -19,6 +20,7 @@ export interface InvokeInit {
 
 /** The admin API, over ofetch. Every request has a deadline (see timeouts.ts). */
 export function createAgentClient(conn: Connection) {
+  warnIfKeyInClear(conn)
   const api: $Fetch = ofetch.create({
     baseURL: `${conn.host}${ADMIN_PREFIX}`,
     headers: conn.apiKey ? { authorization: `Bearer ${conn.apiKey}` } : {},

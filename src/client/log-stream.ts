@@ -4,6 +4,7 @@ import { ofetch } from 'ofetch'
 import { ADMIN_PREFIX, LOG_HEARTBEAT_MS } from '../api/admin-api'
 import { LambdaError } from '../errors'
 import { fromFetchFailure } from './agent-errors'
+import { warnIfKeyInClear } from './cleartext-key'
 import { AGENT_TIMEOUTS } from './timeouts'
 
 /** A followed stream that sends nothing for this long (not even a heartbeat) is taken for dead. */
@@ -42,6 +43,7 @@ async function agentRefusal(conn: Connection, response: Response): Promise<Lambd
  * stream carries heartbeats, so one that goes quiet is broken.
  */
 export async function* readLogStream(conn: Connection, name: string, query: LogsQuery, signal?: AbortSignal): AsyncGenerator<LogStreamItem> {
+  warnIfKeyInClear(conn)
   const aborter = new AbortController()
   const onAbort = () => aborter.abort(signal?.reason)
   signal?.addEventListener('abort', onAbort, { once: true })

@@ -41,6 +41,8 @@ export interface AgentStartOptions {
   key?: string
   /** Reused by restart(), so one suite leaves one settings folder to remove. */
   settingsDir?: string
+  /** Another `lambda` entry than this checkout's bin/lambda.mjs (an installed package's). */
+  cli?: string
 }
 
 /** Images the agent built are labelled with its id; tests leave none behind. */
@@ -59,7 +61,7 @@ export async function startAgentProcess(opts: AgentStartOptions): Promise<AgentP
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'lambda-agent-'))
   const domain = opts.domain ?? 'localhost'
   const args = ['agent', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--provider', opts.provider, '--domain', domain, ...(opts.idleTimeout ? ['--idle-timeout', String(opts.idleTimeout)] : []), ...(opts.extraArgs ?? [])]
-  const proc = startCli(args)
+  const proc = startCli(args, { cli: opts.cli })
   await proc.waitFor(/Agent ready/, 120_000)
   const key = opts.key ?? proc.output().match(/mlk_[a-z0-9]{8}_[\w-]{43}/)?.[0]
   if (!key) throw new Error(`no admin key printed:\n${proc.output()}`)
@@ -77,7 +79,7 @@ export async function startAgentProcess(opts: AgentStartOptions): Promise<AgentP
       const key_ = init.key === undefined ? key : init.key
       return request(port, `/_lambda${path}`, { host: `127.0.0.1:${port}`, ...init, headers: { ...(key_ ? { authorization: `Bearer ${key_}` } : {}), ...init.headers } })
     },
-    cli: (cliArgs, cliOpts = {}) => runCli(cliArgs, { cwd: cliOpts.cwd, env: { ...env, ...cliOpts.env }, input: cliOpts.input }),
+    cli: (cliArgs, cliOpts = {}) => runCli(cliArgs, { cwd: cliOpts.cwd, env: { ...env, ...cliOpts.env }, input: cliOpts.input, cli: opts.cli }),
     async stop() {
       await proc.stop()
     },

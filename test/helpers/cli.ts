@@ -19,9 +19,9 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 /** Runs the real `lambda` CLI as a process and collects its output. */
-export function runCli(args: string[], opts: { cwd?: string, env?: Record<string, string | undefined>, input?: string, timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { cwd?: string, env?: Record<string, string | undefined>, input?: string, timeoutMs?: number, cli?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: opts.cwd, env: { ...cleanEnv(), ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [opts.cli ?? cliPath, ...args], { cwd: opts.cwd, env: { ...cleanEnv(), ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     let output = ''
@@ -53,8 +53,8 @@ export interface LongRunning {
 }
 
 /** Starts a long-running CLI command (dev, agent) and follows its output. */
-export function startCli(args: string[], opts: { cwd?: string, env?: Record<string, string | undefined> } = {}): LongRunning {
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd: opts.cwd, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+export function startCli(args: string[], opts: { cwd?: string, env?: Record<string, string | undefined>, cli?: string } = {}): LongRunning {
+  const child = spawn(process.execPath, [opts.cli ?? cliPath, ...args], { cwd: opts.cwd, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const listeners = new Set<() => void>()
   const onData = (d: Buffer) => {

@@ -18,11 +18,13 @@ export function storeFromArgs(args: { 'store'?: string, 'store-options'?: string
 /** Opens the agent's state for `task`, and closes it after. */
 export async function withAgentState<T>(args: { 'data-dir'?: string, 'store'?: string, 'store-options'?: string }, task: (state: Awaited<ReturnType<typeof import('../../agent/state').openAgentState>>) => Promise<T>): Promise<T> {
   const { openAgentState } = await import('../../agent/state')
-  const state = await openAgentState(resolveAgentOptions({ dataDir: args['data-dir'], store: storeFromArgs(args) }))
+  const options = resolveAgentOptions({ dataDir: args['data-dir'], store: storeFromArgs(args) })
+  const state = await openAgentState(options)
   try {
     return await task(state)
   }
   finally {
     await state.close()
+    if (!options.store) await (await import('../../agent/data-dir-owner')).restoreDataDirOwner(options.dataDir)
   }
 }

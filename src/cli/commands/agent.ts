@@ -6,6 +6,7 @@ import { parseCallbackAllow } from '../../agent/async/callback-policy'
 import { startAgent } from '../../agent/server'
 import { decimalNumber, duration, listenPort, port, wholeNumber } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
+import { usageError } from '../usage-error'
 import { agentStateArgs, storeFromArgs } from './_agent-state'
 
 const callbackAllow: ValueType<string> = { expected: 'a host name, an IP address or a CIDR range', example: '10.0.0.0/8', parse: raw => parseCallbackAllow(raw) ? raw : undefined }
@@ -39,9 +40,16 @@ export default defineLambdaCommand({
     'log-rate': { type: 'string', value: wholeNumber({ min: 1, max: 1_000_000, unit: 'lines a second', example: 1000 }), description: 'Lines a second one function may log; more are dropped and counted (default: 1000)', valueHint: 'lines' },
     'metrics': { type: 'boolean', description: 'Count invocations per function (lambda metrics, /_lambda/metrics); --no-metrics turns it off', default: true },
     'metrics-port': { type: 'string', value: port, description: 'Also serve Prometheus metrics without a key at http://127.0.0.1:<port>/metrics', valueHint: 'port' },
+    'tls-cert': { type: 'string', description: 'Serve HTTPS with this certificate chain (PEM, e.g. fullchain.pem); reloaded when the file changes and on SIGHUP', valueHint: 'file' },
+    'tls-key': { type: 'string', description: 'The private key (PEM) of --tls-cert', valueHint: 'file' },
     'metrics-save-interval': { type: 'string', value: decimalNumber({ min: 1, max: 3600, unit: 'seconds', example: 30 }), description: 'Seconds between saves of the metrics; a kill -9 loses at most this much (default: 30)', valueHint: 'seconds' },
   },
-  subCommands: { keys: () => import('./agent-keys').then(m => m.default) },
+  subCommands: {
+    keys: () => import('./agent-keys').then(m => m.default),
+    install: () => import('./agent-install').then(m => m.default),
+    uninstall: () => import('./agent-uninstall').then(m => m.default),
+    status: () => import('./agent-status').then(m => m.default),
+  },
   async run({ args, values }) {
     // Handlers first: a SIGTERM that arrives while starting or right after "ready" must still stop cleanly.
     let agent: AgentHandle | undefined
@@ -62,6 +70,16 @@ export default defineLambdaCommand({
     }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
+    // `systemctl reload`: new certificate files, never an exit (SIGHUP's default).
+    process.on('SIGHUP', () => {
+      if (!agent || stopping) return
+      if (!agent.context.options.tls) return void consola.info('SIGHUP: nothing to reload (no --tls-cert).')
+      void agent.reloadTls()
+    })
+
+    if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined)) {
+      throw usageError({ code: 'TLS_INCOMPLETE', message: `--${args['tls-cert'] === undefined ? 'tls-key' : 'tls-cert'} was given without --${args['tls-cert'] === undefined ? 'tls-cert' : 'tls-key'}.`, hint: 'HTTPS needs both: --tls-cert <fullchain.pem> --tls-key <privkey.pem>.' })
+    }
 
     const maxUploadMb = values['max-upload-mb']
     agent = await startAgent({
@@ -90,6 +108,7 @@ export default defineLambdaCommand({
       asyncRetention: values['async-retention'],
       asyncFailedRetention: values['async-failed-retention'],
       callbackAllow: values['callback-allow'],
+      tls: args['tls-cert'] && args['tls-key'] ? { cert: args['tls-cert'], key: args['tls-key'] } : undefined,
     })
     // Stopped while starting: finish stopping now that there is something to close.
     if (stopping) {
@@ -97,8 +116,10 @@ export default defineLambdaCommand({
       return stop()
     }
     const { options, provider } = agent.context
-    consola.success(`Mini Lambda agent listening on ${colors.cyan(`http://${options.host}:${options.port}`)} (provider: ${provider.name}, data: ${options.dataDir})`)
-    consola.info(`Functions answer at ${colors.cyan(`http://<name>.${options.domain}:${options.publicPort}/`)}; admin API at /_lambda on the bare host.`)
+    const scheme = options.tls ? 'https' : 'http'
+    consola.success(`Mini Lambda agent listening on ${colors.cyan(`${scheme}://${options.host}:${options.port}`)} (provider: ${provider.name}, data: ${options.dataDir})`)
+    if (options.tls) consola.info(`TLS: ${options.tls.cert} (reloaded when it changes, or on SIGHUP)`)
+    consola.info(`Functions answer at ${colors.cyan(`${options.publicScheme}://<name>.${options.domain}:${options.publicPort}/`)}; admin API at /_lambda on the bare host.`)
     if (options.metricsPort !== undefined) consola.info(`Prometheus metrics (no key, this machine only) at ${colors.cyan(`http://127.0.0.1:${options.metricsPort}/metrics`)}`)
     if (!options.metrics) consola.info('Metrics are off (--no-metrics).')
     if (agent.orphansRemoved > 0) consola.info(`Removed ${agent.orphansRemoved} container(s) left by an earlier run.`)
@@ -106,7 +127,7 @@ export default defineLambdaCommand({
     if (agent.resumedInvocations > 0) consola.info(`Resuming ${agent.resumedInvocations} asynchronous call(s) accepted before the restart.`)
     if (options.callbackAllow.length > 0) consola.warn(`Callbacks may reach ${options.callbackAllow.join(', ')} (--callback-allow): callers choose callback URLs, so only allow hosts that expect them.`)
     if (agent.firstAdminKey) {
-      consola.box(`Admin API key (shown once; only its hash is stored):\n\n${agent.firstAdminKey}\n\nOn your machine: lambda config set-host http://<this-host>:${options.port}\n                 lambda config set-key <the key>`)
+      consola.box(`Admin API key (shown once; only its hash is stored):\n\n${agent.firstAdminKey}\n\nOn your machine: lambda config set-host ${scheme}://<this-host>:${options.port}\n                 lambda config set-key <the key>`)
     }
     consola.ready('Agent ready')
   },

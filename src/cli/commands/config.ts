@@ -2,6 +2,7 @@ import { defineCommand } from 'citty'
 import { consola } from 'consola'
 import { API_KEY_RE } from '../../api/admin-api'
 import { createAgentClient } from '../../client/agent-client'
+import { warnIfKeyInClear } from '../../client/cleartext-key'
 import { describeConnection, normalizeHost, settingsPath, updateSettings } from '../../client/settings'
 import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
@@ -90,6 +91,7 @@ export default defineCommand({
       args: { ...jsonArgs },
       async run({ json }) {
         const connection = describeConnection()
+        if (connection.host) warnIfKeyInClear({ host: connection.host, apiKey: connection.apiKey })
         const view = {
           host: connection.host ?? null,
           hostSource: connection.hostSource ?? null,

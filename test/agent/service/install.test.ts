@@ -1,0 +1,134 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { parseEnvFile, renderEnvFile } from '../../../src/agent/service/env-file'
+import { runCli } from '../../helpers/cli'
+import { hasDocker } from '../../helpers/docker'
+import { cliPath } from '../../helpers/paths'
+
+const work = mkdtempSync(join(tmpdir(), 'lambda-install-'))
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+const systemdHere = existsSync('/run/systemd/system')
+const hasDockerGroup = spawnSync('getent', ['group', 'docker']).status === 0
+
+/** The files `--dry-run` prints, split at their `# <path>` headers. */
+function splitDryRun(stdout: string): Record<string, string> {
+  const files: Record<string, string> = {}
+  let current: string | undefined
+  for (const line of stdout.split('\n')) {
+    const header = line.match(/^# (\/etc\/\S+)$/)
+    if (header) files[current = header[1]!] = ''
+    else if (current) files[current] += `${line}\n`
+  }
+  return files
+}
+
+describe('lambda agent install --dry-run: the unit and environment file for this machine', () => {
+  it('prints a unit that systemd-analyze verify accepts without a warning, and the settings in the environment file', async () => {
+    const dataDir = join(work, 'data')
+    const result = await runCli(['agent', 'install', '--dry-run', '--domain', '203.0.113.7.nip.io', '--port', '8080', '--data-dir', dataDir, '--provider', 'docker'])
+    expect(result.code, result.output).toBe(0)
+    const files = splitDryRun(result.stdout)
+    const unit = files['/etc/systemd/system/mini-lambda.service']!
+    const env = files['/etc/mini-lambda/agent.env']!
+    expect(unit).toBeDefined()
+    expect(env).toBeDefined()
+
+    const unitFile = join(work, 'mini-lambda.service')
+    writeFileSync(unitFile, unit)
+    const verify = spawnSync('systemd-analyze', ['verify', unitFile], { encoding: 'utf8' })
+    // verify only warns (exit 0) about unknown keys or bad values: both must stay silent.
+    expect(`${verify.stdout}${verify.stderr}`).toBe('')
+    expect(verify.status).toBe(0)
+    // systemd's own exposure score (0 best, 10 worst): the hardening must not slip past 2.5 ("OK").
+    const security = spawnSync('systemd-analyze', ['security', '--offline=true', '--threshold=25', unitFile], { encoding: 'utf8' })
+    expect(security.status, security.stdout.split('\n').filter(line => line.includes('✗')).join('\n')).toBe(0)
+    console.log(security.stdout.match(/Overall exposure level.*/)?.[0])
+
+    // Runs this Node and this package's CLI, with the settings from the environment file.
+    expect(unit).toContain(`ExecStart=${process.execPath} ${cliPath} agent --port \${LAMBDA_PORT} --domain \${LAMBDA_DOMAIN} --provider \${LAMBDA_PROVIDER} $LAMBDA_AGENT_ARGS`)
+    expect(unit).toContain('EnvironmentFile=/etc/mini-lambda/agent.env')
+    expect(unit).toMatch(/^Restart=on-failure$/m)
+    expect(unit).toMatch(/^After=.*docker\.service/m)
+    expect(unit).toMatch(/^Wants=.*docker\.service/m)
+    // Stopping signals the agent alone, which ends its own instances; the data stays for the next start.
+    expect(unit).toMatch(/^KillMode=mixed$/m)
+    expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m)
+    // Hardened, yet the data dir is writable and the Docker socket reachable.
+    expect(unit).toMatch(/^ProtectSystem=strict$/m)
+    expect(unit).toContain(`ReadWritePaths=${dataDir}\n`)
+    expect(unit).toMatch(/^NoNewPrivileges=yes$/m)
+    expect(unit).toMatch(/^PrivateTmp=yes$/m)
+    expect(unit).toMatch(/^ProtectHome=(yes|read-only)$/m)
+    expect(unit).toMatch(/^AmbientCapabilities=CAP_NET_BIND_SERVICE$/m)
+    expect(unit).toMatch(/^User=mini-lambda$/m)
+    expect(unit.includes('SupplementaryGroups=docker')).toBe(hasDockerGroup)
+    expect(unit).toMatch(/^WantedBy=multi-user\.target$/m)
+
+    expect(parseEnvFile(env)).toEqual({ LAMBDA_PORT: '8080', LAMBDA_DOMAIN: '203.0.113.7.nip.io', LAMBDA_DATA_DIR: dataDir, LAMBDA_PROVIDER: 'docker', LAMBDA_AGENT_ARGS: '' })
+  })
+
+  it('defaults to port 80 and /var/lib/mini-lambda; with a certificate to port 443, the TLS flags in LAMBDA_AGENT_ARGS', async () => {
+    const plain = await runCli(['agent', 'install', '--dry-run', '--json'])
+    expect(plain.code, plain.output).toBe(0)
+    const doc = JSON.parse(plain.stdout)
+    expect(doc).toMatchObject({ dryRun: true, unitPath: '/etc/systemd/system/mini-lambda.service', envPath: '/etc/mini-lambda/agent.env', user: 'mini-lambda' })
+    // Docker when it answers at install time: a dockerd slow at boot must not mean unisolated functions.
+    expect(parseEnvFile(doc.env)).toMatchObject({ LAMBDA_PORT: '80', LAMBDA_DOMAIN: 'localhost', LAMBDA_DATA_DIR: '/var/lib/mini-lambda', LAMBDA_PROVIDER: hasDocker ? 'docker' : 'auto' })
+
+    const tls = JSON.parse((await runCli(['agent', 'install', '--dry-run', '--json', '--tls-cert', '/etc/ssl/fullchain.pem', '--tls-key', '/etc/ssl/privkey.pem'])).stdout)
+    expect(parseEnvFile(tls.env)).toMatchObject({ LAMBDA_PORT: '443', LAMBDA_AGENT_ARGS: '--tls-cert /etc/ssl/fullchain.pem --tls-key /etc/ssl/privkey.pem' })
+  })
+
+  it('--user root: no docker group needed, nothing to create', async () => {
+    const doc = JSON.parse((await runCli(['agent', 'install', '--dry-run', '--json', '--user', 'root'])).stdout)
+    expect(doc.createUser).toBe(false)
+    expect(doc.unit).toMatch(/^User=root$/m)
+    expect(doc.unit).not.toContain('SupplementaryGroups')
+  })
+
+  it('refuses a user that does not exist, and a certificate without its key', async () => {
+    const user = await runCli(['agent', 'install', '--dry-run', '--user', 'no-such-user-4711'])
+    expect(user.code).toBe(1)
+    expect(user.stderr).toContain('There is no user "no-such-user-4711"')
+    const tls = await runCli(['agent', 'install', '--dry-run', '--tls-cert', '/etc/ssl/fullchain.pem'])
+    expect(tls.code).toBe(2)
+    expect(tls.stderr).toContain('HTTPS needs both --tls-cert and --tls-key')
+  })
+})
+
+describe('lambda agent install and uninstall where they cannot run', () => {
+  it.skipIf(systemdHere)('without systemd: a clear error naming PID 1, pointing to --dry-run; nothing is written', async () => {
+    const pid1 = execFileSync('cat', ['/proc/1/comm'], { encoding: 'utf8' }).trim()
+    for (const verb of ['install', 'uninstall']) {
+      const result = await runCli(['agent', verb])
+      expect(result.code, result.output).toBe(1)
+      expect(result.stderr).toContain(`systemd is not running (PID 1 is ${pid1})`)
+      expect(result.stderr).toContain('--dry-run')
+    }
+    expect(existsSync('/etc/systemd/system/mini-lambda.service')).toBe(false)
+    expect(existsSync('/etc/mini-lambda/agent.env')).toBe(false)
+
+    const json = await runCli(['agent', 'install', '--json'])
+    expect(JSON.parse(json.stdout).error.code).toBe('SYSTEMD_NOT_RUNNING')
+  })
+
+  it.skipIf(process.getuid?.() !== 0)('as another user than root: an error saying it needs root', () => {
+    // The CLI as "nobody": it can read this checkout, and cannot write /etc.
+    const result = spawnSync(process.execPath, [cliPath, 'agent', 'install', '--domain', 'example.com'], { uid: 65534, gid: 65534, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, NO_COLOR: '1' } })
+    expect(result.status, `${result.stdout}${result.stderr}`).toBe(1)
+    expect(result.stderr).toContain('it needs root')
+    expect(result.stderr).toContain('sudo')
+  })
+})
+
+describe('the environment file', () => {
+  it('reads back what it writes, also values with spaces and quotes', () => {
+    const settings = { port: 443, domain: 'fn.example.com', dataDir: '/srv/mini lambda', provider: 'process' as const, agentArgs: ['--tls-cert', '/etc/a "b"/cert.pem', '--access-log'] }
+    const parsed = parseEnvFile(renderEnvFile(settings))
+    expect(parsed).toEqual({ LAMBDA_PORT: '443', LAMBDA_DOMAIN: 'fn.example.com', LAMBDA_DATA_DIR: '/srv/mini lambda', LAMBDA_PROVIDER: 'process', LAMBDA_AGENT_ARGS: '--tls-cert /etc/a "b"/cert.pem --access-log' })
+  })
+})
