@@ -91,6 +91,7 @@ export class ServingTable {
         minInstances: version.config.minInstances,
         maxInstances: version.config.maxInstances,
         idleTimeoutMs: this.options.idleTimeoutMs,
+        queueTimeoutMs: version.config.timeout * 1000,
         launch: () => provider.startInstance(this.launchRequest(version)),
       })
       this.pools.set(key, pool)

@@ -1,6 +1,8 @@
 import type { Agent } from 'node:http'
 import type { Instance, InstanceExit } from '../instances/types'
+import { availableParallelism } from 'node:os'
 import { LambdaError } from '../errors'
+import { RequestQueue } from './request-queue'
 
 export interface PoolOptions {
   /** Function name, for errors and logs. */
@@ -12,6 +14,13 @@ export interface PoolOptions {
   maxInstances: number
   /** An instance idle this long is stopped (scale to zero). 0 keeps instances forever. */
   idleTimeoutMs: number
+  /** Longest a request may wait in the queue for a free slot (the function's timeout). Default: no limit. */
+  queueTimeoutMs?: number
+  /**
+   * Instances starting at once, at most: starts share the CPU, so more at once only makes each one
+   * slower, and the first to be ready serves the queue. Default: the CPU count, at least 2.
+   */
+  maxConcurrentStarts?: number
   /** Starts one instance; the pool waits for its `ready`. */
   launch: () => Instance
   onEvent?: (event: PoolEvent) => void
@@ -29,8 +38,8 @@ export interface PooledInstance {
   readonly agent: Agent
   state: 'starting' | 'ready' | 'retiring' | 'dead'
   inflight: number
-  /** Requests waiting for this instance to finish starting. */
-  reserved: number
+  /** When it became ready (performance.now()). */
+  readyAt?: number
   lastUsed: number
   exit?: InstanceExit
   /** Why the pool ended it, when it did. */
@@ -45,14 +54,19 @@ export interface Lease {
 }
 
 /**
- * The instances of one function version: starts them on demand (one start shared by all
- * requests that arrive during it), spreads requests up to `concurrency` each, stops idle ones,
- * and replaces dead or stuck ones.
+ * The instances of one function version: starts them as the waiting requests need (each start
+ * counts for `concurrency` of them), spreads requests over the least busy, stops idle ones, and
+ * replaces dead or stuck ones. Requests that find no free slot wait in one queue, first come, first
+ * served, for whichever instance frees a slot or becomes ready first.
  */
 export class InstancePool {
   readonly options: PoolOptions
   private readonly instances = new Set<PooledInstance>()
-  private waiters: Array<() => void> = []
+  private readonly queue = new RequestQueue<Lease>()
+  private readonly maxConcurrentStarts: number
+  /** Starts that failed since one last succeeded: a function that cannot start must not be started in a loop. */
+  private startFailures = 0
+  private everReady = false
   private draining = false
   private reaper?: NodeJS.Timeout
   /** Requests holding a slot now, across instances, and the most since the last `takeInflightPeak`. */
@@ -61,6 +75,7 @@ export class InstancePool {
 
   constructor(options: PoolOptions) {
     this.options = options
+    this.maxConcurrentStarts = options.maxConcurrentStarts ?? Math.max(2, availableParallelism())
     if (options.idleTimeoutMs > 0) {
       this.reaper = setInterval(() => this.reapIdle(), Math.min(1000, Math.max(50, options.idleTimeoutMs / 4)))
       this.reaper.unref()
@@ -78,7 +93,7 @@ export class InstancePool {
       inflight += pooled.inflight
       if (pooled.state === 'ready') ready++
     }
-    return { instances: this.instances.size, ready, inflight }
+    return { instances: this.instances.size, ready, inflight, queued: this.queue.size }
   }
 
   /** The most requests in flight at once since the last call (for metrics); starts over from those in flight now. */
@@ -88,27 +103,27 @@ export class InstancePool {
     return peak
   }
 
-  /** An instance with spare capacity right now, without waiting (the gateway's fast path). */
+  /**
+   * An instance with spare capacity right now, without waiting (the gateway's fast path); nothing
+   * while requests are queued, which come first.
+   */
   tryAcquire(): Lease | undefined {
-    if (this.draining) return undefined
+    if (this.draining || this.queue.size > 0) return undefined
     const ready = this.leastBusy()
     return ready ? this.lease(ready, false) : undefined
   }
 
-  /** Gets an instance with spare capacity, starting one if needed. */
+  /**
+   * Gets an instance with spare capacity: at once when one has a free slot, else in turn, starting
+   * instances as the queue needs them; rejects past `queueTimeoutMs`.
+   */
   async acquire(): Promise<Lease> {
-    for (;;) {
-      if (this.draining) throw new LambdaError({ code: 'VERSION_RETIRED', status: 503, message: `Version ${this.options.version} of "${this.options.name}" no longer takes requests.`, hint: 'Retry: new requests go to the current version.' })
-      const free = this.tryAcquire()
-      if (free) return free
-
-      const starting = [...this.instances].find(p => p.state === 'starting' && p.reserved + p.inflight < this.options.concurrency)
-      if (starting) return this.waitForStart(starting)
-
-      if (this.instances.size < this.options.maxInstances) return this.waitForStart(this.spawn())
-
-      await new Promise<void>(resolve => this.waiters.push(resolve))
-    }
+    if (this.draining) throw this.retiredError()
+    const free = this.tryAcquire()
+    if (free) return free
+    const waiting = this.queue.add(this.options.queueTimeoutMs, () => this.queueTimeoutError())
+    this.serveQueue()
+    return waiting
   }
 
   /** Starts instances up to `minInstances` (at least one when `atLeastOne`) and waits until they serve. */
@@ -130,13 +145,14 @@ export class InstancePool {
     this.instances.delete(pooled)
     void pooled.instance.kill()
     this.replenish()
+    this.serveQueue()
   }
 
   /** Stops taking requests, lets in-flight ones finish, then stops every instance. */
   async drain(graceMs = 30_000): Promise<void> {
     this.draining = true
     clearInterval(this.reaper)
-    for (const wake of this.waiters.splice(0)) wake()
+    this.queue.rejectAll(this.retiredError())
     await Promise.all([...this.instances].map(async (pooled) => {
       await this.whenIdle(pooled, graceMs)
       pooled.retiredFor = 'drain'
@@ -148,7 +164,7 @@ export class InstancePool {
   async close(): Promise<void> {
     this.draining = true
     clearInterval(this.reaper)
-    for (const wake of this.waiters.splice(0)) wake()
+    this.queue.rejectAll(this.retiredError())
     await Promise.all([...this.instances].map((pooled) => {
       pooled.retiredFor = 'drain'
       return pooled.instance.kill()
@@ -178,21 +194,60 @@ export class InstancePool {
         pooled.inflight--
         this.inflight--
         pooled.lastUsed = Date.now()
-        const wake = this.waiters.shift()
-        if (wake) wake()
+        if (this.queue.size > 0) this.dispatch()
       },
     }
   }
 
-  private async waitForStart(pooled: PooledInstance): Promise<Lease> {
-    pooled.reserved++
-    try {
-      await pooled.instance.ready
+  /** Gives free slots to the queue in order, then starts what the rest still needs. */
+  private serveQueue() {
+    this.dispatch()
+    this.scale()
+  }
+
+  private dispatch() {
+    while (this.queue.size > 0) {
+      const pooled = this.leastBusy()
+      if (!pooled) return
+      const waiter = this.queue.next()!
+      // Cold when the instance became ready while the request waited: it waited for a start.
+      waiter.resolve(this.lease(pooled, (pooled.readyAt ?? 0) > waiter.since))
     }
-    finally {
-      pooled.reserved--
+  }
+
+  /**
+   * Starts instances while the queue holds more requests than the starting ones will take, up to
+   * `maxInstances`, a few at a time: the next start is decided once one is ready, as the queue
+   * may be empty by then.
+   */
+  private scale() {
+    if (this.draining || this.queue.size === 0) return
+    let starting = 0
+    for (const pooled of this.instances) {
+      if (pooled.state === 'starting') starting++
     }
-    return this.lease(pooled, true)
+    // Past failures allow more tries only for a version that has started before (a start failing under
+    // load); while none is live, a failure has rejected the queue and the next request tries afresh.
+    if (this.instances.size > 0 && this.startFailures >= (this.everReady ? this.maxConcurrentStarts : 1)) return
+    while (this.queue.size > starting * this.options.concurrency && this.instances.size < this.options.maxInstances && starting < this.maxConcurrentStarts) {
+      this.spawn()
+      starting++
+    }
+  }
+
+  private retiredError() {
+    return new LambdaError({ code: 'VERSION_RETIRED', status: 503, message: `Version ${this.options.version} of "${this.options.name}" no longer takes requests.`, hint: 'Retry: new requests go to the current version.' })
+  }
+
+  private queueTimeoutError() {
+    const { name, queueTimeoutMs = 0 } = this.options
+    return new LambdaError({
+      code: 'FUNCTION_TIMEOUT',
+      status: 504,
+      message: `Function "${name}" had no free instance within its ${queueTimeoutMs / 1000} s timeout: all ${this.options.maxInstances} were busy.`,
+      hint: `Raise functions.${name}.maxInstances or concurrency in lambda.config.ts, or send fewer requests at once.`,
+      data: { function: name },
+    })
   }
 
   private spawn(): PooledInstance {
@@ -203,7 +258,6 @@ export class InstancePool {
       agent: instance.link.agent,
       state: 'starting',
       inflight: 0,
-      reserved: 0,
       lastUsed: startedAt,
     }
     this.instances.add(pooled)
@@ -212,12 +266,27 @@ export class InstancePool {
     instance.ready.then(() => {
       if (pooled.state !== 'starting') return
       pooled.state = 'ready'
+      pooled.readyAt = performance.now()
+      this.startFailures = 0
+      this.everReady = true
       this.options.onEvent?.({ type: 'ready', instance: instance.id, ms: Date.now() - startedAt })
-    }, () => {
-      // Start failed: waiters see the error through `ready`; the next request tries afresh.
-      this.instances.delete(pooled)
-    })
+      this.serveQueue()
+    }, (error: Error) => this.onStartFailed(pooled, error))
     return pooled
+  }
+
+  /**
+   * The queue keeps waiting while other instances may still serve it (a start that failed under load
+   * costs no request); with none left, the function cannot start now: the queue gets the error, and
+   * the next request tries afresh.
+   */
+  private onStartFailed(pooled: PooledInstance, error: Error) {
+    this.instances.delete(pooled)
+    if (this.draining) return
+    this.startFailures++
+    if (this.instances.size > 0) return this.serveQueue()
+    this.startFailures = 0
+    this.queue.rejectAll(error)
   }
 
   private onExit(pooled: PooledInstance, exit: InstanceExit) {
@@ -229,8 +298,10 @@ export class InstancePool {
     this.instances.delete(pooled)
     pooled.agent?.destroy()
     this.options.onEvent?.({ type: 'exit', instance: pooled.instance.id, exit, expected })
-    for (const wake of this.waiters.splice(0)) wake()
-    if (served) this.replenish()
+    // One that never served fails its start too: onStartFailed decides about the queue.
+    if (!served) return
+    this.replenish()
+    this.serveQueue()
   }
 
   private replenish() {
