@@ -1,7 +1,7 @@
 // Bursts: 500 requests at once to a function scaled to zero (errors, instances started, p50/p99, total
 // time), on the docker and the process providers; and CPU-bound load on one instance against two.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -109,6 +109,40 @@ function instancesStarted(agent, cwd, fn) {
   return started.size
 }
 
+/** Host pids of the function's running instances: the agent's children, or the containers' processes. */
+function instancePids(agent, provider, fn) {
+  if (provider === 'process') return execFileSync('ps', ['--ppid', String(agent.pid), '-o', 'pid='], { encoding: 'utf8' }).split('\n').map(Number).filter(Boolean)
+  const ids = execFileSync('docker', ['ps', '-q', '--filter', `label=mini-lambda.agent=${agent.agentId}`, '--filter', `label=mini-lambda.function=${fn}`], { encoding: 'utf8' }).split('\n').filter(Boolean)
+  return ids.map(id => Number(execFileSync('docker', ['inspect', '--format', '{{.State.Pid}}', id], { encoding: 'utf8' }).trim()))
+}
+
+/** CPU seconds (user + system) the processes have used so far. */
+function cpuSeconds(pids) {
+  let ticks = 0
+  for (const pid of pids) {
+    try {
+      // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+      ticks += Number(fields[11]) + Number(fields[12])
+    }
+    catch {}
+  }
+  return ticks / 100
+}
+
+/** Throughput of a CPU-bound function, and how many cores its instances kept busy meanwhile. */
+async function cpuRound(agent, provider, name) {
+  const target = { url: `http://127.0.0.1:${agent.port}`, host: `${name}.localhost:${agent.port}`, connections: CPU_CONNECTIONS }
+  // Warm: the instances the load needs are started before they are measured.
+  await throughput({ ...target, duration: 1, warmup: 0 })
+  const pids = instancePids(agent, provider, name)
+  const cpuBefore = cpuSeconds(pids)
+  const started = performance.now()
+  const measured = await throughput({ ...target, duration, warmup: 0 })
+  const cores = (cpuSeconds(pids) - cpuBefore) / ((performance.now() - started) / 1000)
+  return { ...measured, cores }
+}
+
 async function untilScaledToZero(agent, fn) {
   for (;;) {
     const body = await new Promise((resolve, reject) => {
@@ -141,8 +175,7 @@ async function benchProvider(provider) {
     for (let round = 0; round < rounds; round++) {
       // Alternated, so whatever else the machine does falls on both alike.
       for (const name of round % 2 === 0 ? ['cpu1', 'cpu2'] : ['cpu2', 'cpu1']) {
-        const measured = await throughput({ url: `http://127.0.0.1:${agent.port}`, host: `${name}.localhost:${agent.port}`, connections: CPU_CONNECTIONS, duration })
-        results.cpu[name].push(measured)
+        results.cpu[name].push(await cpuRound(agent, provider, name))
       }
     }
   }
@@ -161,8 +194,9 @@ function report({ provider, bursts, cpu }) {
     console.log(`${name} (concurrency ${concurrency} × maxInstances ${maxInstances}): errors ${b.errors} (target 0) ${JSON.stringify(b.statuses)} | instances started ${b.started}, answered by ${b.answeredBy} (target ≤ ${Math.min(maxInstances, Math.ceil(BURST / concurrency))}) | p50 ${fmt.ms(b.p50)} p99 ${fmt.ms(b.p99)} | all answered in ${fmt.ms(b.totalMs)}`)
   }
   const rps = name => percentile(cpu[name].map(r => r.rps), 50)
+  const cores = name => percentile(cpu[name].map(r => r.cores), 50).toFixed(2)
   const failed = [...cpu.cpu1, ...cpu.cpu2].reduce((sum, r) => sum + r.failed, 0)
-  console.log(`CPU-bound, ${CPU_CONNECTIONS} connections, concurrency 4: maxInstances 1 ${fmt.rps(rps('cpu1'))} | maxInstances 2 ${fmt.rps(rps('cpu2'))} | ${fmt.ratio(rps('cpu2') / rps('cpu1'))} (target ≥ 1.50× on 2 cores)${failed ? ` | failed requests ${failed}` : ''} [rounds: ${cpu.cpu1.map((r, i) => `${Math.round(r.rps)}/${Math.round(cpu.cpu2[i].rps)}`).join(', ')}]`)
+  console.log(`CPU-bound, ${CPU_CONNECTIONS} connections, concurrency 4: maxInstances 1 ${fmt.rps(rps('cpu1'))} (instances busy ${cores('cpu1')} cores) | maxInstances 2 ${fmt.rps(rps('cpu2'))} (${cores('cpu2')} cores) | ${fmt.ratio(rps('cpu2') / rps('cpu1'))} (target ≥ 1.50× on 2 cores)${failed ? ` | failed requests ${failed}` : ''} [rounds, req/s: ${cpu.cpu1.map((r, i) => `${Math.round(r.rps)}/${Math.round(cpu.cpu2[i].rps)}`).join(', ')}]`)
 }
 
 export async function benchBurst() {
