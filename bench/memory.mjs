@@ -78,11 +78,15 @@ async function untilScaledToZero(agent) {
   }
 }
 
-/** A bare node:http server answering the same JSON on a unix socket. */
-async function bareNode() {
+/**
+ * A bare node:http server answering the same JSON on a unix socket; `webRequest`: it also builds the
+ * web `Request` a web-standard function is handed, which loads Node's fetch implementation (undici).
+ */
+async function bareNode({ webRequest = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-bare-'))
   const socketPath = join(dir, 'bare.sock')
-  const source = `require('node:http').createServer((req, res) => { res.setHeader('content-type', 'application/json'); res.end(${JSON.stringify(HELLO_BODY)}) }).listen(${JSON.stringify(socketPath)})`
+  const build = webRequest ? `new Request('http://localhost' + req.url, { method: req.method, headers: req.headers }); ` : ''
+  const source = `require('node:http').createServer((req, res) => { ${build}res.setHeader('content-type', 'application/json'); res.end(${JSON.stringify(HELLO_BODY)}) }).listen(${JSON.stringify(socketPath)})`
   const child = spawn(process.execPath, ['-e', source], { stdio: 'ignore' })
   while (!existsSync(socketPath)) await sleep(10)
   return {
@@ -121,20 +125,25 @@ async function benchProvider(provider) {
     await exercise({ port: agent.port, host })
     const pid = await instancePid(agent, provider, host)
     const bare = await bareNode()
+    const bareWeb = await bareNode({ webRequest: true })
     // The idle timeout is 1 s (for the scale to zero above): a trickle keeps the instance while it is measured.
     const keepWarm = setInterval(() => get({ port: agent.port, host }).catch(() => {}), 250)
     let instance
     let bareRss
+    let bareWebRss
     try {
       await exercise({ socketPath: bare.socketPath })
+      await exercise({ socketPath: bareWeb.socketPath })
       instance = await steadyRss(pid)
       bareRss = await steadyRss(bare.pid)
+      bareWebRss = await steadyRss(bareWeb.pid)
     }
     finally {
       clearInterval(keepWarm)
       await bare.stop()
+      await bareWeb.stop()
     }
-    return { provider, empty, idle, instance, bare: bareRss, deployMs: deploy.ms }
+    return { provider, empty, idle, instance, bare: bareRss, bareWeb: bareWebRss, deployMs: deploy.ms }
   }
   finally {
     await agent.stop()
@@ -143,10 +152,11 @@ async function benchProvider(provider) {
   }
 }
 
-function report({ provider, empty, idle, instance, bare }) {
+function report({ provider, empty, idle, instance, bare, bareWeb }) {
   console.log(`\n## memory (${provider} provider)`)
   console.log(`agent RSS: no functions ${mb(empty)} | ${FUNCTIONS} deployed, all scaled to zero ${mb(idle)} (${mb((idle - empty) / FUNCTIONS)} per function) | target: reported`)
   console.log(`instance RSS after ${REQUESTS} requests: runtime ${mb(instance)} | bare node:http ${mb(bare)} | runtime overhead ${mb(instance - bare)} (target ≤ 10.0 MB)`)
+  console.log(`  of which the web Request a web-standard function is handed (Node's fetch, undici): bare node:http building one per request ${mb(bareWeb)} (+${mb(bareWeb - bare)}); the runtime over that ${mb(instance - bareWeb)}`)
 }
 
 export async function benchMemory() {
