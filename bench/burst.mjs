@@ -116,18 +116,18 @@ function instancePids(agent, provider, fn) {
   return ids.map(id => Number(execFileSync('docker', ['inspect', '--format', '{{.State.Pid}}', id], { encoding: 'utf8' }).trim()))
 }
 
-/** CPU seconds (user + system) the processes have used so far. */
+/** CPU seconds (user + system) each process has used so far. */
 function cpuSeconds(pids) {
-  let ticks = 0
-  for (const pid of pids) {
+  return pids.map((pid) => {
     try {
       // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th.
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-      ticks += Number(fields[11]) + Number(fields[12])
+      return (Number(fields[11]) + Number(fields[12])) / 100
     }
-    catch {}
-  }
-  return ticks / 100
+    catch {
+      return 0
+    }
+  })
 }
 
 /** Throughput of a CPU-bound function, and how many cores its instances kept busy meanwhile. */
@@ -139,8 +139,10 @@ async function cpuRound(agent, provider, name) {
   const cpuBefore = cpuSeconds(pids)
   const started = performance.now()
   const measured = await throughput({ ...target, duration, warmup: 0 })
-  const cores = (cpuSeconds(pids) - cpuBefore) / ((performance.now() - started) / 1000)
-  return { ...measured, cores }
+  const seconds = (performance.now() - started) / 1000
+  // Per process; the process provider's idle spare and other functions' instances use next to nothing.
+  const perInstance = cpuSeconds(pids).map((cpu, i) => (cpu - cpuBefore[i]) / seconds).filter(cores => cores >= 0.01)
+  return { ...measured, cores: perInstance.reduce((a, b) => a + b, 0), perInstance }
 }
 
 async function untilScaledToZero(agent, fn) {
@@ -194,9 +196,9 @@ function report({ provider, bursts, cpu }) {
     console.log(`${name} (concurrency ${concurrency} × maxInstances ${maxInstances}): errors ${b.errors} (target 0) ${JSON.stringify(b.statuses)} | instances started ${b.started}, answered by ${b.answeredBy} (target ≤ ${Math.min(maxInstances, Math.ceil(BURST / concurrency))}) | p50 ${fmt.ms(b.p50)} p99 ${fmt.ms(b.p99)} | all answered in ${fmt.ms(b.totalMs)}`)
   }
   const rps = name => percentile(cpu[name].map(r => r.rps), 50)
-  const cores = name => percentile(cpu[name].map(r => r.cores), 50).toFixed(2)
+  const cores = name => `${percentile(cpu[name].map(r => r.cores), 50).toFixed(2)} cores, last round ${cpu[name].at(-1).perInstance.map(c => c.toFixed(2)).join(' + ')}`
   const failed = [...cpu.cpu1, ...cpu.cpu2].reduce((sum, r) => sum + r.failed, 0)
-  console.log(`CPU-bound, ${CPU_CONNECTIONS} connections, concurrency 4: maxInstances 1 ${fmt.rps(rps('cpu1'))} (instances busy ${cores('cpu1')} cores) | maxInstances 2 ${fmt.rps(rps('cpu2'))} (${cores('cpu2')} cores) | ${fmt.ratio(rps('cpu2') / rps('cpu1'))} (target ≥ 1.50× on 2 cores)${failed ? ` | failed requests ${failed}` : ''} [rounds, req/s: ${cpu.cpu1.map((r, i) => `${Math.round(r.rps)}/${Math.round(cpu.cpu2[i].rps)}`).join(', ')}]`)
+  console.log(`CPU-bound, ${CPU_CONNECTIONS} connections, concurrency 4: maxInstances 1 ${fmt.rps(rps('cpu1'))} (instances busy ${cores('cpu1')}) | maxInstances 2 ${fmt.rps(rps('cpu2'))} (${cores('cpu2')}) | ${fmt.ratio(rps('cpu2') / rps('cpu1'))} (target ≥ 1.50× on 2 cores)${failed ? ` | failed requests ${failed}` : ''} [rounds, req/s: ${cpu.cpu1.map((r, i) => `${Math.round(r.rps)}/${Math.round(cpu.cpu2[i].rps)}`).join(', ')}]`)
 }
 
 export async function benchBurst() {
