@@ -244,7 +244,7 @@ export class InstancePool {
     return new LambdaError({
       code: 'FUNCTION_TIMEOUT',
       status: 504,
-      message: `Function "${name}" had no free instance within its ${queueTimeoutMs / 1000} s timeout: all ${this.options.maxInstances} were busy.`,
+      message: `Function "${name}" got no free instance within its ${queueTimeoutMs / 1000} s timeout (at most ${this.options.maxInstances} instance(s) of concurrency ${this.options.concurrency}, all busy or still starting).`,
       hint: `Raise functions.${name}.maxInstances or concurrency in lambda.config.ts, or send fewer requests at once.`,
       data: { function: name },
     })
