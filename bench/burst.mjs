@@ -34,6 +34,8 @@ const CPU_FUNCTIONS = {
   cpu2: { concurrency: 4, maxInstances: 2 },
 }
 const CPU_CONNECTIONS = 8
+/** Sustained overload: far more connections than slots, with a timeout short enough that most wait past it. */
+const OVERLOAD = { name: 'overload', config: { concurrency: 4, maxInstances: 1, timeout: 0.5 }, connections: 200 }
 
 // Each instance prints one line when it loads (the logs count starts) and names itself in answers.
 const ioBound = `const instance = Math.random().toString(36).slice(2)
@@ -53,7 +55,7 @@ const cpuBound = `export default () => {
 
 function burstProject() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-burst-'))
-  const functions = { ...BURST_FUNCTIONS, ...CPU_FUNCTIONS }
+  const functions = { ...BURST_FUNCTIONS, ...CPU_FUNCTIONS, [OVERLOAD.name]: OVERLOAD.config }
   for (const name of Object.keys(functions)) {
     mkdirSync(join(dir, 'functions', name), { recursive: true })
     writeFileSync(join(dir, 'functions', name, 'index.ts'), name.startsWith('cpu') ? cpuBound : ioBound)
@@ -174,6 +176,10 @@ async function benchProvider(provider) {
       await sleep(500)
       results.bursts[name] = { ...measured, started: instancesStarted(agent, project, name) - before }
     }
+    // Overload: past the timeout requests get 504, and the instance stays (it is not stuck, the queue is long).
+    const before = instancesStarted(agent, project, OVERLOAD.name)
+    const overload = await throughput({ url: `http://127.0.0.1:${agent.port}`, host: `${OVERLOAD.name}.localhost:${agent.port}`, connections: OVERLOAD.connections, duration, warmup: 0 })
+    results.overload = { ...overload, started: instancesStarted(agent, project, OVERLOAD.name) - before }
     for (let round = 0; round < rounds; round++) {
       // Alternated, so whatever else the machine does falls on both alike.
       for (const name of round % 2 === 0 ? ['cpu1', 'cpu2'] : ['cpu2', 'cpu1']) {
@@ -189,12 +195,16 @@ async function benchProvider(provider) {
   return results
 }
 
-function report({ provider, bursts, cpu }) {
+function report({ provider, bursts, cpu, overload }) {
   console.log(`\n## burst (${provider} provider): ${BURST} requests at once to a function scaled to zero, 50 ms each`)
   for (const [name, b] of Object.entries(bursts)) {
     const { concurrency, maxInstances } = BURST_FUNCTIONS[name]
     console.log(`${name} (concurrency ${concurrency} × maxInstances ${maxInstances}): errors ${b.errors} (target 0) ${JSON.stringify(b.statuses)} | instances started ${b.started}, answered by ${b.answeredBy} (target ≤ ${Math.min(maxInstances, Math.ceil(BURST / concurrency))}) | p50 ${fmt.ms(b.p50)} p99 ${fmt.ms(b.p99)} | all answered in ${fmt.ms(b.totalMs)}`)
   }
+  const { concurrency, timeout } = OVERLOAD.config
+  const answered = overload.statusCodes['200']?.count ?? 0
+  const otherFailures = overload.failed - (overload.statusCodes['504']?.count ?? 0)
+  console.log(`sustained overload, ${OVERLOAD.connections} connections for ${duration} s to ${concurrency} slots of 50 ms, ${timeout} s timeout: ${answered} answered (at most ${Math.floor(duration * concurrency / 0.05)}), the rest 504 ${JSON.stringify(overload.statusCodes)}${otherFailures ? `, other failures ${otherFailures}` : ''} | instances started ${overload.started} (target 0: waiting requests do not get the instance replaced)`)
   const rps = name => percentile(cpu[name].map(r => r.rps), 50)
   const cores = name => `${percentile(cpu[name].map(r => r.cores), 50).toFixed(2)} cores, last round ${cpu[name].at(-1).perInstance.map(c => c.toFixed(2)).join(' + ')}`
   const failed = [...cpu.cpu1, ...cpu.cpu2].reduce((sum, r) => sum + r.failed, 0)

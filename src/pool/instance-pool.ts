@@ -38,6 +38,8 @@ export interface PooledInstance {
   readonly agent: Agent
   state: 'starting' | 'ready' | 'retiring' | 'dead'
   inflight: number
+  /** When each request it serves now got its slot (performance.now()). */
+  readonly grants: number[]
   /** When it became ready (performance.now()). */
   readyAt?: number
   lastUsed: number
@@ -137,15 +139,27 @@ export class InstancePool {
     await Promise.all(starts)
   }
 
-  /** Takes an instance out of service at once and kills it (it is stuck past a deadline). */
-  retire(pooled: PooledInstance, reason: 'timeout'): void {
-    if (pooled.state === 'dead') return
+  /**
+   * Takes an instance out of service at once and kills it: a request on it ran past its deadline, so
+   * it may be stuck. Not when every request it serves got its slot less than half a timeout ago: those
+   * spent their time waiting in the queue, which says nothing about the instance, and under sustained
+   * overload killing it for each of them would end the requests it serves and cost a cold start every
+   * time (throughput collapsed to a start per timeout). Returns whether it was retired.
+   */
+  retire(pooled: PooledInstance, reason: 'timeout'): boolean {
+    if (pooled.state === 'dead') return false
+    const { queueTimeoutMs } = this.options
+    if (queueTimeoutMs !== undefined) {
+      const now = performance.now()
+      if (!pooled.grants.some(at => now - at >= queueTimeoutMs / 2)) return false
+    }
     pooled.retiredFor = reason
     pooled.state = 'retiring'
     this.instances.delete(pooled)
     void pooled.instance.kill()
     this.replenish()
     this.serveQueue()
+    return true
   }
 
   /** Stops taking requests, lets in-flight ones finish, then stops every instance. */
@@ -183,6 +197,8 @@ export class InstancePool {
   private lease(pooled: PooledInstance, coldStart: boolean): Lease {
     pooled.inflight++
     pooled.lastUsed = Date.now()
+    const grantedAt = performance.now()
+    pooled.grants.push(grantedAt)
     if (++this.inflight > this.inflightPeak) this.inflightPeak = this.inflight
     let released = false
     return {
@@ -191,6 +207,7 @@ export class InstancePool {
       release: () => {
         if (released) return
         released = true
+        pooled.grants.splice(pooled.grants.indexOf(grantedAt), 1)
         pooled.inflight--
         this.inflight--
         pooled.lastUsed = Date.now()
@@ -258,6 +275,7 @@ export class InstancePool {
       agent: instance.link.agent,
       state: 'starting',
       inflight: 0,
+      grants: [],
       lastUsed: startedAt,
     }
     this.instances.add(pooled)

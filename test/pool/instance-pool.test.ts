@@ -289,6 +289,24 @@ describe('instancePool under a burst', () => {
     expect((await next).coldStart).toBe(false)
   })
 
+  it('a request that spent its timeout in the queue does not get the instance killed; one stuck on it does', async () => {
+    const { pool, launched } = poolOf({ concurrency: 2, maxInstances: 1, queueTimeoutMs: 100 })
+    const first = pool.acquire()
+    await tick()
+    launched[0]!.start()
+    const running = await first
+    // A request that just got its slot ran out of time waiting: the instance serves on.
+    const late = pool.tryAcquire()!
+    expect(pool.retire(late.pooled, 'timeout')).toBe(false)
+    expect(launched[0]!.stopped).toBe(false)
+    late.release()
+    // One that has held its slot for half the timeout and more is taken as stuck.
+    await new Promise(r => setTimeout(r, 80))
+    expect(pool.retire(running.pooled, 'timeout')).toBe(true)
+    expect(launched[0]!.stopped).toBe(true)
+    expect(running.pooled.retiredFor).toBe('timeout')
+  })
+
   it('draining refuses the queue with VERSION_RETIRED (the gateway retries on the new version)', async () => {
     const { pool, launched } = poolOf({ concurrency: 1, maxInstances: 1 })
     const first = pool.acquire()
