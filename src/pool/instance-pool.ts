@@ -1,7 +1,7 @@
 import type { Agent } from 'node:http'
 import type { Instance, InstanceExit } from '../instances/types'
 import { availableParallelism } from 'node:os'
-import { LambdaError } from '../errors'
+import { queueTimeoutError, versionRetiredError } from './pool-errors'
 import { RequestQueue } from './request-queue'
 
 export interface PoolOptions {
@@ -120,10 +120,10 @@ export class InstancePool {
    * instances as the queue needs them; rejects past `queueTimeoutMs`.
    */
   async acquire(): Promise<Lease> {
-    if (this.draining) throw this.retiredError()
+    if (this.draining) throw versionRetiredError(this.options)
     const free = this.tryAcquire()
     if (free) return free
-    const waiting = this.queue.add(this.options.queueTimeoutMs, () => this.queueTimeoutError())
+    const waiting = this.queue.add(this.options.queueTimeoutMs, () => queueTimeoutError(this.options))
     this.serveQueue()
     return waiting
   }
@@ -166,7 +166,7 @@ export class InstancePool {
   async drain(graceMs = 30_000): Promise<void> {
     this.draining = true
     clearInterval(this.reaper)
-    this.queue.rejectAll(this.retiredError())
+    this.queue.rejectAll(versionRetiredError(this.options))
     await Promise.all([...this.instances].map(async (pooled) => {
       await this.whenIdle(pooled, graceMs)
       pooled.retiredFor = 'drain'
@@ -178,7 +178,7 @@ export class InstancePool {
   async close(): Promise<void> {
     this.draining = true
     clearInterval(this.reaper)
-    this.queue.rejectAll(this.retiredError())
+    this.queue.rejectAll(versionRetiredError(this.options))
     await Promise.all([...this.instances].map((pooled) => {
       pooled.retiredFor = 'drain'
       return pooled.instance.kill()
@@ -250,21 +250,6 @@ export class InstancePool {
       this.spawn()
       starting++
     }
-  }
-
-  private retiredError() {
-    return new LambdaError({ code: 'VERSION_RETIRED', status: 503, message: `Version ${this.options.version} of "${this.options.name}" no longer takes requests.`, hint: 'Retry: new requests go to the current version.' })
-  }
-
-  private queueTimeoutError() {
-    const { name, queueTimeoutMs = 0 } = this.options
-    return new LambdaError({
-      code: 'FUNCTION_TIMEOUT',
-      status: 504,
-      message: `Function "${name}" got no free instance within its ${queueTimeoutMs / 1000} s timeout (at most ${this.options.maxInstances} instance(s) of concurrency ${this.options.concurrency}, all busy or still starting).`,
-      hint: `Raise functions.${name}.maxInstances or concurrency in lambda.config.ts, or send fewer requests at once.`,
-      data: { function: name },
-    })
   }
 
   private spawn(): PooledInstance {
