@@ -9,6 +9,8 @@ const suites = {
   async: () => import('./async.mjs').then(m => m.benchAsync()),
   logs: () => import('./logs.mjs').then(m => m.benchLogs()),
   metrics: () => import('./metrics-cost.mjs').then(m => m.benchMetricsCost()),
+  burst: () => import('./burst.mjs').then(m => m.benchBurst()),
+  memory: () => import('./memory.mjs').then(m => m.benchMemory()),
 }
 for (const [name, run] of Object.entries(suites)) {
   if (which && which !== name) continue

@@ -95,6 +95,7 @@ export class ServingTable {
         maxInstances: version.config.maxInstances,
         idleTimeoutMs: idle.stopAfterMs,
         pauseAfterMs: idle.pauseAfterMs,
+        queueTimeoutMs: version.config.timeout * 1000,
         launch: () => provider.startInstance(this.launchRequest(version)),
       })
       this.pools.set(key, pool)

@@ -107,6 +107,7 @@ export class DevFunction {
       minInstances: 0,
       maxInstances: fn.maxInstances,
       idleTimeoutMs: 0,
+      queueTimeoutMs: fn.timeout * 1000,
       launch: () => startProcessInstance({
         name: fn.name,
         version: '$LATEST',

@@ -1,8 +1,10 @@
 import type { Agent } from 'node:http'
 import type { Instance, InstanceExit } from '../instances/types'
-import { LambdaError } from '../errors'
+import { availableParallelism } from 'node:os'
 import { reapIntervalMs } from './idle-policy'
 import { pauseInstance, resumeInstance } from './instance-freezer'
+import { queueTimeoutError, versionRetiredError } from './pool-errors'
+import { RequestQueue } from './request-queue'
 
 export interface PoolOptions {
   /** Function name, for errors and logs. */
@@ -16,6 +18,13 @@ export interface PoolOptions {
   idleTimeoutMs: number
   /** An instance idle this long is paused (see idle-policy.ts), when its provider can. 0 or absent: never. */
   pauseAfterMs?: number
+  /** Longest a request may wait in the queue for a free slot (the function's timeout). Default: no limit. */
+  queueTimeoutMs?: number
+  /**
+   * Instances starting at once, at most: starts share the CPU, so more at once only makes each one
+   * slower, and the first to be ready serves the queue. Default: the CPU count, at least 2.
+   */
+  maxConcurrentStarts?: number
   /** Starts one instance; the pool waits for its `ready`. */
   launch: () => Instance
   onEvent?: (event: PoolEvent) => void
@@ -36,8 +45,10 @@ export interface PooledInstance {
   /** `paused`: frozen (or being frozen, or being thawed) by instance-freezer.ts; it takes no request until ready. */
   state: 'starting' | 'ready' | 'paused' | 'retiring' | 'dead'
   inflight: number
-  /** Requests waiting for this instance to finish starting. */
-  reserved: number
+  /** When each request it serves now got its slot (performance.now()). */
+  readonly grants: number[]
+  /** When it became ready (performance.now()). */
+  readyAt?: number
   lastUsed: number
   exit?: InstanceExit
   /** Why the pool ended it, when it did. */
@@ -56,14 +67,19 @@ export interface Lease {
 }
 
 /**
- * The instances of one function version: starts them on demand (one start shared by all
- * requests that arrive during it), spreads requests up to `concurrency` each, stops idle ones,
- * and replaces dead or stuck ones.
+ * The instances of one function version: starts them as the waiting requests need (each start
+ * counts for `concurrency` of them), spreads requests over the least busy, stops idle ones, and
+ * replaces dead or stuck ones. Requests that find no free slot wait in one queue, first come, first
+ * served, for whichever instance frees a slot or becomes ready first.
  */
 export class InstancePool {
   readonly options: PoolOptions
   private readonly instances = new Set<PooledInstance>()
-  private waiters: Array<() => void> = []
+  private readonly queue = new RequestQueue<Lease>()
+  private readonly maxConcurrentStarts: number
+  /** Starts that failed since one last succeeded: a function that cannot start must not be started in a loop. */
+  private startFailures = 0
+  private everReady = false
   private draining = false
   private reaper?: NodeJS.Timeout
   /** Requests holding a slot now, across instances, and the most since the last `takeInflightPeak`. */
@@ -72,6 +88,7 @@ export class InstancePool {
 
   constructor(options: PoolOptions) {
     this.options = options
+    this.maxConcurrentStarts = options.maxConcurrentStarts ?? Math.max(2, availableParallelism())
     const interval = reapIntervalMs({ pauseAfterMs: options.pauseAfterMs ?? 0, stopAfterMs: options.idleTimeoutMs })
     if (interval) {
       this.reaper = setInterval(() => this.reapIdle(), interval)
@@ -92,7 +109,7 @@ export class InstancePool {
       if (pooled.state === 'ready') ready++
       else if (pooled.state === 'paused') paused++
     }
-    return { instances: this.instances.size, ready, paused, inflight }
+    return { instances: this.instances.size, ready, paused, inflight, queued: this.queue.size }
   }
 
   /** The instances in service now (starting, serving or paused), e.g. to ask each for its memory. */
@@ -107,35 +124,27 @@ export class InstancePool {
     return peak
   }
 
-  /** An instance with spare capacity right now, without waiting (the gateway's fast path). */
+  /**
+   * An instance with spare capacity right now, without waiting (the gateway's fast path); nothing
+   * while requests are queued, which come first.
+   */
   tryAcquire(): Lease | undefined {
-    if (this.draining) return undefined
+    if (this.draining || this.queue.size > 0) return undefined
     const ready = this.leastBusy()
     return ready ? this.lease(ready, false) : undefined
   }
 
-  /** Gets an instance with spare capacity, starting one if needed. */
+  /**
+   * Gets an instance with spare capacity: at once when one has a free slot, else in turn, starting
+   * instances as the queue needs them; rejects past `queueTimeoutMs`.
+   */
   async acquire(): Promise<Lease> {
-    for (;;) {
-      if (this.draining) throw new LambdaError({ code: 'VERSION_RETIRED', status: 503, message: `Version ${this.options.version} of "${this.options.name}" no longer takes requests.`, hint: 'Retry: new requests go to the current version.' })
-      const free = this.tryAcquire()
-      if (free) return free
-
-      // A paused instance resumes in a few ms: far sooner than one could start.
-      const paused = [...this.instances].find(p => p.state === 'paused' && p.reserved + p.inflight < this.options.concurrency)
-      if (paused) {
-        const lease = await this.waitForResume(paused)
-        if (lease) return lease
-        continue
-      }
-
-      const starting = [...this.instances].find(p => p.state === 'starting' && p.reserved + p.inflight < this.options.concurrency)
-      if (starting) return this.waitForStart(starting)
-
-      if (this.instances.size < this.options.maxInstances) return this.waitForStart(this.spawn())
-
-      await new Promise<void>(resolve => this.waiters.push(resolve))
-    }
+    if (this.draining) throw versionRetiredError(this.options)
+    const free = this.tryAcquire()
+    if (free) return free
+    const waiting = this.queue.add(this.options.queueTimeoutMs, () => queueTimeoutError(this.options))
+    this.serveQueue()
+    return waiting
   }
 
   /** Starts instances up to `minInstances` (at least one when `atLeastOne`) and waits until they serve. */
@@ -149,21 +158,39 @@ export class InstancePool {
     await Promise.all(starts)
   }
 
-  /** Takes an instance out of service at once and kills it (it is stuck past a deadline). */
-  retire(pooled: PooledInstance, reason: 'timeout' | 'idle'): void {
-    if (pooled.state === 'dead') return
+  /**
+   * Takes an instance out of service at once and kills it: a request on it ran past its deadline, so
+   * it may be stuck. Not when every request it serves got its slot less than half a timeout ago: those
+   * spent their time waiting in the queue, which says nothing about the instance, and under sustained
+   * overload killing it for each of them would end the requests it serves and cost a cold start every
+   * time (throughput collapsed to a start per timeout). Returns whether it was retired.
+   */
+  retire(pooled: PooledInstance, reason: 'timeout'): boolean {
+    if (pooled.state === 'dead') return false
+    const { queueTimeoutMs } = this.options
+    if (queueTimeoutMs !== undefined) {
+      const now = performance.now()
+      if (!pooled.grants.some(at => now - at >= queueTimeoutMs / 2)) return false
+    }
+    this.end(pooled, reason)
+    return true
+  }
+
+  /** Takes an instance out of service and kills it, whatever it serves. */
+  private end(pooled: PooledInstance, reason: 'timeout' | 'idle') {
     pooled.retiredFor = reason
     pooled.state = 'retiring'
     this.instances.delete(pooled)
     void pooled.instance.kill()
     this.replenish()
+    this.serveQueue()
   }
 
   /** Stops taking requests, lets in-flight ones finish, then stops every instance. */
   async drain(graceMs = 30_000): Promise<void> {
     this.draining = true
     clearInterval(this.reaper)
-    for (const wake of this.waiters.splice(0)) wake()
+    this.queue.rejectAll(versionRetiredError(this.options))
     await Promise.all([...this.instances].map(async (pooled) => {
       await this.whenIdle(pooled, graceMs)
       // Not in the middle of a pause or resume: `stop` then sees the instance as it is.
@@ -177,7 +204,7 @@ export class InstancePool {
   async close(): Promise<void> {
     this.draining = true
     clearInterval(this.reaper)
-    for (const wake of this.waiters.splice(0)) wake()
+    this.queue.rejectAll(versionRetiredError(this.options))
     await Promise.all([...this.instances].map((pooled) => {
       pooled.retiredFor = 'drain'
       return pooled.instance.kill()
@@ -196,6 +223,8 @@ export class InstancePool {
   private lease(pooled: PooledInstance, coldStart: boolean): Lease {
     pooled.inflight++
     pooled.lastUsed = Date.now()
+    const grantedAt = performance.now()
+    pooled.grants.push(grantedAt)
     if (++this.inflight > this.inflightPeak) this.inflightPeak = this.inflight
     let released = false
     return {
@@ -204,44 +233,66 @@ export class InstancePool {
       release: () => {
         if (released) return
         released = true
+        pooled.grants.splice(pooled.grants.indexOf(grantedAt), 1)
         pooled.inflight--
         this.inflight--
         pooled.lastUsed = Date.now()
-        const wake = this.waiters.shift()
-        if (wake) wake()
+        if (this.queue.size > 0) this.dispatch()
       },
     }
   }
 
-  /** Undefined when the instance could not be resumed: it is replaced, and the caller looks again. */
-  private async waitForResume(pooled: PooledInstance): Promise<Lease | undefined> {
-    const resumedAt = Date.now()
-    pooled.reserved++
-    try {
-      await resumeInstance(pooled)
-    }
-    catch {
-      // It could not be thawed (the engine failed, or it died frozen): a fresh one will serve instead.
-      if (pooled.state === 'paused') this.retire(pooled, 'idle')
-      return undefined
-    }
-    finally {
-      pooled.reserved--
-    }
-    if (pooled.state !== 'ready') return undefined
-    this.options.onEvent?.({ type: 'resume', instance: pooled.instance.id, ms: Date.now() - resumedAt })
-    return this.lease(pooled, false)
+  /** Gives free slots to the queue in order, then starts what the rest still needs. */
+  private serveQueue() {
+    this.dispatch()
+    this.scale()
   }
 
-  private async waitForStart(pooled: PooledInstance): Promise<Lease> {
-    pooled.reserved++
-    try {
-      await pooled.instance.ready
+  private dispatch() {
+    while (this.queue.size > 0) {
+      const pooled = this.leastBusy()
+      if (!pooled) return
+      const waiter = this.queue.next()!
+      // Cold when the instance became ready while the request waited: it waited for a start.
+      waiter.resolve(this.lease(pooled, (pooled.readyAt ?? 0) > waiter.since))
     }
-    finally {
-      pooled.reserved--
+  }
+
+  /**
+   * Starts instances while the queue holds more requests than the starting ones will take, up to
+   * `maxInstances`, a few at a time: the next start is decided once one is ready, as the queue
+   * may be empty by then.
+   */
+  private scale() {
+    if (this.draining || this.queue.size === 0) return
+    let starting = 0
+    for (const pooled of this.instances) {
+      if (pooled.state === 'starting' || pooled.resuming) starting++
     }
-    return this.lease(pooled, true)
+    // A paused instance resumes in a few ms: far sooner than one could start.
+    for (const pooled of this.instances) {
+      if (this.queue.size <= starting * this.options.concurrency) return
+      if (pooled.state !== 'paused' || pooled.resuming) continue
+      this.resume(pooled)
+      starting++
+    }
+    // Past failures allow more tries only for a version that has started before (a start failing under
+    // load); while none is live, a failure has rejected the queue and the next request tries afresh.
+    if (this.instances.size > 0 && this.startFailures >= (this.everReady ? this.maxConcurrentStarts : 1)) return
+    while (this.queue.size > starting * this.options.concurrency && this.instances.size < this.options.maxInstances && starting < this.maxConcurrentStarts) {
+      this.spawn()
+      starting++
+    }
+  }
+
+  private resume(pooled: PooledInstance) {
+    const resumedAt = Date.now()
+    resumeInstance(pooled).then(() => {
+      if (pooled.state === 'ready') this.options.onEvent?.({ type: 'resume', instance: pooled.instance.id, ms: Date.now() - resumedAt })
+    }, () => {
+      // It could not be thawed (the engine failed, or it died frozen): a fresh one serves instead.
+      if (pooled.state === 'paused') this.end(pooled, 'idle')
+    }).finally(() => this.serveQueue())
   }
 
   private spawn(): PooledInstance {
@@ -252,7 +303,7 @@ export class InstancePool {
       agent: instance.link.agent,
       state: 'starting',
       inflight: 0,
-      reserved: 0,
+      grants: [],
       lastUsed: startedAt,
     }
     this.instances.add(pooled)
@@ -261,12 +312,27 @@ export class InstancePool {
     instance.ready.then(() => {
       if (pooled.state !== 'starting') return
       pooled.state = 'ready'
+      pooled.readyAt = performance.now()
+      this.startFailures = 0
+      this.everReady = true
       this.options.onEvent?.({ type: 'ready', instance: instance.id, ms: Date.now() - startedAt })
-    }, () => {
-      // Start failed: waiters see the error through `ready`; the next request tries afresh.
-      this.instances.delete(pooled)
-    })
+      this.serveQueue()
+    }, (error: Error) => this.onStartFailed(pooled, error))
     return pooled
+  }
+
+  /**
+   * The queue keeps waiting while other instances may still serve it (a start that failed under load
+   * costs no request); with none left, the function cannot start now: the queue gets the error, and
+   * the next request tries afresh.
+   */
+  private onStartFailed(pooled: PooledInstance, error: Error) {
+    this.instances.delete(pooled)
+    if (this.draining) return
+    this.startFailures++
+    if (this.instances.size > 0) return this.serveQueue()
+    this.startFailures = 0
+    this.queue.rejectAll(error)
   }
 
   private onExit(pooled: PooledInstance, exit: InstanceExit) {
@@ -278,8 +344,10 @@ export class InstancePool {
     this.instances.delete(pooled)
     pooled.agent?.destroy()
     this.options.onEvent?.({ type: 'exit', instance: pooled.instance.id, exit, expected })
-    for (const wake of this.waiters.splice(0)) wake()
-    if (served) this.replenish()
+    // One that never served fails its start too: onStartFailed decides about the queue.
+    if (!served) return
+    this.replenish()
+    this.serveQueue()
   }
 
   private replenish() {
@@ -291,7 +359,9 @@ export class InstancePool {
   private reapIdle() {
     const now = Date.now()
     const { idleTimeoutMs, pauseAfterMs = 0 } = this.options
-    const idleFor = (pooled: PooledInstance) => pooled.inflight === 0 && pooled.reserved === 0 ? now - pooled.lastUsed : -1
+    // Requests waiting in the queue are about to take whatever is idle: nothing is idle then.
+    if (this.queue.size > 0) return
+    const idleFor = (pooled: PooledInstance) => pooled.inflight === 0 ? now - pooled.lastUsed : -1
     let live = [...this.instances].filter(p => p.state === 'ready' || p.state === 'starting' || p.state === 'paused').length
     for (const pooled of this.instances) {
       const idle = idleFor(pooled)

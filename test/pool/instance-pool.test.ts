@@ -83,7 +83,7 @@ describe('instancePool: instances of one function version', () => {
     launched[0]!.start()
     const granted = await Promise.all(leases)
     expect(granted.every(lease => lease.coldStart && lease.pooled.instance.id === 'i1')).toBe(true)
-    expect(pool.stats()).toEqual({ instances: 1, ready: 1, paused: 0, inflight: 3 })
+    expect(pool.stats()).toEqual({ instances: 1, ready: 1, paused: 0, inflight: 3, queued: 0 })
   })
 
   it('scales out past concurrency, never past maxInstances: the next request waits for a free slot', async () => {
@@ -177,5 +177,146 @@ describe('instancePool: instances of one function version', () => {
     granted.release()
     await drained
     expect(launched[0]!.stopped).toBe(true)
+  })
+})
+
+describe('instancePool under a burst', () => {
+  it('starts only as many instances as the queue needs (concurrency each), a few at a time', async () => {
+    const { pool, launched } = poolOf({ concurrency: 2, maxInstances: 10, maxConcurrentStarts: 2 })
+    const leases = Array.from({ length: 7 }, () => pool.acquire())
+    await tick()
+    // 7 waiting need 4 instances, but only 2 start at once: the first ready one may serve them all.
+    expect(launched).toHaveLength(2)
+    expect(pool.stats()).toMatchObject({ instances: 2, queued: 7 })
+    launched[0]!.start()
+    await tick()
+    // i1 took 2; 5 wait, i2 will take 2: one more start.
+    expect(launched).toHaveLength(3)
+    launched[1]!.start()
+    launched[2]!.start()
+    await tick()
+    // i2 and i3 took 2 each; the fourth start was made when i2 was ready and 3 still waited.
+    expect(pool.stats()).toMatchObject({ ready: 3, inflight: 6, queued: 1 })
+    expect(launched).toHaveLength(4)
+    launched[3]!.start()
+    const granted = await Promise.all(leases)
+    expect(granted.every(lease => lease.coldStart)).toBe(true)
+    expect(pool.stats()).toMatchObject({ instances: 4, inflight: 7, queued: 0 })
+  })
+
+  it('never starts more than maxInstances; the rest wait and are served first come, first served', async () => {
+    const { pool, launched } = poolOf({ concurrency: 1, maxInstances: 2 })
+    const order: number[] = []
+    const leases = Array.from({ length: 6 }, (_, i) => pool.acquire().then((lease) => {
+      order.push(i)
+      return lease
+    }))
+    await tick()
+    launched.forEach(instance => instance.start())
+    await tick()
+    expect(launched).toHaveLength(2)
+    expect(order).toEqual([0, 1])
+    const late = pool.acquire().then((lease) => {
+      order.push(6)
+      return lease
+    })
+    for (let served = 2; served < 7; served++) {
+      const lease = await leases[order.at(-1)!] ?? await late
+      lease.release()
+      // The freed slot went to the queue at once: a newcomer on the fast path cannot take it.
+      expect(pool.tryAcquire()).toBeUndefined()
+      await tick()
+    }
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6])
+    expect(launched).toHaveLength(2)
+    ;(await late).release()
+  })
+
+  it('a request waits for whichever instance is ready first, not the one its arrival started', async () => {
+    const { pool, launched } = poolOf({ concurrency: 1, maxInstances: 2 })
+    const first = pool.acquire()
+    const second = pool.acquire()
+    await tick()
+    launched[1]!.start()
+    expect((await first).pooled.instance.id).toBe('i2')
+    launched[0]!.start()
+    expect((await second).pooled.instance.id).toBe('i1')
+  })
+
+  it('a start failing under load costs no request: the others serve its share', async () => {
+    const { pool, launched } = poolOf({ concurrency: 2, maxInstances: 2 })
+    const leases = Array.from({ length: 4 }, () => pool.acquire())
+    await tick()
+    expect(launched).toHaveLength(2)
+    launched[0]!.start()
+    launched[1]!.fail(new Error('docker did not answer'))
+    await tick()
+    await tick()
+    // The version started before, so one more try is made for those still waiting.
+    expect(launched).toHaveLength(3)
+    launched[2]!.start()
+    const granted = await Promise.all(leases)
+    expect(new Set(granted.map(lease => lease.pooled.instance.id))).toEqual(new Set(['i1', 'i3']))
+  })
+
+  it('a function that cannot start is tried once for all waiting, not in a loop', async () => {
+    const { pool, launched } = poolOf({ concurrency: 1, maxInstances: 5 })
+    const leases = Array.from({ length: 5 }, () => pool.acquire())
+    leases.forEach(lease => lease.catch(() => {}))
+    await tick()
+    expect(launched).toHaveLength(2)
+    launched[0]!.fail(new Error('SyntaxError in index.ts'))
+    await tick()
+    await tick()
+    expect(launched).toHaveLength(2)
+    launched[1]!.fail(new Error('SyntaxError in index.ts'))
+    for (const lease of leases) await expect(lease).rejects.toThrow('SyntaxError')
+    expect(launched).toHaveLength(2)
+    expect(pool.stats()).toMatchObject({ instances: 0, queued: 0 })
+  })
+
+  it('a request that waits past queueTimeoutMs gets a 504 and leaves the queue; the next one gets the slot', async () => {
+    const { pool, launched } = poolOf({ concurrency: 1, maxInstances: 1, queueTimeoutMs: 50 })
+    const first = pool.acquire()
+    await tick()
+    launched[0]!.start()
+    const held = await first
+    const expired = pool.acquire()
+    await expect(expired).rejects.toMatchObject({ code: 'FUNCTION_TIMEOUT', status: 504 })
+    expect(pool.stats().queued).toBe(0)
+    const next = pool.acquire()
+    held.release()
+    expect((await next).coldStart).toBe(false)
+  })
+
+  it('a request that spent its timeout in the queue does not get the instance killed; one stuck on it does', async () => {
+    const { pool, launched } = poolOf({ concurrency: 2, maxInstances: 1, queueTimeoutMs: 100 })
+    const first = pool.acquire()
+    await tick()
+    launched[0]!.start()
+    const running = await first
+    // A request that just got its slot ran out of time waiting: the instance serves on.
+    const late = pool.tryAcquire()!
+    expect(pool.retire(late.pooled, 'timeout')).toBe(false)
+    expect(launched[0]!.stopped).toBe(false)
+    late.release()
+    // One that has held its slot for half the timeout and more is taken as stuck.
+    await new Promise(r => setTimeout(r, 80))
+    expect(pool.retire(running.pooled, 'timeout')).toBe(true)
+    expect(launched[0]!.stopped).toBe(true)
+    expect(running.pooled.retiredFor).toBe('timeout')
+  })
+
+  it('draining refuses the queue with VERSION_RETIRED (the gateway retries on the new version)', async () => {
+    const { pool, launched } = poolOf({ concurrency: 1, maxInstances: 1 })
+    const first = pool.acquire()
+    await tick()
+    launched[0]!.start()
+    const held = await first
+    const waiting = pool.acquire()
+    const drained = pool.drain(5000)
+    await expect(waiting).rejects.toMatchObject({ code: 'VERSION_RETIRED' })
+    held.release()
+    await drained
   })
 })
