@@ -52,3 +52,14 @@ export function crashError(name: string, memory: number, exit: InstanceExit | un
     data: { function: name },
   })
 }
+
+/** The runtime broke the link's protocol (link-frames.ts): its instance is stopped, as after a crash. */
+export function malformedResponseError(name: string, reason: string): LambdaError {
+  return new LambdaError({
+    code: 'FUNCTION_CRASHED',
+    status: 502,
+    message: `Function "${name}" ${reason} on its link to the agent, which only its runtime could have sent; its instance was stopped and will be replaced.`,
+    hint: 'Something in the function wrote to the runtime\'s connection to the agent. Do not touch file descriptors the function did not open.',
+    data: { function: name },
+  })
+}
