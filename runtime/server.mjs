@@ -51,8 +51,8 @@ export function startServer(invoke, settings) {
   }
   process.on('SIGTERM', shutdown)
   process.on('SIGINT', shutdown)
-  // Started by lambda dev or the process provider: never outlive the parent, even if it was SIGKILLed.
-  if (process.send) process.on('disconnect', shutdown)
+  // Run by hand with an IPC channel: never outlive the parent. On the link, its end says the agent is gone.
+  if (process.connected) process.on('disconnect', shutdown)
 
   if (settings.agentSocket) {
     link = linkToAgent((socket, events) => serveFrames(socket, {

@@ -34,7 +34,7 @@ export interface PooledInstance {
   lastUsed: number
   exit?: InstanceExit
   /** Why the pool ended it, when it did. */
-  retiredFor?: 'timeout' | 'idle' | 'drain'
+  retiredFor?: 'timeout' | 'idle' | 'drain' | 'protocol'
 }
 
 export interface Lease {
@@ -122,8 +122,8 @@ export class InstancePool {
     await Promise.all(starts)
   }
 
-  /** Takes an instance out of service at once and kills it (it is stuck past a deadline). */
-  retire(pooled: PooledInstance, reason: 'timeout'): void {
+  /** Takes an instance out of service at once and kills it (stuck past a deadline, or it broke the link's protocol). */
+  retire(pooled: PooledInstance, reason: 'timeout' | 'protocol'): void {
     if (pooled.state === 'dead') return
     pooled.retiredFor = reason
     pooled.state = 'retiring'

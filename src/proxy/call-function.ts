@@ -120,7 +120,7 @@ async function callPool(pool: InstancePool, call: FunctionCall, opts: CallFuncti
         end: () => answered(status, responseHeaders),
         closed: () => void exitOf(pooled).then(crashed),
         malformed(reason) {
-          void pooled.instance.kill()
+          pool.retire(pooled, 'protocol')
           settle(failed(malformedResponseError(name, reason), lease))
         },
       }

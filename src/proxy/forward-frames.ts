@@ -46,7 +46,7 @@ export function forwardFrames(req: IncomingMessage, res: ServerResponse, lease: 
     const malformed = (reason: string) => {
       request?.abandon()
       // Whatever wrote it is in the instance: it goes, like one that crashed.
-      void pooled.instance.kill()
+      pool.retire(pooled, 'protocol')
       if (status) res.destroy()
       settle(malformedResponseError(name, reason))
     }

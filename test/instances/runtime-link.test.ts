@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process'
 import type { Socket } from 'node:net'
+import type { FrameChannel, FrameRequest, ResponseSink } from '../../src/instances/frame-channel'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { FrameChannel, FrameRequest, ResponseSink } from '../../src/instances/frame-channel'
 import { RuntimeLink } from '../../src/instances/runtime-link'
 import { runtimeBootstrap } from '../helpers/paths'
 

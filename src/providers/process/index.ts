@@ -22,7 +22,7 @@ export function createProcessProvider(ctx: ProviderContext): Provider {
     name: 'process',
     isolated: false,
     async init() {
-      // Children end with the agent (they watch their IPC channel), so only stale sockets can be left.
+      // Children end with the agent (their link's control connection closes), so only stale sockets can be left.
       socketDir = await makeLinkDir(ctx.dataDir)
       return { orphansRemoved: 0 }
     },
