@@ -29,6 +29,8 @@ export function serveFrames(socket, { serve, busy, idle }) {
   let current
   const finished = () => {
     current = undefined
+    // Paused while a body was held for the function: the next request must be read.
+    if (socket.isPaused()) socket.resume()
     idle()
   }
   const push = createFrameReader({

@@ -74,6 +74,8 @@ export class FrameChannel {
     if (!request?.headSeen) return this.fail(request ? 'an end before the response head' : 'a response nobody asked for')
     // The function answered before reading all of the body: the rest is not sent.
     if (!request.requestEnded) request.endBody()
+    // Paused for a slow client by a body frame just before this end: the next request must be read.
+    if (this.socket.isPaused()) this.socket.resume()
     this.current = undefined
     this.free(this)
     request.sink.end()

@@ -43,21 +43,26 @@ function startRuntime(link: RuntimeLink, code: string, env: Record<string, strin
 interface Answer { status: number, headers: string[], body: string }
 
 /** One request over the link's frames, as the gateway sends it; `started` gets the request to abandon it. */
-function get(link: RuntimeLink, path: string, options: { id?: string, body?: Buffer, started?: (request: FrameRequest) => void } = {}): Promise<Answer> {
+function get(link: RuntimeLink, path: string, options: { id?: string, body?: Buffer, started?: (request: FrameRequest) => void, pauseOnBody?: boolean } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const answer: Answer = { status: 0, headers: [], body: '' }
+    let request: FrameRequest | undefined
     const sink: ResponseSink = {
       head: (head) => {
         answer.status = head.status
         answer.headers = head.headers
       },
-      body: (chunk) => { answer.body += chunk },
+      body: (chunk) => {
+        answer.body += chunk
+        // As the gateway does for a slow client, and never resumed here.
+        if (options.pauseOnBody) request!.pause()
+      },
       end: () => resolve(answer),
       closed: () => reject(new Error('closed')),
       malformed: reason => reject(new Error(`malformed: ${reason}`)),
     }
     const start = (channel: FrameChannel) => {
-      const request = channel.send({ m: options.body ? 'POST' : 'GET', u: path, h: ['host', 'fn.localhost'], i: options.id ?? 'rid', d: Date.now() + 10_000, b: options.body ? 1 : 0 }, sink, options.body)
+      request = channel.send({ m: options.body ? 'POST' : 'GET', u: path, h: ['host', 'fn.localhost'], i: options.id ?? 'rid', d: Date.now() + 10_000, b: options.body ? 1 : 0 }, sink, options.body)
       options.started?.(request)
     }
     const idle = link.takeChannel((error, channel) => error ? reject(error) : start(channel!))
@@ -77,6 +82,15 @@ describe('the runtime link: the agent listens, the runtime dials', () => {
     expect(res.status).toBe(200)
     expect(JSON.parse(res.body)).toEqual({ path: '/hello', id: 'rid-7' })
     expect(readdirSync(join(link.socketPath, '..'))).toEqual(['agent.sock'])
+  })
+
+  it('a connection paused for a slow client just before its response ended carries the next request', async () => {
+    const link = openLink({ concurrency: 1 })
+    startRuntime(link, 'export default (req) => new URL(req.url).pathname', { LAMBDA_CONCURRENCY: '1' })
+    await link.ready
+    // Head, body and end arrive in one write: the end is read after the pause.
+    expect((await get(link, '/first', { pauseOnBody: true })).body).toBe('/first')
+    for (let i = 0; i < 3; i++) expect((await get(link, `/next-${i}`)).body).toBe(`/next-${i}`)
   })
 
   it('an import-time error reaches the agent over the link, with the function\'s own message', async () => {

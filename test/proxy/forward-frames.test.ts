@@ -16,9 +16,10 @@ describe('the gateway forwards over frames to the runtime', () => {
           for await (const chunk of req.body) { hash.update(chunk); length += chunk.length }
           return { length, sha256: hash.digest('hex') }
         }
+        if (new URL(req.url).pathname === '/whole') return 'x'.repeat(4 * 1024 * 1024)
         const chunk = new Uint8Array(64 * 1024).fill(7); let sent = 0
         return new Response(new ReadableStream({ pull(c) { if (sent >= 8 * 1024 * 1024) return c.close(); sent += chunk.length; c.enqueue(chunk) } }))
-      }`)
+      }`, { concurrency: 1 })
     const body = Buffer.alloc(9 * 1024 * 1024 + 3)
     for (let i = 0; i < body.length; i++) body[i] = i % 251
     const upload = await request(gw.port, '/', { body, host: 'fn.localhost' })
@@ -28,6 +29,9 @@ describe('the gateway forwards over frames to the runtime', () => {
     expect(download.body.length).toBe(8 * 1024 * 1024)
     expect(sha256(download.body)).toBe(sha256(Buffer.alloc(8 * 1024 * 1024, 7)))
     expect(download.headers['x-request-id']).toBe('rid-2')
+    expect((await request(gw.port, '/whole', { host: 'fn.localhost' })).text).toBe('x'.repeat(4 * 1024 * 1024))
+    // The connection that carried them, paused and resumed for backpressure, carries the next ones.
+    for (let i = 0; i < 3; i++) expect((await request(gw.port, '/', { body: 'small', host: 'fn.localhost' })).json()).toMatchObject({ length: 5 })
   })
 
   it('a function that answers without reading the body leaves its connection fit for the next request', async () => {
