@@ -1,9 +1,10 @@
 import type { H3 } from 'h3'
 import type { Listener } from 'listhen'
+import type { NodeFastPath } from '../http/node-fast-path'
 import { createServer } from 'node:net'
-import { toNodeHandler } from 'h3'
 import { listen } from 'listhen'
 import { LambdaError } from '../errors'
+import { toNodeHandlerWithFastPath } from '../http/node-fast-path'
 
 /** Tries the port once, to tell "taken" from "needs privileges" before anything else starts. */
 export function checkPortFree(port: number, host: string): Promise<void> {
@@ -25,7 +26,7 @@ export function checkPortFree(port: number, host: string): Promise<void> {
 }
 
 /** Serves the app with listhen on exactly this port (never a fallback port: clients are configured for it). */
-export async function listenStrict(app: H3, port: number, host: string): Promise<Listener> {
+export async function listenStrict(app: H3, port: number, host: string, fastPath?: NodeFastPath): Promise<Listener> {
   await checkPortFree(port, host)
-  return listen(toNodeHandler(app), { port, hostname: host, isProd: true, showURL: false, autoClose: false, qr: false, public: host !== 'localhost' && host !== '127.0.0.1' })
+  return listen(toNodeHandlerWithFastPath(app, fastPath), { port, hostname: host, isProd: true, showURL: false, autoClose: false, qr: false, public: host !== 'localhost' && host !== '127.0.0.1' })
 }

@@ -12,6 +12,7 @@ import { createCallbackPolicy } from './async/callback-policy'
 import { createApiKey } from './auth/api-keys'
 import { lockDataDir } from './data-dir-lock'
 import { KeyedLock } from './deploy/keyed-lock'
+import { createGatewayFastPath } from './gateway'
 import { ensureAgentIdentity } from './identity'
 import { InvocationEvents } from './invocation-events'
 import { checkPortFree, listenStrict } from './listen'
@@ -109,7 +110,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     opened.push(() => schedules.close())
     await schedules.start()
     const app = createAgentApp(context)
-    const listener = await listenStrict(app, options.port, options.host)
+    const listener = await listenStrict(app, options.port, options.host, createGatewayFastPath(context))
 
     let closed = false
     return {
