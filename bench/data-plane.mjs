@@ -50,6 +50,7 @@ export async function benchDataPlane() {
   const notices = []
   const stops = []
   const targets = []
+  let devOutput = ''
   try {
     const barePort = await freePort()
     const bare = await startProcess(process.execPath, [join(repoRoot, 'bench/bare-server.mjs')], { ready: /bare server/, env: { PORT: String(barePort) } })
@@ -66,7 +67,10 @@ export async function benchDataPlane() {
 
     const devPort = await freePort()
     const dev = await startProcess(process.execPath, [cli, 'dev', '--port', String(devPort)], { ready: /dev server on/, cwd: project })
-    stops.push(dev.stop)
+    stops.push(() => {
+      devOutput = dev.output()
+      return dev.stop()
+    })
     targets.push({ name: 'lambda dev', key: 'dev', url: `http://127.0.0.1:${devPort}`, port: devPort, host: `hello.localhost:${devPort}`, target: true })
 
     if (hasNginx()) {
@@ -117,6 +121,7 @@ export async function benchDataPlane() {
     rmSync(work, { recursive: true, force: true })
   }
 
+  if (process.env.BENCH_SHOW_DEV_OUTPUT) console.log(devOutput)
   const bare = targets[0]
   const rows = targets.map((target) => {
     // Ratios are taken within a round, then the median across rounds.
