@@ -1,7 +1,8 @@
 import type { H3 } from 'h3'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { toNodeHandler } from 'h3'
-import { errorResponse } from './error-response'
+import { LambdaError } from '../errors'
+import { errorResponse, jsonResponse } from './error-response'
 
 /**
  * Takes a request ahead of h3, or returns false to leave it to h3. For the gateway's hot path: a
@@ -24,8 +25,13 @@ export function toNodeHandlerWithFastPath(app: H3, fastPath?: NodeFastPath): (re
  * or undefined when it wrote the response itself), or the error it threw, sent as h3 would send it.
  */
 export function finishFastPath(res: ServerResponse, outcome: Promise<Response | undefined | void>): void {
-  outcome.then(answer => (answer ? writeResponse(res, answer) : void res.end()), error => writeResponse(res, errorResponse(error)))
+  outcome.then(answer => (answer ? writeResponse(res, answer) : void res.end()), error => writeResponse(res, answerFor(error)))
     .catch(() => res.destroy())
+}
+
+/** As h3 answers: a LambdaError as itself (h3 would wrap it; errorResponse unwraps a `cause`), anything else as errorResponse does. */
+function answerFor(error: unknown): Response {
+  return LambdaError.is(error) ? jsonResponse(error.toJSON(), error.status) : errorResponse(error)
 }
 
 async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
