@@ -17,7 +17,7 @@ export function hasBody(req: IncomingMessage): boolean {
 /**
  * `invokeThroughPool` over a `frames` link (link-frames.ts): the request goes out as one head frame
  * plus its body as it arrives, the answer is written to `res` frame by frame, with backpressure both
- * ways. Same contract as the HTTP forward: resolves once the body is written (h3 ends `res`), rejects
+ * ways. Same contract as the HTTP forward: resolves once the body is written (the caller ends `res`), rejects
  * with a LambdaError when nothing was sent yet.
  */
 export function forwardFrames(req: IncomingMessage, res: ServerResponse, lease: Lease, deadline: number, opts: InvokeOptions, record: RecordInvocation): Promise<void> {
@@ -68,7 +68,7 @@ export function forwardFrames(req: IncomingMessage, res: ServerResponse, lease: 
           res.once('drain', () => request!.resume())
         }
       },
-      // The caller (h3) ends the response once this settles.
+      // The caller (the fast path, or h3) ends the response once this settles.
       end: () => settle(),
       closed() {
         // The instance died mid-body: the client cannot get a clean answer any more.
