@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { validateHeaderName, validateHeaderValue } from 'node:http'
-import { createFrameReader, endFrame, FRAME_BODY, FRAME_HEADER_BYTES, headFrame, writeBody } from './frames.mjs'
+import { createFrameReader, endFrame, FRAME_BODY, FRAME_HEAD, FRAME_HEADER_BYTES, headFrame, writeBody } from './frames.mjs'
 
 /** Request body bytes held for a function that has not read them yet, before the socket is paused. */
 const BODY_HIGH_WATER = 64 * 1024
@@ -78,7 +78,7 @@ class FrameExchange {
     this.requestEnded = !this.hasBody
     this.responseEnded = false
     this.aborted = false
-    /** @type {Buffer | undefined} The response head, held to go out with the first body bytes. */
+    /** @type {string | undefined} The response head's JSON, held to go out with the first body bytes. */
     this.pendingHead = undefined
     this.headersSent = false
     /** @type {Buffer[]} */
@@ -168,18 +168,19 @@ class FrameExchange {
    * @param {number} status
    * @param {string | undefined} statusText
    * @param {string[]} headers
+   * @param {boolean} [valid]
    */
-  writeHead(status, statusText, headers) {
+  writeHead(status, statusText, headers, valid = false) {
     if (this.headersSent) throw new Error('the response head was already sent')
     // What node:http would refuse, refused here, so the function gets its 500 instead of the agent a bad frame.
     if (!Number.isInteger(status) || status < 200 || status > 999) throw new RangeError(`Invalid status code: ${status}`)
-    for (let i = 0; i < headers.length; i += 2) {
+    for (let i = 0; !valid && i < headers.length; i += 2) {
       validateHeaderName(/** @type {string} */ (headers[i]))
       validateHeaderValue(/** @type {string} */ (headers[i]), /** @type {string} */ (headers[i + 1]))
     }
     if (statusText !== undefined) validateHeaderValue('status', statusText)
     this.headersSent = true
-    this.pendingHead = headFrame(statusText ? { s: status, t: statusText, h: headers } : { s: status, h: headers })
+    this.pendingHead = JSON.stringify(statusText ? { s: status, t: statusText, h: headers } : { s: status, h: headers })
   }
 
   /** @param {Uint8Array} chunk */
@@ -189,7 +190,7 @@ class FrameExchange {
     const head = this.pendingHead
     this.pendingHead = undefined
     if (head) this.socket.cork()
-    if (head) this.socket.write(head)
+    if (head) this.socket.write(headFrame(head))
     const ok = writeBody(this.socket, chunk)
     if (head) this.socket.uncork()
     return ok
@@ -209,11 +210,17 @@ class FrameExchange {
     this.pendingHead = undefined
     const length = chunk?.byteLength ?? 0
     if (length <= COALESCE_MAX_BYTES) {
-      // The usual answer: head, body and end in one write.
-      const size = (head?.length ?? 0) + (length > 0 ? FRAME_HEADER_BYTES + length : 0) + FRAME_HEADER_BYTES
+      // The usual answer: head, body and end in one buffer, one write.
+      const headLength = head ? Buffer.byteLength(head) : 0
+      const size = (head ? FRAME_HEADER_BYTES + headLength : 0) + (length > 0 ? FRAME_HEADER_BYTES + length : 0) + FRAME_HEADER_BYTES
       const out = Buffer.allocUnsafe(size)
       let offset = 0
-      if (head) offset += head.copy(out, 0)
+      if (head) {
+        out[0] = FRAME_HEAD
+        out.writeUInt32BE(headLength, 1)
+        out.write(head, FRAME_HEADER_BYTES)
+        offset = FRAME_HEADER_BYTES + headLength
+      }
       if (chunk && length > 0) {
         out[offset] = FRAME_BODY
         out.writeUInt32BE(length, offset + 1)
@@ -225,7 +232,7 @@ class FrameExchange {
     }
     else {
       this.socket.cork()
-      if (head) this.socket.write(head)
+      if (head) this.socket.write(headFrame(head))
       if (chunk) writeBody(this.socket, chunk)
       this.socket.write(endFrame())
       this.socket.uncork()

@@ -30,9 +30,9 @@ export function frameHeader(type, length) {
   return header
 }
 
-/** @param {unknown} head */
+/** @param {unknown} head an object, or its JSON */
 export function headFrame(head) {
-  const json = Buffer.from(JSON.stringify(head))
+  const json = Buffer.from(typeof head === 'string' ? head : JSON.stringify(head))
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + json.length)
   frame[0] = FRAME_HEAD
   frame.writeUInt32BE(json.length, 1)

@@ -46,8 +46,11 @@ export interface Exchange {
   /** The whole body. */
   readBody: () => Promise<Buffer>
   readonly headersSent: boolean
-  /** Throws a RangeError or TypeError on an invalid status or header, as node:http does. */
-  writeHead: (status: number, statusText: string | undefined, headers: string[]) => void
+  /**
+   * Throws a RangeError or TypeError on an invalid status or header, as node:http does. `valid`: the
+   * headers come from a web `Headers`, which checked them already.
+   */
+  writeHead: (status: number, statusText: string | undefined, headers: string[], valid?: boolean) => void
   /** False: wait for `drained()` before writing more. */
   write: (chunk: Uint8Array) => boolean
   drained: () => Promise<void>

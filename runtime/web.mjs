@@ -24,7 +24,7 @@ function toWebRequest(exchange) {
  */
 function send(exchange, status, contentType, body) {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body
-  exchange.writeHead(status, undefined, ['content-type', contentType, 'content-length', String(bytes.byteLength)])
+  exchange.writeHead(status, undefined, ['content-type', contentType, 'content-length', String(bytes.byteLength)], true)
   exchange.end(exchange.method === 'HEAD' ? undefined : bytes)
 }
 
@@ -56,7 +56,7 @@ async function sendResponse(exchange, response) {
   /** @type {string[]} */
   const headers = []
   for (const [name, value] of response.headers) headers.push(name, value)
-  exchange.writeHead(response.status, response.statusText || undefined, headers)
+  exchange.writeHead(response.status, response.statusText || undefined, headers, true)
   if (!response.body || exchange.method === 'HEAD') {
     exchange.end()
     if (response.body) response.body.cancel().catch(() => {})
