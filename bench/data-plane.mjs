@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'esbuild'
-import { sampleProject, startAgent, timedCli } from './lib/agent.mjs'
+import { containersOf, sampleProject, startAgent, timedCli } from './lib/agent.mjs'
+import { childrenOf } from './lib/cpu.mjs'
 import { fmt, latency, throughput } from './lib/load.mjs'
 import { hasNginx, startNginx } from './lib/nginx.mjs'
 import { startServerlessOffline, untilAnswers } from './lib/peers.mjs'
@@ -41,7 +42,7 @@ async function startRuntimeOnSocket(dir) {
   const socketPath = join(dir, 'fn.sock')
   const runtime = await startProcess(process.execPath, [join(repoRoot, 'runtime/bootstrap.mjs')], { env: { LAMBDA_SOCKET: socketPath, LAMBDA_HANDLER: bundle, LAMBDA_FUNCTION_NAME: 'hello' } })
   while (!existsSync(socketPath)) await new Promise(r => setTimeout(r, 10))
-  return { socketPath, stop: runtime.stop }
+  return { socketPath, pid: runtime.child.pid, stop: runtime.stop }
 }
 
 export async function benchDataPlane() {
@@ -55,7 +56,7 @@ export async function benchDataPlane() {
     const barePort = await freePort()
     const bare = await startProcess(process.execPath, [join(repoRoot, 'bench/bare-server.mjs')], { ready: /bare server/, env: { PORT: String(barePort) } })
     stops.push(bare.stop)
-    targets.push({ name: 'bare node:http', key: 'bare', url: `http://127.0.0.1:${barePort}`, port: barePort })
+    targets.push({ name: 'bare node:http', key: 'bare', url: `http://127.0.0.1:${barePort}`, port: barePort, pids: () => [bare.child.pid] })
 
     const project = sampleProject()
     stops.push(() => rmSync(project, { recursive: true, force: true }))
@@ -63,7 +64,11 @@ export async function benchDataPlane() {
     stops.push(() => agent.stop().then(() => rmSync(agent.dataDir, { recursive: true, force: true })))
     timedCli(['deploy'], { cwd: project, env: agent.env })
     const agentHost = `hello.localhost:${agent.port}`
-    targets.push({ name: `agent (${provider})`, key: 'agent', url: `http://127.0.0.1:${agent.port}`, port: agent.port, host: agentHost, target: true })
+    // The agent and its instances: child processes, or the containers' processes as the host sees them.
+    const instancePids = () => provider === 'docker'
+      ? containersOf(agent.agentId, 'hello').map(({ id }) => Number(execFileSync('docker', ['inspect', '--format', '{{.State.Pid}}', id], { encoding: 'utf8' }).trim())).flatMap(pid => [pid, ...childrenOf(pid)])
+      : childrenOf(agent.pid)
+    targets.push({ name: `agent (${provider})`, key: 'agent', url: `http://127.0.0.1:${agent.port}`, port: agent.port, host: agentHost, target: true, pids: () => [agent.pid, ...instancePids()] })
 
     const devPort = await freePort()
     const dev = await startProcess(process.execPath, [cli, 'dev', '--port', String(devPort)], { ready: /dev server on/, cwd: project })
@@ -71,7 +76,7 @@ export async function benchDataPlane() {
       devOutput = dev.output()
       return dev.stop()
     })
-    targets.push({ name: 'lambda dev', key: 'dev', url: `http://127.0.0.1:${devPort}`, port: devPort, host: `hello.localhost:${devPort}`, target: true })
+    targets.push({ name: 'lambda dev', key: 'dev', url: `http://127.0.0.1:${devPort}`, port: devPort, host: `hello.localhost:${devPort}`, target: true, pids: () => [dev.child.pid, ...childrenOf(dev.child.pid)] })
 
     if (hasNginx()) {
       const runtime = await startRuntimeOnSocket(work)
@@ -79,7 +84,7 @@ export async function benchDataPlane() {
       const nginxPort = await freePort()
       const nginx = await startNginx(nginxPort, runtime.socketPath)
       stops.push(nginx.stop)
-      targets.push({ name: 'nginx → runtime (HTTP on LAMBDA_SOCKET)', key: 'nginx', url: `http://127.0.0.1:${nginxPort}`, port: nginxPort })
+      targets.push({ name: 'nginx → runtime (HTTP on LAMBDA_SOCKET)', key: 'nginx', url: `http://127.0.0.1:${nginxPort}`, port: nginxPort, pids: () => [runtime.pid, nginx.pid, ...childrenOf(nginx.pid)] })
     }
     else {
       notices.push('nginx is not installed: the "fast proxy" floor is skipped (apt-get install nginx-light).')
@@ -91,7 +96,7 @@ export async function benchDataPlane() {
     }
     else {
       stops.push(sls.stop)
-      targets.push({ name: `serverless-offline ${sls.mode}`, key: 'sls', url: `http://127.0.0.1:${sls.port}`, port: sls.port })
+      targets.push({ name: `serverless-offline ${sls.mode}`, key: 'sls', url: `http://127.0.0.1:${sls.port}`, port: sls.port, pids: () => [sls.pid, ...childrenOf(sls.pid)] })
     }
 
     for (const target of targets) {
@@ -100,18 +105,20 @@ export async function benchDataPlane() {
       target.p50 = []
       target.p99 = []
       target.failed = 0
+      target.cpu = []
     }
     console.log(`\n## data plane: ${targets.map(t => t.name).join(', ')} — ${rounds} rounds, alternating (${connections} connections for ${duration} s, then 1 connection)`)
     for (let round = 0; round < rounds; round++) {
       // Each round starts with a different target.
       const order = targets.map((_, i) => targets[(i + round) % targets.length])
       for (const target of order) {
-        const load = await throughput({ url: target.url, host: target.host, connections, duration })
+        const load = await throughput({ url: target.url, host: target.host, connections, duration, pids: target.pids })
         const lat = await latency({ port: target.port, host: target.host })
         target.rps.push(load.rps)
         target.p50.push(lat.p50)
         target.p99.push(lat.p99)
         target.failed += load.failed
+        if (load.cpuUsPerRequest !== undefined) target.cpu.push(load.cpuUsPerRequest)
       }
       console.log(`round ${round + 1}: ${targets.map(t => `${t.key} ${fmt.rps(t.rps.at(-1))}`).join(' | ')}`)
     }
@@ -136,7 +143,8 @@ export async function benchDataPlane() {
     const addedTarget = row.target ? ` (target ≤ ${TARGET_ADDED_MS.toFixed(2)} ms ${row.added <= TARGET_ADDED_MS ? 'met' : 'NOT met'})` : ''
     const throughputText = row === bare ? `${fmt.rps(median(row.rps))}` : `${fmt.rps(median(row.rps))} = ${fmt.ratio(row.ratio)} of bare${ratioTarget}`
     const latencyText = `p50 ${fmt.ms(median(row.p50))}, p99 ${fmt.ms(median(row.p99))}${row === bare ? '' : `, adds ${fmt.ms(row.added)} at p50${addedTarget}`}`
-    console.log(`${row.name.padEnd(width)}  ${throughputText} | 1 connection: ${latencyText}${row.failed ? ` | ${row.failed} failed` : ''}`)
+    const cpuText = row.cpu.length > 0 ? ` | CPU ${Math.round(median(row.cpu))} µs/request${row === bare ? '' : ` (${fmt.ratio(median(row.cpu) / median(bare.cpu))} of bare's)`}` : ''
+    console.log(`${row.name.padEnd(width)}  ${throughputText} | 1 connection: ${latencyText}${cpuText}${row.failed ? ` | ${row.failed} failed` : ''}`)
   }
   for (const notice of notices) console.log(`note: ${notice}`)
   return rows

@@ -84,6 +84,7 @@ export async function startServerlessOffline() {
   }
   return {
     port: http,
+    pid: child.child.pid,
     mode: '--useInProcess',
     async stop() {
       await child.stop()
