@@ -1,15 +1,12 @@
-// The agent: gateway vs the same image serving its own socket vs nginx; cold start vs `docker run`; deploy times.
+// The agent: cold start vs `docker run`; deploy times. Warm throughput and latency are in data-plane.mjs.
 import { execFileSync, spawn } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { containersOf, sampleProject, startAgent, timedCli } from './lib/agent.mjs'
-import { fmt, latency, percentile, throughput } from './lib/load.mjs'
-import { hasNginx, startNginx } from './lib/nginx.mjs'
-import { freePort } from './lib/processes.mjs'
+import { fmt, percentile } from './lib/load.mjs'
 
-const duration = Number(process.env.BENCH_DURATION ?? 5)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7)
 const sleep = ms => new Promise(r => setTimeout(r, ms))
 
@@ -73,8 +70,6 @@ export async function benchAgent() {
   const agent = await startAgent({ idleTimeout: 1 })
   const host = `hello.localhost:${agent.port}`
   const results = {}
-  let nginx
-  let listening
   try {
     // Deploy times: first, unchanged, one function changed.
     results.firstDeploy = timedCli(['deploy'], { cwd: project, env: agent.env }).ms
@@ -86,28 +81,9 @@ export async function benchAgent() {
       results.changed.push(timedCli(['deploy'], { cwd: project, env: agent.env }).ms)
     }
 
-    // Warm throughput and latency: gateway, the same image serving its own socket, nginx on that socket.
     await get({ port: agent.port, host })
     const [container] = containersOf(agent.agentId, 'hello')
     const image = execFileSync('docker', ['inspect', '--format', '{{.Config.Image}}', container.id], { encoding: 'utf8' }).trim()
-    listening = runListening(image, ['-d', '--label', 'mini-lambda.bench=1'])
-    const { socketPath } = listening
-    await untilAnswers(socketPath)
-    const nginxPort = await freePort()
-    if (hasNginx()) nginx = await startNginx(nginxPort, socketPath)
-    // A slow trickle keeps the instance from idling out between runs (idle timeout is 1 s for the cold starts).
-    const keepWarm = setInterval(() => get({ port: agent.port, host }).catch(() => {}), 300)
-    results.direct = await throughput({ socketPath, duration })
-    results.gateway = await throughput({ url: `http://127.0.0.1:${agent.port}`, host, duration })
-    if (nginx) results.nginx = await throughput({ url: `http://127.0.0.1:${nginxPort}`, duration })
-    results.directLatency = await latency({ socketPath })
-    results.gatewayLatency = await latency({ port: agent.port, host })
-    if (nginx) results.nginxLatency = await latency({ port: nginxPort })
-    clearInterval(keepWarm)
-    await nginx?.stop()
-    nginx = undefined
-    await listening.remove()
-    listening = undefined
 
     // Cold starts: wait for scale to zero, then time the first response; alternate with docker run.
     results.cold = []
@@ -121,19 +97,12 @@ export async function benchAgent() {
     }
   }
   finally {
-    await nginx?.stop()
-    await listening?.remove()
     await agent.stop()
     rmSync(project, { recursive: true, force: true })
     rmSync(agent.dataDir, { recursive: true, force: true })
   }
 
-  const { direct, gateway, directLatency, gatewayLatency } = results
-  console.log('\n## agent: gateway vs the image on its own socket (direct) vs nginx (hello, warm, docker provider)')
-  console.log(`throughput, 10 connections: direct ${fmt.rps(direct.rps)} | gateway ${fmt.rps(gateway.rps)} (${fmt.ratio(gateway.rps / direct.rps)} of direct, target ≥ 0.70×)${results.nginx ? ` | nginx ${fmt.rps(results.nginx.rps)} (${fmt.ratio(results.nginx.rps / direct.rps)})` : ' | nginx not installed'}`)
-  console.log(`latency, 1 connection: direct p50 ${fmt.ms(directLatency.p50)} p99 ${fmt.ms(directLatency.p99)} | gateway p50 ${fmt.ms(gatewayLatency.p50)} p99 ${fmt.ms(gatewayLatency.p99)} (adds ${fmt.ms(gatewayLatency.p50 - directLatency.p50)} at p50, target ≤ 0.50 ms)${results.nginxLatency ? ` | nginx p50 ${fmt.ms(results.nginxLatency.p50)} p99 ${fmt.ms(results.nginxLatency.p99)}` : ''}`)
-  const failed = { direct: direct.failed, gateway: gateway.failed, nginx: results.nginx?.failed ?? 0 }
-  if (failed.direct + failed.gateway + failed.nginx) console.log(`failed requests during load: ${JSON.stringify(failed)}`)
+  console.log('\n## agent: cold start and deploys (docker provider)')
   console.log(`cold start (scale-to-zero → first response): p50 ${fmt.ms(percentile(results.cold, 50))} | docker run → first response: p50 ${fmt.ms(percentile(results.dockerRun, 50))} | ratio ${fmt.ratio(percentile(results.cold, 50) / percentile(results.dockerRun, 50))} (target < 1.00×) [cold ${results.cold.map(n => n.toFixed(0)).join(', ')}] [docker run ${results.dockerRun.map(n => n.toFixed(0)).join(', ')}]`)
   console.log(`deploy of the sample project: first ${fmt.ms(results.firstDeploy)} | unchanged p50 ${fmt.ms(percentile(results.unchanged, 50))} (target ≤ 1000 ms) | one function changed p50 ${fmt.ms(percentile(results.changed, 50))} (target ≤ 5000 ms)`)
   return results

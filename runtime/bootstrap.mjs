@@ -27,6 +27,16 @@ if (!settings.agentSocket && !settings.socketPath) {
   process.exit(64)
 }
 
+// The IPC channel (spares, lambda dev, the process provider) closes before the function loads: bytes
+// the function wrote onto it would be parsed by the agent itself. The link's control connection tells
+// the runtime when the agent is gone instead.
+if (settings.agentSocket && process.connected) {
+  await new Promise((resolve) => {
+    process.once('disconnect', resolve)
+    process.disconnect()
+  })
+}
+
 let handler
 try {
   handler = await loadHandler(settings.handlerPath)

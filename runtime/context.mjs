@@ -1,26 +1,27 @@
 import { randomUUID } from 'node:crypto'
 
-/** Per-invocation facts the caller passes in headers; stripped before the function sees the request. */
+/** Per-invocation facts an HTTP caller passes in headers; stripped before the function sees the request. */
 export const REQUEST_ID_HEADER = 'x-lambda-request-id'
 export const DEADLINE_HEADER = 'x-lambda-deadline'
 
 /**
- * @param {import('node:http').IncomingMessage} req
+ * @param {string | undefined} requestId from the agent (a frame's head, or a header over HTTP)
+ * @param {number | undefined} deadline ms since the epoch
  * @param {import('./types').RuntimeSettings} settings
  * @returns {import('./types').InvocationContext}
  */
-export function createInvocationContext(req, settings) {
-  const requestId = String(req.headers[REQUEST_ID_HEADER] || req.headers['x-request-id'] || randomUUID())
-  const deadline = Number(req.headers[DEADLINE_HEADER]) || Date.now() + settings.timeoutMs
+export function createInvocationContext(requestId, deadline, settings) {
+  const id = requestId || randomUUID()
+  const until = deadline || Date.now() + settings.timeoutMs
   /** @type {Promise<unknown>[]} */
   const pending = []
   return {
-    requestId,
+    requestId: id,
     functionName: settings.functionName,
     version: settings.version,
     memoryLimitInMB: settings.memory,
-    deadline,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    deadline: until,
+    getRemainingTimeInMillis: () => Math.max(0, until - Date.now()),
     /** Keeps work going after the response, e.g. flushing metrics; failures are logged. */
     /** @param {unknown} promise */
     waitUntil(promise) {

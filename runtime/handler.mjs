@@ -3,7 +3,7 @@ import { createLambdaInvoker } from './lambda.mjs'
 import { createWebInvoker } from './web.mjs'
 
 /**
- * Imports the bundle and returns `invoke(req, res, context)` for whichever contract it implements:
+ * Imports the bundle and returns `invoke(exchange, context)` for whichever contract it implements:
  * web-standard (`export default fn` or `export default { fetch }`) or AWS Lambda (`export const handler`,
  * `exports.handler = …`, `module.exports = { handler }`).
  * @param {string} handlerPath

@@ -1,22 +1,8 @@
-import { DEADLINE_HEADER, REQUEST_ID_HEADER } from './context.mjs'
-
-const INTERNAL = new Set([REQUEST_ID_HEADER, DEADLINE_HEADER])
-
 /**
- * Request headers as the caller sent them, minus the runtime's own.
- * @param {import('node:http').IncomingMessage} req
- * @returns {Generator<[string, string]>}
+ * The URL a web Request gets: the host and scheme the client used (the gateway forwards them).
+ * @param {import('./types').Exchange} exchange
  */
-export function* requestHeaderPairs(req) {
-  const raw = req.rawHeaders
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = /** @type {string} */ (raw[i])
-    if (!INTERNAL.has(name.toLowerCase())) yield [name, /** @type {string} */ (raw[i + 1])]
-  }
-}
-
-/** @param {import('node:http').IncomingMessage} req */
-export function requestURL(req) {
-  const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http'
-  return `${proto}://${req.headers.host || 'localhost'}${req.url}`
+export function requestURL(exchange) {
+  const proto = exchange.header('x-forwarded-proto') === 'https' ? 'https' : 'http'
+  return `${proto}://${exchange.header('host') || 'localhost'}${exchange.url}`
 }

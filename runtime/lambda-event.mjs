@@ -1,5 +1,3 @@
-import { requestHeaderPairs } from './headers.mjs'
-
 const TEXT_TYPE_RE = /^(?:text\/|application\/(?:json|xml|javascript|ecmascript|x-www-form-urlencoded|graphql|x-ndjson|ld\+json)|[^;]*\+(?:json|xml)\b)/i
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -36,19 +34,21 @@ function clfTime(date) {
   return `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
 }
 
-/** Builds an API Gateway HTTP API event, payload format 2.0, from a Node request and its body. */
 /**
- * @param {import('node:http').IncomingMessage} req
+ * Builds an API Gateway HTTP API event, payload format 2.0, from a request and its body.
+ * @param {import('./types').Exchange} exchange
  * @param {Buffer} body
  * @param {import('./types').InvocationContext} context
  */
-export function toHttpApiEvent(req, body, context) {
+export function toHttpApiEvent(exchange, body, context) {
   /** @type {Record<string, string>} */
   const headers = {}
   /** @type {string[]} */
   const cookies = []
-  for (const [rawName, value] of requestHeaderPairs(req)) {
-    const name = rawName.toLowerCase()
+  const raw = exchange.rawHeaders
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = /** @type {string} */ (raw[i]).toLowerCase()
+    const value = /** @type {string} */ (raw[i + 1])
     if (name === 'cookie') {
       for (const cookie of value.split(';')) {
         if (cookie.trim()) cookies.push(cookie.trim())
@@ -58,7 +58,7 @@ export function toHttpApiEvent(req, body, context) {
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`
   }
 
-  const url = req.url ?? '/'
+  const url = exchange.url
   const queryIndex = url.indexOf('?')
   const rawPath = queryIndex === -1 ? url : url.slice(0, queryIndex)
   const rawQueryString = queryIndex === -1 ? '' : url.slice(queryIndex + 1)
@@ -89,10 +89,10 @@ export function toHttpApiEvent(req, body, context) {
       domainName: host,
       domainPrefix: host.split('.')[0],
       http: {
-        method: req.method,
+        method: exchange.method,
         path: safeDecode(rawPath),
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: forwardedFor ? String(forwardedFor.split(',')[0]).trim() : (req.socket.remoteAddress || '127.0.0.1'),
+        protocol: `HTTP/${exchange.httpVersion}`,
+        sourceIp: forwardedFor ? String(forwardedFor.split(',')[0]).trim() : (exchange.remoteAddress || '127.0.0.1'),
         userAgent: headers['user-agent'] || '',
       },
       requestId: context.requestId,

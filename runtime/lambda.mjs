@@ -2,14 +2,6 @@ import { toHttpApiEvent } from './lambda-event.mjs'
 import { fromHttpApiResult } from './lambda-result.mjs'
 import { toScheduledEvent } from './scheduled-event.mjs'
 
-/** @param {import('node:http').IncomingMessage} req */
-async function readBody(req) {
-  /** @type {Buffer[]} */
-  const chunks = []
-  for await (const chunk of req) chunks.push(chunk)
-  return Buffer.concat(chunks)
-}
-
 /**
  * The `context` object AWS Lambda's Node.js runtime passes, plus Mini Lambda's own fields.
  * @param {import('./types').InvocationContext} context
@@ -70,15 +62,15 @@ function callHandler(handler, event, context) {
  * @returns {import('./types').Invoker}
  */
 export function createLambdaInvoker(handler) {
-  return async function invokeLambda(req, res, context) {
-    const body = await readBody(req)
+  return async function invokeLambda(exchange, context) {
+    const body = await exchange.readBody()
     // A schedule's call is an EventBridge event, not an HTTP one; what the handler returns is not a
     // response description then (as on AWS), so it is answered 200 as it is.
-    const scheduled = toScheduledEvent(req, body, context)
-    const result = await callHandler(handler, scheduled ?? toHttpApiEvent(req, body, context), context)
+    const scheduled = toScheduledEvent(exchange, body, context)
+    const result = await callHandler(handler, scheduled ?? toHttpApiEvent(exchange, body, context), context)
     const response = scheduled ? fromHttpApiResult(JSON.stringify(result ?? null)) : fromHttpApiResult(result)
     response.headers.push('content-length', String(response.body.length))
-    res.writeHead(response.status, response.headers)
-    res.end(req.method === 'HEAD' ? undefined : response.body)
+    exchange.writeHead(response.status, undefined, response.headers)
+    exchange.end(exchange.method === 'HEAD' ? undefined : response.body)
   }
 }

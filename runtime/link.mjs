@@ -4,8 +4,9 @@ import { connect } from 'node:net'
  * The runtime link: the agent owns a listening unix socket per instance (in a folder the function
  * cannot write) and the runtime dials it, so nothing the function does can change what the agent
  * talks to. Every connection starts with one line of JSON from the runtime naming its role; after it,
- * an `http` connection carries plain HTTP/1.1 with the agent as the client, and the one `control`
- * connection carries newline-delimited JSON both ways. See docs/agent.md, "Security model".
+ * a `frames` connection carries requests as frames (frames.mjs; this runtime), an `http` one plain
+ * HTTP/1.1 with the agent as the client (connector.mjs, for custom images' own servers), and the one
+ * `control` connection newline-delimited JSON both ways. See docs/agent.md, "Security model".
  */
 export const LINK_PROTOCOL = 1
 
@@ -17,7 +18,7 @@ const SPARE_CONNECTIONS = 2
 const REDIAL_DELAY_MS = 50
 
 /**
- * @param {'http' | 'control' | 'error'} role
+ * @param {'frames' | 'http' | 'control' | 'error'} role
  * @param {Record<string, unknown>} [extra]
  */
 export function helloLine(role, extra = {}) {
@@ -45,13 +46,19 @@ export function sendStartupError(agentSocket, error) {
 }
 
 /**
- * Dials the agent: first the control connection (whose end tells the runtime to stop), then HTTP
- * connections fed to `server` as if it had accepted them. At most `concurrency + spare` are open.
+ * @typedef {object} ConnectionEvents
+ * @property {() => void} busy a request started on the connection
+ * @property {() => void} idle the connection may carry the next request
+ */
+
+/**
+ * Dials the agent: first the control connection (whose end tells the runtime to stop), then
+ * `frames` connections handed to `serve`. At most `concurrency + spare` are open.
  * `whenDone(requestId)` resolves once that request's handler has settled (for the agent's "await").
- * @param {import('node:http').Server} server
+ * @param {(socket: import('node:net').Socket, events: ConnectionEvents) => void} serve
  * @param {{ agentSocket: string, concurrency: number, whenDone: (requestId: string) => Promise<unknown>, onLost: () => void }} options
  */
-export function linkToAgent(server, { agentSocket, concurrency, whenDone, onLost }) {
+export function linkToAgent(serve, { agentSocket, concurrency, whenDone, onLost }) {
   const maxConnections = Math.max(1, concurrency) + SPARE_CONNECTIONS
   /** @type {Set<import('node:net').Socket>} */
   const open = new Set()
@@ -63,19 +70,27 @@ export function linkToAgent(server, { agentSocket, concurrency, whenDone, onLost
   let lost = false
 
   const topUp = () => {
-    while (!lost && unused.size + dialing < SPARE_CONNECTIONS && open.size + dialing < maxConnections) dialHttp()
+    while (!lost && unused.size + dialing < SPARE_CONNECTIONS && open.size + dialing < maxConnections) dialData()
   }
 
-  const dialHttp = () => {
+  const dialData = () => {
     dialing++
     const socket = connect(agentSocket)
     socket.once('connect', () => {
       dialing--
-      socket.write(helloLine('http'))
+      socket.write(helloLine('frames'))
       open.add(socket)
       unused.add(socket)
       idle.add(socket)
-      server.emit('connection', socket)
+      serve(socket, {
+        busy() {
+          idle.delete(socket)
+          if (unused.delete(socket)) topUp()
+        },
+        idle() {
+          if (open.has(socket) && !socket.destroyed) idle.add(socket)
+        },
+      })
       topUp()
     })
     socket.once('error', () => {})
@@ -91,15 +106,6 @@ export function linkToAgent(server, { agentSocket, concurrency, whenDone, onLost
       topUp()
     })
   }
-
-  server.on('request', /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */ (req, res) => {
-    const socket = /** @type {import('node:net').Socket} */ (req.socket)
-    idle.delete(socket)
-    if (unused.delete(socket)) topUp()
-    res.once('close', () => {
-      if (open.has(socket) && !socket.destroyed) idle.add(socket)
-    })
-  })
 
   const control = connect(agentSocket)
   let pending = ''

@@ -10,22 +10,19 @@ export const SCHEDULED_TIME_HEADER = 'x-lambda-scheduled-time'
 const REGION = 'local'
 const ACCOUNT = '000000000000'
 
-/** @param {unknown} value */
-const header = value => (Array.isArray(value) ? value[0] : value)
-
 /**
  * The EventBridge "Scheduled Event" a Lambda handler gets from a schedule, exactly as on AWS: the
  * rule's ARN names the schedule, `time` is when it was due (whole seconds, as EventBridge writes
  * it), `detail` is the payload (`{}` without one). Undefined for any other request.
- * @param {import('node:http').IncomingMessage} req
+ * @param {Pick<import('./types').Exchange, 'header'>} exchange
  * @param {Buffer} body
  * @param {import('./types').InvocationContext} context
  * @returns {Record<string, unknown> | undefined}
  */
-export function toScheduledEvent(req, body, context) {
-  if (header(req.headers[TRIGGER_HEADER]) !== 'schedule') return undefined
-  const scheduleId = String(header(req.headers[SCHEDULE_ID_HEADER]) ?? 'schedule')
-  const due = new Date(String(header(req.headers[SCHEDULED_TIME_HEADER]) ?? ''))
+export function toScheduledEvent(exchange, body, context) {
+  if (exchange.header(TRIGGER_HEADER) !== 'schedule') return undefined
+  const scheduleId = String(exchange.header(SCHEDULE_ID_HEADER) ?? 'schedule')
+  const due = new Date(String(exchange.header(SCHEDULED_TIME_HEADER) ?? ''))
   /** @type {unknown} */
   let detail = {}
   try {

@@ -1,13 +1,15 @@
 import { chmodSync, renameSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
-import { createInvocationContext } from './context.mjs'
+import { createInvocationContext, DEADLINE_HEADER, REQUEST_ID_HEADER } from './context.mjs'
 import { logInvocationError, sendError } from './errors.mjs'
+import { serveFrames } from './frame-exchange.mjs'
+import { httpExchange } from './http-exchange.mjs'
 import { linkToAgent } from './link.mjs'
 import { attributeOutput, runAttributed } from './log-attribution.mjs'
 
 /**
- * Serves the function over HTTP: on connections dialed to the agent (LAMBDA_AGENT_SOCKET, how the
- * agent and `lambda dev` run it), or listening on LAMBDA_SOCKET (to run the runtime by hand).
+ * Serves the function: as frames on connections dialed to the agent (LAMBDA_AGENT_SOCKET, how the
+ * agent and `lambda dev` run it), or as HTTP listening on LAMBDA_SOCKET (to run the runtime by hand).
  * @param {import('./types').Invoker} invoke
  * @param {import('./types').RuntimeSettings} settings
  */
@@ -16,49 +18,63 @@ export function startServer(invoke, settings) {
   // Handlers still running, by request id: the agent may ask when one whose client left is done.
   /** @type {Map<string, Promise<void>>} */
   const running = new Map()
-  const server = createServer((req, res) => {
-    const context = createInvocationContext(req, settings)
+  /**
+   * @param {import('./types').Exchange} exchange
+   * @param {string | undefined} requestId
+   * @param {number | undefined} deadline
+   */
+  const handle = (exchange, requestId, deadline) => {
+    const context = createInvocationContext(requestId, deadline, settings)
     // Everything the handler prints, the error report included, is marked with the request's id.
-    const settled = runAttributed(context.requestId, () => invoke(req, res, context).catch((error) => {
+    const settled = runAttributed(context.requestId, () => invoke(exchange, context).catch((error) => {
       logInvocationError(settings.functionName, context.requestId, error)
-      sendError(res, 500, 'FUNCTION_ERROR', error, settings.dev)
+      sendError(exchange, 500, 'FUNCTION_ERROR', error, settings.dev)
     })).finally(() => running.delete(context.requestId))
     running.set(context.requestId, settled)
-  })
-  // The caller keeps connections alive and reuses them, and deadlines are its job too.
-  server.keepAliveTimeout = 0
-  server.headersTimeout = 0
-  server.requestTimeout = 0
+  }
 
   let closing = false
   /** @type {{ closeIdle(): void } | undefined} */
   let link
+  /** @type {import('node:http').Server | undefined} */
+  let server
   const shutdown = () => {
     if (closing) return
     closing = true
     // Finish requests in flight, then go; docker stop / the pool escalate to SIGKILL if we hang.
     link?.closeIdle()
-    if (server.listening) server.close()
-    server.closeIdleConnections()
+    if (server?.listening) server.close()
+    server?.closeIdleConnections()
     const exitWhenIdle = () => (running.size === 0 ? process.exit(0) : setTimeout(exitWhenIdle, 10))
     exitWhenIdle()
     setTimeout(() => process.exit(0), settings.timeoutMs + 1000).unref()
   }
   process.on('SIGTERM', shutdown)
   process.on('SIGINT', shutdown)
-  // Started by lambda dev or the process provider: never outlive the parent, even if it was SIGKILLed.
-  if (process.send) process.on('disconnect', shutdown)
+  // Run by hand with an IPC channel: never outlive the parent. On the link, its end says the agent is gone.
+  if (process.connected) process.on('disconnect', shutdown)
 
   if (settings.agentSocket) {
-    link = linkToAgent(server, {
+    link = linkToAgent((socket, events) => serveFrames(socket, {
+      serve: (exchange, head) => handle(exchange, head.i, head.d),
+      ...events,
+    }), {
       agentSocket: settings.agentSocket,
       concurrency: settings.concurrency,
       whenDone: /** @param {string} id */ id => running.get(id) ?? Promise.resolve(),
       onLost: shutdown,
     })
-    return server
+    return
   }
 
+  server = createServer((req, res) => {
+    const id = req.headers[REQUEST_ID_HEADER] || req.headers['x-request-id']
+    handle(httpExchange(req, res), typeof id === 'string' ? id : undefined, Number(req.headers[DEADLINE_HEADER]) || undefined)
+  })
+  // The caller keeps connections alive and reuses them, and deadlines are its job too.
+  server.keepAliveTimeout = 0
+  server.headersTimeout = 0
+  server.requestTimeout = 0
   const socketPath = /** @type {string} */ (settings.socketPath)
   const pendingPath = `${socketPath}.${process.pid}.tmp`
   rmSync(socketPath, { force: true })
@@ -69,5 +85,4 @@ export function startServer(invoke, settings) {
     renameSync(pendingPath, socketPath)
   })
   process.on('exit', () => rmSync(socketPath, { force: true }))
-  return server
 }

@@ -1,94 +1,89 @@
-import { once } from 'node:events'
-import { Readable } from 'node:stream'
-import { requestHeaderPairs, requestURL } from './headers.mjs'
+import { requestURL } from './headers.mjs'
 
 // No per-request AbortSignal: creating one costs more than the rest of the Request
 // (about 10 µs); a disconnect still ends the function's response stream.
-/** @param {import('node:http').IncomingMessage} req */
-function toWebRequest(req) {
+/** @param {import('./types').Exchange} exchange */
+function toWebRequest(exchange) {
   const headers = new Headers()
-  for (const [name, value] of requestHeaderPairs(req)) headers.append(name, value)
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
+  const raw = exchange.rawHeaders
+  for (let i = 0; i < raw.length; i += 2) headers.append(/** @type {string} */ (raw[i]), /** @type {string} */ (raw[i + 1]))
   // `duplex` is required by Node to stream a request body, and not yet in TypeScript's RequestInit.
-  return new Request(requestURL(req), /** @type {RequestInit} */ ({
-    method: req.method,
+  return new Request(requestURL(exchange), /** @type {RequestInit} */ ({
+    method: exchange.method,
     headers,
-    body: hasBody ? /** @type {ReadableStream<Uint8Array>} */ (Readable.toWeb(req)) : undefined,
+    body: exchange.hasBody ? exchange.bodyStream() : undefined,
     duplex: 'half',
   }))
 }
 
 /**
- * @param {import('node:http').IncomingMessage} req
- * @param {import('node:http').ServerResponse} res
+ * @param {import('./types').Exchange} exchange
  * @param {number} status
  * @param {string} contentType
  * @param {string | Uint8Array} body
  */
-function send(req, res, status, contentType, body) {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength })
-  res.end(req.method === 'HEAD' ? undefined : body)
+function send(exchange, status, contentType, body) {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body
+  exchange.writeHead(status, undefined, ['content-type', contentType, 'content-length', String(bytes.byteLength)], true)
+  exchange.end(exchange.method === 'HEAD' ? undefined : bytes)
 }
 
 /**
  * @param {ReadableStream<Uint8Array>} stream
- * @param {import('node:http').ServerResponse} res
+ * @param {import('./types').Exchange} exchange
  */
-async function pipeWebStream(stream, res) {
+async function pipeWebStream(stream, exchange) {
   const reader = stream.getReader()
-  const cancel = () => reader.cancel().catch(() => {})
-  res.once('close', cancel)
+  const stopAborting = exchange.onAbort(() => reader.cancel().catch(() => {}))
   try {
     for (;;) {
       const { done, value } = await reader.read()
       if (done) break
-      if (!res.write(value)) await once(res, 'drain')
+      if (!exchange.write(value)) await exchange.drained()
     }
-    res.end()
+    exchange.end()
   }
   finally {
-    res.off('close', cancel)
+    stopAborting()
   }
 }
 
 /**
- * @param {import('node:http').IncomingMessage} req
- * @param {import('node:http').ServerResponse} res
+ * @param {import('./types').Exchange} exchange
  * @param {Response} response
  */
-async function sendResponse(req, res, response) {
+async function sendResponse(exchange, response) {
   /** @type {string[]} */
   const headers = []
   for (const [name, value] of response.headers) headers.push(name, value)
-  res.writeHead(response.status, response.statusText || undefined, headers)
-  if (!response.body || req.method === 'HEAD') {
-    res.end()
+  exchange.writeHead(response.status, response.statusText || undefined, headers, true)
+  if (!response.body || exchange.method === 'HEAD') {
+    exchange.end()
     if (response.body) response.body.cancel().catch(() => {})
     return
   }
-  await pipeWebStream(response.body, res)
+  await pipeWebStream(response.body, exchange)
 }
 
 /**
- * Maps what a web-standard function returned to the HTTP response.
- * @param {import('node:http').IncomingMessage} req
- * @param {import('node:http').ServerResponse} res
+ * Maps what a web-standard function returned to the response.
+ * @param {import('./types').Exchange} exchange
  * @param {unknown} result
  */
-export async function writeWebResult(req, res, result) {
-  if (result instanceof Response) return sendResponse(req, res, result)
+export async function writeWebResult(exchange, result) {
+  if (result instanceof Response) return sendResponse(exchange, result)
   if (result === undefined || result === null) {
-    res.writeHead(204)
-    return res.end()
+    exchange.writeHead(204, undefined, [])
+    return exchange.end()
   }
-  if (typeof result === 'string') return send(req, res, 200, 'text/plain; charset=utf-8', result)
-  if (result instanceof Uint8Array) return send(req, res, 200, 'application/octet-stream', result)
-  if (result instanceof ArrayBuffer) return send(req, res, 200, 'application/octet-stream', new Uint8Array(result))
+  if (typeof result === 'string') return send(exchange, 200, 'text/plain; charset=utf-8', result)
+  if (result instanceof Uint8Array) return send(exchange, 200, 'application/octet-stream', result)
+  if (result instanceof ArrayBuffer) return send(exchange, 200, 'application/octet-stream', new Uint8Array(result))
   if (result instanceof ReadableStream) {
-    res.writeHead(200, { 'content-type': 'application/octet-stream' })
-    return pipeWebStream(result, res)
+    exchange.writeHead(200, undefined, ['content-type', 'application/octet-stream'])
+    return pipeWebStream(result, exchange)
   }
-  return send(req, res, 200, 'application/json; charset=utf-8', JSON.stringify(result))
+  return send(exchange, 200, 'application/json; charset=utf-8', JSON.stringify(result))
 }
 
 /**
@@ -96,8 +91,8 @@ export async function writeWebResult(req, res, result) {
  * @returns {import('./types').Invoker}
  */
 export function createWebInvoker(fn) {
-  return async function invokeWeb(req, res, context) {
-    const result = await fn(toWebRequest(req), context)
-    await writeWebResult(req, res, result)
+  return async function invokeWeb(exchange, context) {
+    const result = await fn(toWebRequest(exchange), context)
+    await writeWebResult(exchange, result)
   }
 }

@@ -1,15 +1,20 @@
 import { Agent, request } from 'node:http'
 import autocannon from 'autocannon'
+import { cpuMs } from './cpu.mjs'
 
 /**
  * Throughput under load, from autocannon: requests/s at `connections` concurrent keep-alive
- * connections. Every target of one benchmark goes through this same client.
+ * connections. Every target of one benchmark goes through this same client. With `pids`, also the CPU
+ * time those processes used per request (µs), which the machine's other load disturbs much less.
  */
-export async function throughput({ url, socketPath, host, connections = 10, duration = 5, warmup = 1, path = '/' }) {
+export async function throughput({ url, socketPath, host, connections = 10, duration = 5, warmup = 1, path = '/', pids }) {
   const base = { url: url ?? 'http://localhost', socketPath, connections, pipelining: 1, headers: host ? { host } : {}, requests: [{ path }] }
   if (warmup > 0) await autocannon({ ...base, duration: warmup })
+  const processes = typeof pids === 'function' ? pids() : pids
+  const cpuBefore = processes ? cpuMs(processes) : 0
   const result = await autocannon({ ...base, duration })
-  return { rps: result.requests.average, total: result.requests.total, failed: result.errors + result.timeouts + result.non2xx, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, statusCodes: result.statusCodeStats }
+  const cpuUsPerRequest = processes && result.requests.total > 0 ? (cpuMs(processes) - cpuBefore) * 1000 / result.requests.total : undefined
+  return { rps: result.requests.average, cpuUsPerRequest, total: result.requests.total, failed: result.errors + result.timeouts + result.non2xx, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, statusCodes: result.statusCodeStats }
 }
 
 /**

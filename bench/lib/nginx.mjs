@@ -54,5 +54,5 @@ http {
     child.once('exit', resolve)
     child.kill('SIGQUIT')
   })
-  return { stop }
+  return { stop, pid: child.pid }
 }

@@ -1,10 +1,12 @@
 import type { H3Event } from 'h3'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { NodeFastPath } from '../http/node-fast-path'
 import type { VersionRecord } from '../store/records'
 import type { AgentContext } from './context'
 import { randomUUID } from 'node:crypto'
 import { ADMIN_PREFIX } from '../api/admin-api'
 import { LambdaError } from '../errors'
+import { finishFastPath } from '../http/node-fast-path'
 import { invokeThroughPool } from '../proxy/invoke'
 import { resolveRoute } from '../router/route'
 import { acceptEvent } from './async/accept-event'
@@ -120,5 +122,18 @@ export function createGatewayMiddleware(ctx: AgentContext) {
     const answer = await invokeServing(ctx, req, res, route.name, route.path, { version: route.version })
     // Without an answer to send, the response is written; null tells h3 it is handled.
     return answer ?? null
+  }
+}
+
+/**
+ * The gateway ahead of h3 (see node-fast-path.ts): a request for a function host goes straight to the
+ * function; unknown hosts and the admin API go on to h3 and the middleware above.
+ */
+export function createGatewayFastPath(ctx: AgentContext): NodeFastPath {
+  return (req, res) => {
+    const route = resolveRoute(req.headers.host, req.url ?? '/', { domain: ctx.options.domain, pathRouting: false, adminPrefix: ADMIN_PREFIX })
+    if (route.kind !== 'function') return false
+    finishFastPath(res, invokeServing(ctx, req, res, route.name, route.path, { version: route.version }))
+    return true
   }
 }

@@ -1,10 +1,11 @@
 import type { H3 } from 'h3'
 import type { Listener } from 'listhen'
+import type { NodeFastPath } from '../http/node-fast-path'
 import type { TlsPems } from './tls/tls-files'
 import { createServer } from 'node:net'
-import { toNodeHandler } from 'h3'
 import { listen } from 'listhen'
 import { LambdaError } from '../errors'
+import { toNodeHandlerWithFastPath } from '../http/node-fast-path'
 
 /** Tries the port once, to tell "taken" from "needs privileges" before anything else starts. */
 export function checkPortFree(port: number, host: string): Promise<void> {
@@ -27,9 +28,11 @@ export function checkPortFree(port: number, host: string): Promise<void> {
 
 /**
  * Serves the app with listhen on exactly this port (never a fallback port: clients are configured for it),
- * over TLS when given a certificate (PEM contents, which listhen takes inline).
+ * over TLS when given a certificate (PEM contents, which listhen takes inline). Function requests take
+ * the fast path when one is given; everything else goes to the h3 app.
  */
-export async function listenStrict(app: H3, port: number, host: string, tls?: TlsPems): Promise<Listener> {
+export async function listenStrict(app: H3, port: number, host: string, extras: { tls?: TlsPems, fastPath?: NodeFastPath } = {}): Promise<Listener> {
+  const { tls, fastPath } = extras
   await checkPortFree(port, host)
-  return listen(toNodeHandler(app), { port, hostname: host, isProd: true, showURL: false, autoClose: false, qr: false, public: host !== 'localhost' && host !== '127.0.0.1', https: tls && { cert: tls.cert, key: tls.key } })
+  return listen(toNodeHandlerWithFastPath(app, fastPath), { port, hostname: host, isProd: true, showURL: false, autoClose: false, qr: false, public: host !== 'localhost' && host !== '127.0.0.1', https: tls && { cert: tls.cert, key: tls.key } })
 }

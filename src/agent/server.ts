@@ -14,6 +14,7 @@ import { createCallbackPolicy } from './async/callback-policy'
 import { createApiKey } from './auth/api-keys'
 import { lockDataDir } from './data-dir-lock'
 import { KeyedLock } from './deploy/keyed-lock'
+import { createGatewayFastPath } from './gateway'
 import { ensureAgentIdentity } from './identity'
 import { InvocationEvents } from './invocation-events'
 import { checkPortFree, listenStrict } from './listen'
@@ -116,7 +117,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     opened.push(() => schedules.close())
     await schedules.start()
     const app = createAgentApp(context)
-    const listener = await listenStrict(app, options.port, options.host, tlsPems)
+    const listener = await listenStrict(app, options.port, options.host, { tls: tlsPems, fastPath: createGatewayFastPath(context) })
     let tls: TlsReloader | undefined
     if (options.tls) {
       tls = watchTlsFiles(listener.server as HttpsServer, options.tls, { info: line => consola.info(line), warn: line => consola.warn(line) })

@@ -1,10 +1,12 @@
 import type { H3 } from 'h3'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { NodeFastPath } from '../http/node-fast-path'
 import type { OutputPointer } from '../proxy/errors'
 import type { DevRegistry } from './dev-registry'
 import { randomUUID } from 'node:crypto'
 import { LambdaError } from '../errors'
 import { createLambdaApp, jsonResponse } from '../http/error-response'
+import { finishFastPath } from '../http/node-fast-path'
 import { shortRequestId } from '../log/attributed-line'
 import { logInvocation } from '../log/function-log'
 import { invokeThroughPool } from '../proxy/invoke'
@@ -27,38 +29,55 @@ export function functionURLs(name: string, port: number) {
   return { host: `http://${name}.localhost:${port}/`, path: `http://localhost:${port}/${name}/` }
 }
 
+/** Serves one request for function `route.name`: its build must be done and good. */
+async function invokeDevFunction(registry: DevRegistry, req: IncomingMessage, res: ServerResponse, route: { name: string, path: string }): Promise<void> {
+  const fn = registry.get(route.name)
+  if (!fn) throw functionNotFound(route.name, registry.names())
+  await fn.building
+  if (fn.buildError) throw fn.buildError
+  if (fn.fn.kind === 'dockerfile' || !fn.pool) {
+    throw new LambdaError({ code: 'NOT_SUPPORTED_IN_DEV', status: 501, message: `Function "${fn.name}" is built from a Dockerfile; lambda dev runs Node functions only.`, hint: 'Deploy it to an agent (`lambda deploy`) to run it.' })
+  }
+  const requestId = randomUUID()
+  return invokeThroughPool(req, res, {
+    pool: fn.pool,
+    path: route.path,
+    timeoutMs: fn.fn.timeout * 1000,
+    memory: fn.fn.memory,
+    forwarded: { requestId, clientIp: req.socket.remoteAddress ?? '127.0.0.1', host: req.headers.host ?? 'localhost', proto: 'http' },
+    onComplete: logInvocation,
+    output: devTerminalPointer,
+  }).catch((error) => {
+    // As on the agent, an error answer carries the request id too.
+    if (!res.headersSent) res.setHeader('x-request-id', requestId)
+    throw error
+  })
+}
+
+const routeOptions = { domain: 'localhost', pathRouting: true }
+
 /** The dev server's single handler: routes by Host (`<fn>.localhost`) or path (`/<fn>/…`) to a function. */
 export function createDevApp(registry: DevRegistry, getPort: () => number): H3 {
   const app = createLambdaApp({ silent: true })
   app.all('/**', async (event) => {
     const req = event.runtime!.node!.req as IncomingMessage
     const res = event.runtime!.node!.res as ServerResponse
-    const route = resolveRoute(req.headers.host, req.url ?? '/', { domain: 'localhost', pathRouting: true })
+    const route = resolveRoute(req.headers.host, req.url ?? '/', routeOptions)
     if (route.kind === 'root') {
       return jsonResponse({ functions: registry.names().map(name => ({ name, urls: functionURLs(name, getPort()) })) })
     }
     if (route.kind !== 'function') throw functionNotFound(route.kind === 'unknown-host' ? route.host : route.path, registry.names())
-    const fn = registry.get(route.name)
-    if (!fn) throw functionNotFound(route.name, registry.names())
-    await fn.building
-    if (fn.buildError) throw fn.buildError
-    if (fn.fn.kind === 'dockerfile' || !fn.pool) {
-      throw new LambdaError({ code: 'NOT_SUPPORTED_IN_DEV', status: 501, message: `Function "${fn.name}" is built from a Dockerfile; lambda dev runs Node functions only.`, hint: 'Deploy it to an agent (`lambda deploy`) to run it.' })
-    }
-    const requestId = randomUUID()
-    return invokeThroughPool(req, res, {
-      pool: fn.pool,
-      path: route.path,
-      timeoutMs: fn.fn.timeout * 1000,
-      memory: fn.fn.memory,
-      forwarded: { requestId, clientIp: req.socket.remoteAddress ?? '127.0.0.1', host: req.headers.host ?? 'localhost', proto: 'http' },
-      onComplete: logInvocation,
-      output: devTerminalPointer,
-    }).catch((error) => {
-      // As on the agent, an error answer carries the request id too.
-      if (!res.headersSent) res.setHeader('x-request-id', requestId)
-      throw error
-    })
+    return invokeDevFunction(registry, req, res, route)
   })
   return app
+}
+
+/** A function's requests ahead of h3 (see node-fast-path.ts); the listing and 404s stay with the app. */
+export function createDevFastPath(registry: DevRegistry): NodeFastPath {
+  return (req, res) => {
+    const route = resolveRoute(req.headers.host, req.url ?? '/', routeOptions)
+    if (route.kind !== 'function' || !registry.get(route.name)) return false
+    finishFastPath(res, invokeDevFunction(registry, req, res, route))
+    return true
+  }
 }

@@ -2,12 +2,12 @@ import type { LoadOptions } from '../config/load'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { toNodeHandler } from 'h3'
 import { listen } from 'listhen'
 import { loadLambdaOptions } from '../config/load'
+import { toNodeHandlerWithFastPath } from '../http/node-fast-path'
 import { runtimeBaseEnv } from '../instances/process-instance'
 import { SpareProcesses } from '../instances/spare-processes'
-import { createDevApp } from './dev-app'
+import { createDevApp, createDevFastPath } from './dev-app'
 import { DevRegistry } from './dev-registry'
 import { DevSchedules } from './dev-schedules'
 import { createProjectWatcher } from './watcher'
@@ -54,7 +54,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
 
   let port = opts.port ?? options.dev.port
   const app = createDevApp(registry, () => port)
-  const listener = await listen(toNodeHandler(app), {
+  const listener = await listen(toNodeHandlerWithFastPath(app, createDevFastPath(registry)), {
     port,
     hostname: opts.host ?? options.dev.host,
     showURL: false,

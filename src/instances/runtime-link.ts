@@ -5,6 +5,7 @@ import { chmodSync, rmSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { Agent } from 'node:http'
 import { createServer } from 'node:net'
+import { FrameChannel } from './frame-channel'
 
 /** Must match runtime/link.mjs. */
 export const LINK_PROTOCOL = 1
@@ -29,6 +30,7 @@ export interface RuntimeLinkOptions {
 }
 
 type Taker = (error: Error | null, socket: Duplex) => void
+type ChannelTaker = (error: Error | null, channel?: FrameChannel) => void
 
 /** Hands the runtime's dialed-in connections to HTTP requests, as a keep-alive agent would dial. */
 // The instance pool never sends an instance more than `concurrency` requests at once, and the runtime
@@ -46,12 +48,19 @@ class LinkAgent extends Agent {
 /**
  * The agent's end of one instance's link (see runtime/link.mjs): a listening unix socket the agent
  * created itself, which the runtime dials. The agent never opens a path the function can create or
- * replace; whatever the function sends is bounded (connection count, hello size and deadline).
+ * replace; whatever the function sends is bounded (connection count, hello size and deadline, and
+ * on `frames` connections every frame: link-frames.ts).
+ *
+ * Requests travel as frames (frame-channel.ts) when the runtime says so in its hello (our runtime),
+ * else as HTTP/1.1 (runtime/connector.mjs bridging a custom image's own server, and images built
+ * with a runtime from before the frames).
  */
 export class RuntimeLink {
   readonly socketPath: string
-  /** Keep-alive HTTP over the runtime's connections. */
+  /** Keep-alive HTTP over the runtime's connections, when they speak HTTP. */
   readonly agent: Agent
+  /** How this instance's connections carry requests: known once the first one said hello. */
+  protocol?: 'frames' | 'http'
   /** Resolves at the first HTTP connection: the function loaded and serves. */
   readonly ready: Promise<void>
   /** What the runtime reported when the function failed to load. */
@@ -61,6 +70,8 @@ export class RuntimeLink {
   private readonly server: Server
   private readonly idle: Socket[] = []
   private readonly takers: Taker[] = []
+  private readonly idleChannels: FrameChannel[] = []
+  private readonly channelTakers: ChannelTaker[] = []
   private readonly accepted = new Set<Socket>()
   private control?: Socket
   private readonly awaiting = new Map<string, Array<() => void>>()
@@ -117,6 +128,30 @@ export class RuntimeLink {
   }
 
   /**
+   * A frames connection for one request: at once when one is idle (returned), else through
+   * `callback` when the runtime dials the next. The channel comes back by itself when its request ends.
+   */
+  takeChannel(callback: ChannelTaker): FrameChannel | undefined {
+    if (this.closed) {
+      callback(new Error('the instance is gone'))
+      return undefined
+    }
+    for (let channel = this.idleChannels.pop(); channel; channel = this.idleChannels.pop()) {
+      if (channel.usable) return channel
+    }
+    this.channelTakers.push(callback)
+    return undefined
+  }
+
+  /** Hands a channel whose request ended to the next waiting request, or keeps it idle. */
+  releaseChannel = (channel: FrameChannel): void => {
+    if (!channel.usable || this.closed) return
+    const taker = this.channelTakers.shift()
+    if (taker) taker(null, channel)
+    else this.idleChannels.push(channel)
+  }
+
+  /**
    * Resolves once the runtime says request `id` is no longer running (at once if it never was);
    * undefined when there is no control connection to ask.
    */
@@ -148,6 +183,7 @@ export class RuntimeLink {
     if (this.closed) return
     this.closed = true
     for (const taker of this.takers.splice(0)) taker(new Error('the instance is gone'), undefined as unknown as Duplex)
+    for (const taker of this.channelTakers.splice(0)) taker(new Error('the instance is gone'))
     this.agent.destroy()
     for (const socket of this.accepted) socket.destroy()
     await new Promise<void>(resolve => this.server.close(() => resolve()))
@@ -199,7 +235,18 @@ export class RuntimeLink {
       this.readControl(socket)
       return
     }
+    // One instance speaks one protocol: a connection in the other one is not from its runtime.
+    if (this.protocol && this.protocol !== hello.role) return void socket.destroy()
+    this.protocol = hello.role
     this.markReady()
+    if (hello.role === 'frames') {
+      const channel = new FrameChannel(socket, this.releaseChannel)
+      socket.once('close', () => {
+        const index = this.idleChannels.indexOf(channel)
+        if (index !== -1) this.idleChannels.splice(index, 1)
+      })
+      return this.releaseChannel(channel)
+    }
     socket.once('close', () => {
       const index = this.idle.indexOf(socket)
       if (index !== -1) this.idle.splice(index, 1)
@@ -231,6 +278,7 @@ export class RuntimeLink {
 
 type Hello
   = | { role: 'http' }
+    | { role: 'frames' }
     | { role: 'control' }
     | { role: 'error', error: unknown }
 
@@ -246,7 +294,7 @@ function parseJSON(text: string): unknown {
 function parseHello(line: string): Hello | undefined {
   const hello = parseJSON(line) as Record<string, unknown> | undefined
   if (!hello || typeof hello !== 'object' || hello['mini-lambda'] !== LINK_PROTOCOL) return undefined
-  if (hello.role === 'http' || hello.role === 'control') return { role: hello.role }
+  if (hello.role === 'http' || hello.role === 'frames' || hello.role === 'control') return { role: hello.role }
   if (hello.role === 'error') return { role: 'error', error: hello.error }
   return undefined
 }

@@ -52,7 +52,7 @@ export interface PooledInstance {
   lastUsed: number
   exit?: InstanceExit
   /** Why the pool ended it, when it did. */
-  retiredFor?: 'timeout' | 'idle' | 'drain'
+  retiredFor?: 'timeout' | 'idle' | 'drain' | 'protocol'
   /** The last pause or resume asked of it (instance-freezer.ts chains each on the one before). */
   transition?: Promise<void>
   /** The resume under way, shared by the requests that wait for it. */
@@ -159,16 +159,17 @@ export class InstancePool {
   }
 
   /**
-   * Takes an instance out of service at once and kills it: a request on it ran past its deadline, so
-   * it may be stuck. Not when every request it serves got its slot less than half a timeout ago: those
-   * spent their time waiting in the queue, which says nothing about the instance, and under sustained
-   * overload killing it for each of them would end the requests it serves and cost a cold start every
-   * time (throughput collapsed to a start per timeout). Returns whether it was retired.
+   * Takes an instance out of service at once and kills it: it broke the link's protocol, or a request
+   * on it ran past its deadline, so it may be stuck. Not for a timeout when every request it serves
+   * got its slot less than half a timeout ago: those spent their time waiting in the queue, which says
+   * nothing about the instance, and under sustained overload killing it for each of them would end the
+   * requests it serves and cost a cold start every time (throughput collapsed to a start per timeout).
+   * Returns whether it was retired.
    */
-  retire(pooled: PooledInstance, reason: 'timeout'): boolean {
+  retire(pooled: PooledInstance, reason: 'timeout' | 'protocol'): boolean {
     if (pooled.state === 'dead') return false
     const { queueTimeoutMs } = this.options
-    if (queueTimeoutMs !== undefined) {
+    if (reason === 'timeout' && queueTimeoutMs !== undefined) {
       const now = performance.now()
       if (!pooled.grants.some(at => now - at >= queueTimeoutMs / 2)) return false
     }
@@ -177,7 +178,7 @@ export class InstancePool {
   }
 
   /** Takes an instance out of service and kills it, whatever it serves. */
-  private end(pooled: PooledInstance, reason: 'timeout' | 'idle') {
+  private end(pooled: PooledInstance, reason: 'timeout' | 'idle' | 'protocol') {
     pooled.retiredFor = reason
     pooled.state = 'retiring'
     this.instances.delete(pooled)

@@ -1,8 +1,10 @@
+import type { FrameChannel, ResponseSink } from '../instances/frame-channel'
 import type { InstancePool, Lease } from '../pool/instance-pool'
 import type { InvocationRecord } from './invoke'
 import { request } from 'node:http'
 import { LambdaError } from '../errors'
-import { crashError, timeoutError } from './errors'
+import { crashError, malformedResponseError, timeoutError } from './errors'
+import { exitOf } from './hold-slot'
 import { acquireBefore } from './invoke'
 
 /** A call the agent makes itself (a schedule firing, an accepted async invocation): no client connection behind it. */
@@ -81,6 +83,7 @@ async function callPool(pool: InstancePool, call: FunctionCall, opts: CallFuncti
   const maxBodyBytes = opts.maxBodyBytes ?? 1024 * 1024
   return new Promise<FunctionCallResult>((resolve) => {
     let settled = false
+    let abandon = () => {}
     const settle = (result: FunctionCallResult) => {
       if (settled) return
       settled = true
@@ -88,42 +91,94 @@ async function callPool(pool: InstancePool, call: FunctionCall, opts: CallFuncti
       lease.release()
       resolve(result)
     }
+    const crashed = (exit = pooled.exit) => settle(failed(crashError(name, opts.memory, exit, pooled.retiredFor), lease))
+    const body = collectBody(maxBodyBytes)
+    const answered = (status: number, headers: FunctionCallResult['headers']) => settle({ status, headers, body: Buffer.concat(body.chunks), truncated: body.truncated, durationMs: performance.now() - started, coldStart: lease.coldStart })
+    const timer = setTimeout(() => {
+      // A stuck instance holds the event loop of everything in it: replace it.
+      const replaced = pool.retire(pooled, 'timeout')
+      abandon()
+      settle(failed(timeoutError(name, opts.timeoutMs, undefined, replaced), lease))
+    }, Math.max(0, deadline - Date.now()))
+
     const headers: Record<string, string> = {}
     for (const [key, value] of Object.entries(call.headers)) {
       if (!NOT_FORWARDED.has(key)) headers[key] = value
     }
     headers['x-request-id'] = call.requestId
+
+    const { link } = pooled.instance
+    if (link.protocol === 'frames') {
+      let status = 0
+      let responseHeaders: FunctionCallResult['headers'] = {}
+      const sink: ResponseSink = {
+        head(head) {
+          status = head.status
+          responseHeaders = headersObject(head.headers)
+        },
+        body: body.push,
+        end: () => answered(status, responseHeaders),
+        closed: () => void exitOf(pooled).then(crashed),
+        malformed(reason) {
+          pool.retire(pooled, 'protocol')
+          settle(failed(malformedResponseError(name, reason), lease))
+        },
+      }
+      const start = (channel: FrameChannel) => {
+        const request = channel.send({ m: call.method, u: call.path, h: Object.entries(headers).flat(), i: call.requestId, d: deadline, b: call.body ? 1 : 0 }, sink, call.body)
+        abandon = () => request.abandon()
+      }
+      const idle = link.takeChannel((error, channel) => {
+        if (settled) return channel && link.releaseChannel(channel)
+        if (error || !channel) return sink.closed()
+        start(channel)
+      })
+      if (idle) start(idle)
+      return
+    }
+
     headers['x-lambda-request-id'] = call.requestId
     headers['x-lambda-deadline'] = String(deadline)
     if (call.body) headers['content-length'] = String(call.body.byteLength)
-
     const upstream = request({ agent: pooled.agent, method: call.method, path: call.path, headers }, (response) => {
-      const chunks: Buffer[] = []
-      let size = 0
-      let truncated = false
-      response.on('data', (chunk: Buffer) => {
-        if (size + chunk.length <= maxBodyBytes) chunks.push(chunk)
-        else if (size < maxBodyBytes) chunks.push(chunk.subarray(0, maxBodyBytes - size))
-        truncated ||= size + chunk.length > maxBodyBytes
-        size += chunk.length
-      })
-      response.on('end', () => settle({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks), truncated, durationMs: performance.now() - started, coldStart: lease.coldStart }))
+      response.on('data', body.push)
+      response.on('end', () => answered(response.statusCode ?? 502, response.headers))
       response.on('close', () => {
-        if (!response.complete) settle(failed(crashError(name, opts.memory, pooled.exit, pooled.retiredFor), lease))
+        if (!response.complete) crashed()
       })
     })
-    upstream.on('error', () => {
-      // The connection broke: learn whether the instance died, and how, before answering.
-      const known = pooled.exit
-      const exited = known ? Promise.resolve(known) : Promise.race([pooled.instance.exited, new Promise<undefined>(r => setTimeout(r, 500))])
-      void exited.then(exit => settle(failed(crashError(name, opts.memory, exit, pooled.retiredFor), lease)))
-    })
-    const timer = setTimeout(() => {
-      // A stuck instance holds the event loop of everything in it: replace it.
-      pool.retire(pooled, 'timeout')
-      upstream.destroy()
-      settle(failed(timeoutError(name, opts.timeoutMs), lease))
-    }, Math.max(0, deadline - Date.now()))
+    // The connection broke: learn whether the instance died, and how, before answering.
+    upstream.on('error', () => void exitOf(pooled).then(crashed))
+    abandon = () => upstream.destroy()
     upstream.end(call.body)
   })
+}
+
+/** Keeps the first `maxBytes` of a body, and whether there was more. */
+function collectBody(maxBytes: number) {
+  const collected = {
+    chunks: [] as Buffer[],
+    size: 0,
+    truncated: false,
+    push: (chunk: Buffer) => {
+      const { size } = collected
+      if (size + chunk.length <= maxBytes) collected.chunks.push(chunk)
+      else if (size < maxBytes) collected.chunks.push(chunk.subarray(0, maxBytes - size))
+      collected.truncated ||= size + chunk.length > maxBytes
+      collected.size += chunk.length
+    },
+  }
+  return collected
+}
+
+/** Lower-case names, repeated ones as arrays (set-cookie), as node:http gives them. */
+function headersObject(raw: string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase()
+    const value = raw[i + 1]!
+    const known = out[name]
+    out[name] = known === undefined ? value : Array.isArray(known) ? [...known, value] : [known, value]
+  }
+  return out
 }

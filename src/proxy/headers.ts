@@ -20,8 +20,11 @@ export interface ForwardedFor {
   proto: 'http' | 'https'
 }
 
-/** Request headers for the instance: the client's, minus hop-by-hop ones, plus the gateway's. */
-export function upstreamRequestHeaders(req: IncomingMessage, forwarded: ForwardedFor, drop?: ReadonlySet<string>): string[] {
+/**
+ * Request headers for the instance: the client's, minus hop-by-hop ones, plus the gateway's. Over
+ * HTTP the request id and deadline travel as headers too (`internal`); a frame's head carries them.
+ */
+export function upstreamRequestHeaders(req: IncomingMessage, forwarded: ForwardedFor, drop?: ReadonlySet<string>, internal = true): string[] {
   const out: string[] = []
   const raw = req.rawHeaders
   let priorForwardedFor: string | undefined
@@ -31,13 +34,9 @@ export function upstreamRequestHeaders(req: IncomingMessage, forwarded: Forwarde
     if (HOP_BY_HOP.has(name) || GATEWAY_OWNED.has(name) || drop?.has(name)) continue
     out.push(raw[i]!, raw[i + 1]!)
   }
+  out.push('x-request-id', forwarded.requestId)
+  if (internal) out.push('x-lambda-request-id', forwarded.requestId, 'x-lambda-deadline', String(forwarded.deadline))
   out.push(
-    'x-request-id',
-    forwarded.requestId,
-    'x-lambda-request-id',
-    forwarded.requestId,
-    'x-lambda-deadline',
-    String(forwarded.deadline),
     // Only the address that connected to us is known to be true; earlier hops are the client's claim.
     'x-forwarded-for',
     priorForwardedFor ? `${priorForwardedFor}, ${forwarded.clientIp}` : forwarded.clientIp,
@@ -49,10 +48,9 @@ export function upstreamRequestHeaders(req: IncomingMessage, forwarded: Forwarde
   return out
 }
 
-/** Response headers for the client: the instance's, minus hop-by-hop ones, as a flat raw list. */
-export function downstreamResponseHeaders(res: IncomingMessage, requestId: string): string[] {
+/** Response headers for the client: the instance's (a flat raw list), minus hop-by-hop ones. */
+export function downstreamResponseHeaders(raw: string[], requestId: string): string[] {
   const pairs: string[] = []
-  const raw = res.rawHeaders
   let hasRequestId = false
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase()

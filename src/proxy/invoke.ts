@@ -4,8 +4,11 @@ import type { OutputPointer } from './errors'
 import type { ForwardedFor } from './headers'
 import { request } from 'node:http'
 import { LambdaError } from '../errors'
+import { queueTimeoutError } from '../pool/pool-errors'
 import { agentLogsPointer, crashError, timeoutError } from './errors'
+import { forwardFrames, hasBody } from './forward-frames'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers'
+import { exitOf, holdSlotUntilDone } from './hold-slot'
 
 export interface InvocationRecord {
   function: string
@@ -43,7 +46,8 @@ export async function acquireBefore(pool: InstancePool, deadline: number, timeou
     return await Promise.race([
       acquiring,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(timeoutError(pool.options.name, timeoutMs)), Math.max(0, deadline - Date.now()))
+        // Nothing ran yet: the request waited for a slot its whole time, no instance is to blame.
+        timer = setTimeout(() => reject(queueTimeoutError({ ...pool.options, queueTimeoutMs: timeoutMs })), Math.max(0, deadline - Date.now()))
       }),
     ])
   }
@@ -54,11 +58,6 @@ export async function acquireBefore(pool: InstancePool, deadline: number, timeou
   finally {
     clearTimeout(timer)
   }
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length']
-  return length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined
 }
 
 /**
@@ -95,9 +94,11 @@ export async function invokeThroughPool(req: IncomingMessage, res: ServerRespons
     record(0, undefined, error as LambdaError)
     throw error
   }
+  if (lease.pooled.instance.link.protocol === 'frames') return forwardFrames(req, res, lease, deadline, opts, record)
   return forward(req, res, lease, deadline, opts, record)
 }
 
+/** Over an `http` link: a custom image's own server (through runtime/connector.mjs), or an older runtime. */
 function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadline: number, opts: InvokeOptions, record: (status: number, lease: Lease, error?: LambdaError) => void): Promise<void> {
   const { pool } = opts
   const { pooled } = lease
@@ -128,7 +129,7 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
       upstreamRes = response
       // Written straight to the socket: a web Response plus stream pipeline per request
       // costs about a third of the gateway's throughput.
-      res.writeHead(response.statusCode ?? 502, response.statusMessage, downstreamResponseHeaders(response, opts.forwarded.requestId))
+      res.writeHead(response.statusCode ?? 502, response.statusMessage, downstreamResponseHeaders(response.rawHeaders, opts.forwarded.requestId))
       response.on('end', () => settle())
       response.on('close', () => {
         if (response.complete) return settle()
@@ -145,16 +146,14 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
       if (settled) return
       if (LambdaError.is(error)) return settle(error)
       // The connection broke: learn whether the instance died, and how, before answering.
-      const known = pooled.exit
-      const exited = known ? Promise.resolve(known) : Promise.race([pooled.instance.exited, new Promise<undefined>(r => setTimeout(r, 500))])
-      exited.then(exit => settle(crashError(name, opts.memory, exit, pooled.retiredFor, output())))
+      void exitOf(pooled).then(exit => settle(crashError(name, opts.memory, exit, pooled.retiredFor, output())))
     })
 
     const timer = setTimeout(() => {
-      const error = timeoutError(name, opts.timeoutMs, output())
-      upstream.destroy(error)
       // A stuck instance holds the event loop of everything in it: replace it.
-      pool.retire(pooled, 'timeout')
+      const replaced = pool.retire(pooled, 'timeout')
+      const error = timeoutError(name, opts.timeoutMs, output(), replaced)
+      upstream.destroy(error)
       if (upstreamRes) res.destroy()
       settle(error)
     }, Math.max(0, deadline - Date.now()))
@@ -171,24 +170,4 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
     if (hasBody(req)) req.pipe(upstream)
     else upstream.end()
   })
-}
-
-/**
- * Keeps a request's slot until the runtime says its handler has settled. One that runs past its
- * deadline is stuck, as with any timeout: its instance is replaced. A custom image's server cannot be
- * asked, so its slot is held to the deadline and then freed.
- */
-function holdSlotUntilDone(pool: InstancePool, lease: Lease, requestId: string, deadline: number) {
-  const { pooled } = lease
-  const done = pooled.instance.link.whenDone(requestId)
-  const timer = setTimeout(() => {
-    if (done) pool.retire(pooled, 'timeout')
-    lease.release()
-  }, Math.max(0, deadline - Date.now()))
-  const release = () => {
-    clearTimeout(timer)
-    lease.release()
-  }
-  done?.then(release)
-  void pooled.instance.exited.then(release)
 }

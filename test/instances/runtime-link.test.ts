@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process'
 import type { Socket } from 'node:net'
+import type { FrameChannel, FrameRequest, ResponseSink } from '../../src/instances/frame-channel'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -40,27 +40,57 @@ function startRuntime(link: RuntimeLink, code: string, env: Record<string, strin
   return { child, output: () => output, exited }
 }
 
-function get(link: RuntimeLink, path: string, headers: Record<string, string> = {}): Promise<{ status: number, body: string }> {
+interface Answer { status: number, headers: string[], body: string }
+
+/** One request over the link's frames, as the gateway sends it; `started` gets the request to abandon it. */
+function get(link: RuntimeLink, path: string, options: { id?: string, body?: Buffer, started?: (request: FrameRequest) => void, pauseOnBody?: boolean } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    request({ agent: link.agent, path, headers: { host: 'fn.localhost', ...headers } }, (res) => {
-      let body = ''
-      res.on('data', (d) => { body += d })
-      res.on('end', () => resolve({ status: res.statusCode!, body }))
-    }).on('error', reject).end()
+    const answer: Answer = { status: 0, headers: [], body: '' }
+    let request: FrameRequest | undefined
+    const sink: ResponseSink = {
+      head: (head) => {
+        answer.status = head.status
+        answer.headers = head.headers
+      },
+      body: (chunk) => {
+        answer.body += chunk
+        // As the gateway does for a slow client, and never resumed here.
+        if (options.pauseOnBody) request!.pause()
+      },
+      end: () => resolve(answer),
+      closed: () => reject(new Error('closed')),
+      malformed: reason => reject(new Error(`malformed: ${reason}`)),
+    }
+    const start = (channel: FrameChannel) => {
+      request = channel.send({ m: options.body ? 'POST' : 'GET', u: path, h: ['host', 'fn.localhost'], i: options.id ?? 'rid', d: Date.now() + 10_000, b: options.body ? 1 : 0 }, sink, options.body)
+      options.started?.(request)
+    }
+    const idle = link.takeChannel((error, channel) => error ? reject(error) : start(channel!))
+    if (idle) start(idle)
   })
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
 describe('the runtime link: the agent listens, the runtime dials', () => {
-  it('the runtime connects to the agent\'s socket and serves HTTP over it, creating nothing in the link folder', async () => {
+  it('the runtime connects to the agent\'s socket and serves requests as frames over it, creating nothing in the link folder', async () => {
     const link = openLink()
     startRuntime(link, 'export default (req, ctx) => ({ path: new URL(req.url).pathname, id: ctx.requestId })')
     await link.ready
-    const res = await get(link, '/hello', { 'x-lambda-request-id': 'rid-7' })
+    expect(link.protocol).toBe('frames')
+    const res = await get(link, '/hello', { id: 'rid-7' })
     expect(res.status).toBe(200)
     expect(JSON.parse(res.body)).toEqual({ path: '/hello', id: 'rid-7' })
     expect(readdirSync(join(link.socketPath, '..'))).toEqual(['agent.sock'])
+  })
+
+  it('a connection paused for a slow client just before its response ended carries the next request', async () => {
+    const link = openLink({ concurrency: 1 })
+    startRuntime(link, 'export default (req) => new URL(req.url).pathname', { LAMBDA_CONCURRENCY: '1' })
+    await link.ready
+    // Head, body and end arrive in one write: the end is read after the pause.
+    expect((await get(link, '/first', { pauseOnBody: true })).body).toBe('/first')
+    for (let i = 0; i < 3; i++) expect((await get(link, `/next-${i}`)).body).toBe(`/next-${i}`)
   })
 
   it('an import-time error reaches the agent over the link, with the function\'s own message', async () => {
@@ -106,11 +136,10 @@ describe('the runtime link: the agent listens, the runtime dials', () => {
     const link = openLink()
     const runtime = startRuntime(link, 'export default async () => { await new Promise(r => setTimeout(r, 400)); console.log("work finished"); return "late" }')
     await link.ready
-    const req = request({ agent: link.agent, path: '/', headers: { 'x-lambda-request-id': 'cut-1' } })
-    req.on('error', () => {})
-    req.end()
+    let started: FrameRequest | undefined
+    get(link, '/', { id: 'cut-1', started: request => (started = request) }).catch(() => {})
     await sleep(100)
-    req.destroy()
+    started!.abandon()
     const done = link.whenDone('cut-1')
     expect(done).toBeDefined()
     await done

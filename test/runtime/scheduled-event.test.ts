@@ -1,8 +1,7 @@
-import type { IncomingMessage } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { toScheduledEvent } from '../../runtime/scheduled-event.mjs'
 
-const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage
+const request = (headers: Record<string, string>) => ({ header: (name: string) => headers[name.toLowerCase()] })
 const context = { requestId: 'b2c3d4e5-0000-4000-8000-000000000001', functionName: 'report', version: '3', memoryLimitInMB: 128, deadline: 0, getRemainingTimeInMillis: () => 0, waitUntil: () => {} }
 const trigger = { 'x-lambda-trigger': 'schedule', 'x-lambda-schedule-id': 'cfg-3fa9c2d1e0b4', 'x-lambda-scheduled-time': '2030-01-01T06:00:00.000Z' }
 

@@ -24,7 +24,7 @@ export function createProcessProvider(ctx: ProviderContext): Provider {
     name: 'process',
     isolated: false,
     async init() {
-      // Running children end with the agent (they watch their IPC channel); paused ones are ended here.
+      // Running children end with the agent (their link's control connection closes); paused ones cannot notice, and are ended here.
       const orphansRemoved = await frozen.endLeftovers()
       socketDir = await makeLinkDir(ctx.dataDir)
       return { orphansRemoved }

@@ -1,0 +1,144 @@
+/**
+ * The framed transport on the runtime link (role `frames`): one request at a time per connection,
+ * each a sequence of frames `[type: u8][length: u32 BE][payload]`.
+ *
+ *   agent → runtime: HEAD {m, u, h, i, d, b}, then BODY… and END when `b` is 1
+ *   runtime → agent: HEAD {s, t?, h}, BODY…, END
+ *
+ * One JSON parse per request head instead of an HTTP parser on each side; bodies pass through as
+ * they are. Must match src/instances/link-frames.ts (the agent's side, which also bounds what an
+ * untrusted runtime may send).
+ */
+export const FRAME_HEAD = 1
+export const FRAME_BODY = 2
+export const FRAME_END = 3
+export const FRAME_HEADER_BYTES = 5
+/** The agent refuses bigger ones; larger writes are split. */
+export const MAX_BODY_FRAME_BYTES = 1024 * 1024
+const MAX_HEAD_BYTES = 1024 * 1024
+
+const END_FRAME = Buffer.from([FRAME_END, 0, 0, 0, 0])
+
+/**
+ * @param {number} type
+ * @param {number} length
+ */
+export function frameHeader(type, length) {
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES)
+  header[0] = type
+  header.writeUInt32BE(length, 1)
+  return header
+}
+
+/** @param {unknown} head an object, or its JSON */
+export function headFrame(head) {
+  const json = Buffer.from(typeof head === 'string' ? head : JSON.stringify(head))
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + json.length)
+  frame[0] = FRAME_HEAD
+  frame.writeUInt32BE(json.length, 1)
+  json.copy(frame, FRAME_HEADER_BYTES)
+  return frame
+}
+
+export function endFrame() {
+  return END_FRAME
+}
+
+/**
+ * Writes `chunk` as BODY frames (split past the frame limit); returns what the socket's write returned.
+ * @param {import('node:net').Socket} socket
+ * @param {Uint8Array} chunk
+ */
+export function writeBody(socket, chunk) {
+  let ok = true
+  for (let offset = 0; offset < chunk.byteLength; offset += MAX_BODY_FRAME_BYTES) {
+    const part = chunk.subarray(offset, offset + MAX_BODY_FRAME_BYTES)
+    socket.write(frameHeader(FRAME_BODY, part.byteLength))
+    ok = socket.write(part)
+  }
+  return ok
+}
+
+/**
+ * @typedef {object} FrameHandlers
+ * @property {(json: Buffer) => void} head a whole head frame's JSON
+ * @property {(chunk: Buffer) => void} body body bytes, as they arrive
+ * @property {() => void} end the end of a body
+ * @property {(reason: string) => void} malformed the stream is not frames; nothing more is read
+ */
+
+/**
+ * Cuts a byte stream into frames. Body bytes are handed on as they arrive (never gathered), heads
+ * are gathered up to their limit. Returns `push(chunk)`.
+ * @param {FrameHandlers} on
+ */
+export function createFrameReader(on) {
+  const header = Buffer.alloc(FRAME_HEADER_BYTES)
+  let headerFill = 0
+  let state = 0 // 0: frame header, 1: head bytes, 2: body bytes
+  let remaining = 0
+  /** @type {Buffer[]} */
+  let parts = []
+  let broken = false
+
+  /** @param {string} reason */
+  const fail = (reason) => {
+    broken = true
+    on.malformed(reason)
+  }
+
+  /** @param {Buffer} chunk */
+  return function push(chunk) {
+    let offset = 0
+    while (offset < chunk.length && !broken) {
+      if (state === 0) {
+        let type
+        if (headerFill === 0 && chunk.length - offset >= FRAME_HEADER_BYTES) {
+          type = chunk[offset]
+          remaining = chunk.readUInt32BE(offset + 1)
+          offset += FRAME_HEADER_BYTES
+        }
+        else {
+          const take = Math.min(FRAME_HEADER_BYTES - headerFill, chunk.length - offset)
+          chunk.copy(header, headerFill, offset, offset + take)
+          headerFill += take
+          offset += take
+          if (headerFill < FRAME_HEADER_BYTES) return
+          headerFill = 0
+          type = header[0]
+          remaining = header.readUInt32BE(1)
+        }
+        if (type === FRAME_HEAD) {
+          if (remaining === 0 || remaining > MAX_HEAD_BYTES) return fail('head size')
+          state = 1
+          parts = []
+        }
+        else if (type === FRAME_BODY) {
+          if (remaining > MAX_BODY_FRAME_BYTES) return fail('body frame size')
+          if (remaining > 0) state = 2
+        }
+        else if (type === FRAME_END) {
+          if (remaining !== 0) return fail('end frame size')
+          on.end()
+        }
+        else {
+          return fail(`frame type ${type}`)
+        }
+        continue
+      }
+      const take = Math.min(remaining, chunk.length - offset)
+      const part = chunk.subarray(offset, offset + take)
+      offset += take
+      remaining -= take
+      if (state === 2) {
+        if (remaining === 0) state = 0
+        on.body(part)
+        continue
+      }
+      parts.push(part)
+      if (remaining > 0) continue
+      state = 0
+      on.head(parts.length === 1 ? /** @type {Buffer} */ (parts[0]) : Buffer.concat(parts))
+    }
+  }
+}
