@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
 import type { Socket } from 'node:net'
-import type { FrameChannel, FrameRequest, ResponseSink } from '../../src/instances/frame-channel'
+import type { FrameRequest } from '../../src/instances/frame-channel'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RuntimeLink } from '../../src/instances/runtime-link'
+import { requestOverLink as get } from '../helpers/link-request'
 import { runtimeBootstrap } from '../helpers/paths'
 
 const cleanups: Array<() => unknown> = []
@@ -38,36 +39,6 @@ function startRuntime(link: RuntimeLink, code: string, env: Record<string, strin
   const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
   cleanups.push(() => child.kill('SIGKILL'))
   return { child, output: () => output, exited }
-}
-
-interface Answer { status: number, headers: string[], body: string }
-
-/** One request over the link's frames, as the gateway sends it; `started` gets the request to abandon it. */
-function get(link: RuntimeLink, path: string, options: { id?: string, body?: Buffer, started?: (request: FrameRequest) => void, pauseOnBody?: boolean } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const answer: Answer = { status: 0, headers: [], body: '' }
-    let request: FrameRequest | undefined
-    const sink: ResponseSink = {
-      head: (head) => {
-        answer.status = head.status
-        answer.headers = head.headers
-      },
-      body: (chunk) => {
-        answer.body += chunk
-        // As the gateway does for a slow client, and never resumed here.
-        if (options.pauseOnBody) request!.pause()
-      },
-      end: () => resolve(answer),
-      closed: () => reject(new Error('closed')),
-      malformed: reason => reject(new Error(`malformed: ${reason}`)),
-    }
-    const start = (channel: FrameChannel) => {
-      request = channel.send({ m: options.body ? 'POST' : 'GET', u: path, h: ['host', 'fn.localhost'], i: options.id ?? 'rid', d: Date.now() + 10_000, b: options.body ? 1 : 0 }, sink, options.body)
-      options.started?.(request)
-    }
-    const idle = link.takeChannel((error, channel) => error ? reject(error) : start(channel!))
-    if (idle) start(idle)
-  })
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))

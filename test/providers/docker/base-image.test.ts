@@ -1,7 +1,6 @@
 import type { BaseImage } from '../../../src/providers/docker/base-image'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import Dockerode from 'dockerode'
@@ -12,6 +11,7 @@ import { RuntimeLink } from '../../../src/instances/runtime-link'
 import { BASE_IMAGE_LABELS, BASE_IMAGE_LAYOUT, ensureBaseImage, sharedLibraries } from '../../../src/providers/docker/base-image'
 import { buildImage } from '../../../src/providers/docker/build-image'
 import { describeDocker } from '../../helpers/docker'
+import { requestOverLink } from '../../helpers/link-request'
 
 const TEST_LABEL = 'mini-lambda-test.run'
 
@@ -167,15 +167,11 @@ describeDocker('base image: functions run on this host\'s Node without any regis
       await Promise.race([link.ready, exited])
       timings['container start to connected'] = Date.now() - started
 
-      const response = await new Promise<{ status: number, type?: string, body: string }>((resolve, reject) => {
-        httpRequest({ agent: link.agent, path: '/', headers: { host: 'hello.localhost' } }, (res) => {
-          let body = ''
-          res.on('data', (d) => { body += d })
-          res.on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'], body }))
-        }).on('error', reject).end()
-      })
+      const response = await requestOverLink(link, '/')
       expect(response.status).toBe(200)
-      expect(response.type).toContain('application/json')
+      const headers = new Map<string, string>()
+      for (let i = 0; i < response.headers.length; i += 2) headers.set(response.headers[i]!.toLowerCase(), response.headers[i + 1]!)
+      expect(headers.get('content-type')).toContain('application/json')
       expect(response.body).toBe('{"ok":true}')
     }
     finally {
