@@ -92,14 +92,15 @@ export function linkToAgent(server, { agentSocket, concurrency, whenDone, onLost
     })
   }
 
-  server.on('request', /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */ (req, res) => {
+  const onRequest = /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */ (req, res) => {
     const socket = /** @type {import('node:net').Socket} */ (req.socket)
     idle.delete(socket)
     if (unused.delete(socket)) topUp()
     res.once('close', () => {
       if (open.has(socket) && !socket.destroyed) idle.add(socket)
     })
-  })
+  }
+  server.on('request', onRequest)
 
   const control = connect(agentSocket)
   let pending = ''
@@ -129,6 +130,8 @@ export function linkToAgent(server, { agentSocket, concurrency, whenDone, onLost
   control.on('error', () => {})
   control.once('close', () => {
     lost = true
+    // A link made again after an agent restart (agent-redial.mjs) has its own.
+    server.off('request', onRequest)
     onLost()
   })
 

@@ -1,5 +1,6 @@
 import { chmodSync, renameSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { redialAfterLoss } from './agent-redial.mjs'
 import { createInvocationContext } from './context.mjs'
 import { logInvocationError, sendError } from './errors.mjs'
 import { linkToAgent } from './link.mjs'
@@ -50,12 +51,15 @@ export function startServer(invoke, settings) {
   if (process.send) process.on('disconnect', shutdown)
 
   if (settings.agentSocket) {
-    link = linkToAgent(server, {
-      agentSocket: settings.agentSocket,
-      concurrency: settings.concurrency,
-      whenDone: /** @param {string} id */ id => running.get(id) ?? Promise.resolve(),
-      onLost: shutdown,
-    })
+    const agentSocket = settings.agentSocket
+    const whenDone = /** @param {string} id */ id => running.get(id) ?? Promise.resolve()
+    const dial = () => linkToAgent(server, { agentSocket, concurrency: settings.concurrency, whenDone, onLost: () => onLost() })
+    // An agent restarting may adopt this instance: wait for it (agent-redial.mjs) rather than exit.
+    const onLost = redialAfterLoss({ agentSocket, graceMs: settings.adoptGraceMs ?? 0, shutdown, stopped: () => closing, relink: () => {
+      link?.closeIdle()
+      link = dial()
+    } })
+    link = dial()
     return server
   }
 
