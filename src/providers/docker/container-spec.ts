@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode'
 import type { LaunchRequest } from '../types'
 import { createHash } from 'node:crypto'
+import { LINK_PROTOCOL } from '../../instances/runtime-link'
 import { BASE_IMAGE_LAYOUT } from './base-image-recipe'
 
 export const CONTAINER_LABELS = {
@@ -42,10 +43,12 @@ export function containerSpec(launch: ContainerSpecInput, name: string, linkDir:
 
 /**
  * What a container of this launch is asked to be, its name, link folder and grace aside (image,
- * environment with secrets, limits): an earlier run's container is adopted only when this is the same.
+ * environment with secrets, limits, link protocol): an earlier run's container is adopted only when this is the same.
  */
 export function specHash(launch: ContainerSpecInput): string {
-  return createHash('sha256').update(JSON.stringify(specWithout({ ...launch, adoptGraceMs: 0 }, '', ''))).digest('hex')
+  // The link protocol too: a runtime that cannot speak this agent's is replaced at once, not after a wait.
+  const asked = { link: LINK_PROTOCOL, spec: specWithout({ ...launch, adoptGraceMs: 0 }, '', '') }
+  return createHash('sha256').update(JSON.stringify(asked)).digest('hex')
 }
 
 function specWithout(launch: ContainerSpecInput, name: string, linkDir: string): Dockerode.ContainerCreateOptions {
