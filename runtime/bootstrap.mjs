@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Serves one bundled function over HTTP: dialing the agent at LAMBDA_AGENT_SOCKET, or on LAMBDA_SOCKET.
 // Dependency-free on purpose: this folder is copied as-is into container images.
+import { adoptGraceMs } from './agent-redial.mjs'
 import { loadHandler } from './handler.mjs'
 import { startServer } from './server.mjs'
 import { waitForAssignment } from './spare.mjs'
@@ -18,9 +19,11 @@ const settings = {
   timeoutMs: Math.round(Number(process.env.LAMBDA_TIMEOUT || 30) * 1000),
   memory: Number(process.env.LAMBDA_MEMORY || 128),
   dev: process.env.LAMBDA_DEV === '1',
+  adoptGraceMs: adoptGraceMs(),
 }
 // The function sees none of the runtime's plumbing.
 delete process.env.LAMBDA_AGENT_SOCKET
+delete process.env.LAMBDA_ADOPT_GRACE_MS
 
 if (!settings.agentSocket && !settings.socketPath) {
   console.error('[runtime] neither LAMBDA_AGENT_SOCKET (the agent to dial) nor LAMBDA_SOCKET (a unix socket to serve on) is set.')

@@ -1,5 +1,6 @@
 import { chmodSync, renameSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { redialAfterLoss } from './agent-redial.mjs'
 import { createInvocationContext, DEADLINE_HEADER, REQUEST_ID_HEADER } from './context.mjs'
 import { logInvocationError, sendError } from './errors.mjs'
 import { serveFrames } from './frame-exchange.mjs'
@@ -55,15 +56,18 @@ export function startServer(invoke, settings) {
   if (process.connected) process.on('disconnect', shutdown)
 
   if (settings.agentSocket) {
-    link = linkToAgent((socket, events) => serveFrames(socket, {
+    const agentSocket = settings.agentSocket
+    const whenDone = /** @param {string} id */ id => running.get(id) ?? Promise.resolve()
+    const dial = () => linkToAgent((socket, events) => serveFrames(socket, {
       serve: (exchange, head) => handle(exchange, head.i, head.d),
       ...events,
-    }), {
-      agentSocket: settings.agentSocket,
-      concurrency: settings.concurrency,
-      whenDone: /** @param {string} id */ id => running.get(id) ?? Promise.resolve(),
-      onLost: shutdown,
-    })
+    }), { agentSocket, concurrency: settings.concurrency, whenDone, onLost: () => onLost() })
+    // An agent restarting may adopt this instance: wait for it (agent-redial.mjs) rather than exit.
+    const onLost = redialAfterLoss({ agentSocket, graceMs: settings.adoptGraceMs ?? 0, shutdown, stopped: () => closing, relink: () => {
+      link?.closeIdle()
+      link = dial()
+    } })
+    link = dial()
     return
   }
 

@@ -12,6 +12,8 @@ export interface RuntimeSettings {
   timeoutMs: number
   memory: number
   dev: boolean
+  /** How long to wait for a restarting agent once the control connection ends (agent-redial.mjs); 0: exit at once. */
+  adoptGraceMs?: number
 }
 
 export interface InvocationContext {

@@ -50,6 +50,16 @@ export interface AgentOptions {
   asyncFailedRetention: number
   /** Hosts, addresses or CIDR ranges callbacks may reach although they are private, loopback or the agent's own. Default: none. */
   callbackAllow: string[]
+  /**
+   * On a graceful stop, leave the function containers running for the next start to adopt (docker
+   * provider): warm instances survive a restart or an upgrade. Default: false (they are removed).
+   */
+  keepInstances: boolean
+  /**
+   * Seconds a container's runtime waits for a stopped (or crashed) agent to come back and adopt it,
+   * before it exits. Default: 60.
+   */
+  adoptGrace: number
   /** Serve HTTPS with this certificate chain and key (PEM files, reloaded on change and on SIGHUP). */
   tls?: { cert: string, key: string }
 }
@@ -91,6 +101,8 @@ export function resolveAgentOptions(input: AgentOptionsInput): AgentOptions {
     asyncRetention: input.asyncRetention ?? 86400,
     asyncFailedRetention: input.asyncFailedRetention ?? 14 * 86400,
     callbackAllow: input.callbackAllow ?? [],
+    keepInstances: input.keepInstances ?? false,
+    adoptGrace: input.adoptGrace ?? 60,
     tls: input.tls && { cert: resolve(input.tls.cert), key: resolve(input.tls.key) },
   }
 }

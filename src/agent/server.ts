@@ -39,6 +39,8 @@ export interface AgentHandle {
   /** The admin key created on the very first start; shown once, only its hash is kept. */
   firstAdminKey?: string
   orphansRemoved: number
+  /** Instances an earlier run left running (a kill -9, or a stop with --keep-instances) that serve again. */
+  instancesAdopted: number
   restored: string[]
   /** Asynchronous calls accepted by an earlier run and not finished: they run again now. */
   resumedInvocations: number
@@ -76,18 +78,18 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     logs?.openExisting()
     if (logs) opened.push(() => logs.close())
     const provider = await createProvider(
-      { provider: options.provider, dockerSocket: options.dockerSocket, baseImage: options.baseImage, buildTimeoutMs: options.buildTimeout * 1000, onLog: line => consola.info(line) },
+      { provider: options.provider, dockerSocket: options.dockerSocket, baseImage: options.baseImage, buildTimeoutMs: options.buildTimeout * 1000, adoptGraceMs: options.adoptGrace * 1000, onLog: line => consola.info(line) },
       { dataDir: options.dataDir, tmpDir, agentId: identity.id, onOutput: logs && (output => logs.collect(output)) },
     )
-    opened.push(() => provider.close())
-    const { orphansRemoved } = await provider.init()
+    opened.push(() => provider.close({ keepInstances: options.keepInstances }))
+    const init = await provider.init()
 
     const serving = new ServingTable({ provider, idleTimeoutMs: options.idleTimeout * 1000, resolveEnv: envResolver(secrets, line => consola.warn(line)) })
     const invocations = new InvocationEvents()
     const metrics = await AgentMetrics.open({ enabled: options.metrics, storage, serving, invocations, saveIntervalMs: options.metricsSaveInterval * 1000, warn: line => consola.warn(line) })
     // Closed after the serving table (reverse order): what the last requests did is saved too.
     opened.push(() => metrics.close())
-    opened.push(() => serving.close())
+    opened.push(() => serving.close(options.keepInstances))
     if (options.metricsPort !== undefined) {
       const metricsPort = await listenMetricsPort(metrics, options.metricsPort)
       opened.push(() => metricsPort.close())
@@ -111,6 +113,9 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     const schedules = new Scheduler({ store: scheduleStore, serving, execute: agentRunExecutor({ serving, options, invocations }), onRun: run => logFunctionOutput(run.function, describeRun(run), 'stdout') })
     const context: AgentContext = { options, provider, functions, keys, secrets, serving, schedules, asyncInvocations, locks: new KeyedLock(), invocations, metrics, logs, tmpDir, uploadsDir }
     const restored = await restoreState(context)
+    // Before anything could start an instance: the ones an earlier run left serve first.
+    const instancesAdopted = await serving.adoptLeftovers()
+    const orphansRemoved = init.orphansRemoved + (await provider.endAdoption?.() ?? 0)
     metrics.start()
     // After the restore: accepted calls and schedules run on the versions the store says are current.
     const { resumed } = await asyncInvocations.start()
@@ -129,6 +134,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
       url: `${options.tls ? 'https' : 'http'}://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${options.port}${ADMIN_PREFIX}`,
       firstAdminKey,
       orphansRemoved,
+      instancesAdopted,
       restored,
       resumedInvocations: resumed,
       context,

@@ -205,10 +205,35 @@ export class ServingTable {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Offers every kept version the instances an earlier run left running (Provider.adopt), waits
+   * until each dialed back in or failed to (bounded by the provider), and puts them in their pools.
+   * Returns how many serve now.
+   */
+  async adoptLeftovers(): Promise<number> {
+    const { provider } = this.options
+    if (!provider.adopt) return 0
+    const counts = await Promise.all([...this.kept.values()].map(async (version) => {
+      const instances = provider.adopt!(this.launchRequest(version))
+      if (instances.length === 0) return 0
+      const ready = await Promise.all(instances.map(instance => instance.ready.then(() => true, () => false)))
+      const pool = this.poolFor(version)
+      let adopted = 0
+      instances.forEach((instance, i) => {
+        if (!ready[i]) return
+        if (pool.adopt(instance)) adopted++
+        else void instance.kill()
+      })
+      return adopted
+    }))
+    return counts.reduce((sum, count) => sum + count, 0)
+  }
+
+  /** Ends every instance; with `keepInstances`, those that can outlive the agent are released instead. */
+  async close(keepInstances = false): Promise<void> {
     const pools = [...this.pools.values()]
     this.pools.clear()
     this.current.clear()
-    await Promise.all(pools.map(pool => pool.close()))
+    await Promise.all(pools.map(pool => pool.close(keepInstances)))
   }
 }

@@ -30,6 +30,11 @@ export interface Instance {
   pause?: () => Promise<void>
   /** Lets a paused instance run again; resolves once it can take a request. */
   resume?: () => Promise<void>
+  /**
+   * Lets go of it without ending it: the agent stops with `--keep-instances` and its next run adopts
+   * it. Absent when the provider cannot (processes end with the agent).
+   */
+  release?: () => Promise<void>
   /** Memory it holds now, in bytes (resident set, page cache left out), when the provider can tell. */
   memoryBytes?: () => Promise<number | undefined>
 }

@@ -201,15 +201,37 @@ export class InstancePool {
     }))
   }
 
-  /** Kills everything now (shutdown). */
-  async close(): Promise<void> {
+  /**
+   * Kills everything now (shutdown); with `keep`, lets go of the instances that can outlive the agent
+   * instead (`Instance.release`), for its next start to adopt.
+   */
+  async close(keep = false): Promise<void> {
     this.draining = true
     clearInterval(this.reaper)
     this.queue.rejectAll(versionRetiredError(this.options))
-    await Promise.all([...this.instances].map((pooled) => {
+    await Promise.all([...this.instances].map(async (pooled) => {
       pooled.retiredFor = 'drain'
+      if (keep && pooled.instance.release) {
+        // Not in the middle of a pause or resume: a released instance is left as it is.
+        await pooled.transition?.catch(() => {})
+        return pooled.instance.release()
+      }
       return pooled.instance.kill()
     }))
+  }
+
+  /**
+   * Takes in a ready instance an earlier run of the agent left (see Provider.adopt); false when the
+   * pool is full or closing, and the caller ends it.
+   */
+  adopt(instance: Instance): boolean {
+    if (this.draining || this.instances.size >= this.options.maxInstances) return false
+    // No readyAt: it was ready before any request now waiting, so none of them counts as cold.
+    const pooled: PooledInstance = { instance, agent: instance.link.agent, state: 'ready', inflight: 0, grants: [], lastUsed: Date.now() }
+    this.instances.add(pooled)
+    instance.exited.then(exit => this.onExit(pooled, exit))
+    this.serveQueue()
+    return true
   }
 
   private leastBusy(): PooledInstance | undefined {

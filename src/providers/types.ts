@@ -37,6 +37,13 @@ export interface Provider {
   buildImage: (request: BuildRequest, onLog?: (line: string) => void) => Promise<ImageRef>
   /** Returns at once; the instance's `ready` settles when it serves or fails to start. */
   startInstance: (request: LaunchRequest) => Instance
+  /**
+   * Takes over the instances of this version an earlier run left running (docker, after a kill -9 or
+   * a stop with `keepInstances`), at most its `maxInstances`; each is ready once it dialed back in.
+   */
+  adopt?: (request: LaunchRequest) => Instance[]
+  /** After every version was offered `adopt`: removes what an earlier run left that none took; how many. */
+  endAdoption?: () => Promise<number>
   /** Does ahead of time what it can for the next start of this version (optional). */
   prepare?: (request: LaunchRequest) => void
   /** Drops what `prepare` made for a version that leaves service. */
@@ -46,8 +53,11 @@ export interface Provider {
   upgradeImage?: (image: ImageRef, kind: 'node' | 'dockerfile') => Promise<ImageRef | undefined>
   /** Images this agent built for a function, with the version each was built as (to find strays). */
   listImages?: (name: string) => Promise<Array<ImageRef & { version: number }>>
-  /** Stops every instance this provider started. */
-  close: () => Promise<void>
+  /**
+   * Stops every instance this provider started; with `keepInstances`, those its pools released stay
+   * running for the next start to adopt (when the provider can: `Instance.release`).
+   */
+  close: (options?: { keepInstances?: boolean }) => Promise<void>
 }
 
 /** One line an instance printed, as the provider read it (the runtime's request mark still on it). */

@@ -76,7 +76,8 @@ describeDocker('agent with the docker provider', () => {
       const [first] = containersOf(suite.agent, 'hello')
       expect(first).toBeDefined()
       await until('the idle container to go', () => containersOf(suite.agent, 'hello'), ids => ids.length === 0)
-      expect(containersOf(suite.agent, 'hello', true).filter(id => id === first)).toEqual([])
+      // Stopped, then removed once its last output is read.
+      await until('the idle container to be removed', () => containersOf(suite.agent, 'hello', true).filter(id => id === first), ids => ids.length === 0)
       const res = await suite.agent.call('hello')
       expect(res.json()).toEqual({ message: 'Hello, World!' })
       const [second] = containersOf(suite.agent, 'hello')
@@ -93,20 +94,26 @@ describeDocker('agent with the docker provider', () => {
       expect((await suite.agent.call('hello')).json()).toEqual({ message: 'Hello, World!' })
     })
 
-    it('after kill -9 of the suite.agent, a restart removes the orphaned containers and serves again', async () => {
+    it('after kill -9 of the suite.agent, a restart adopts the running containers, removes the rest and serves again', async () => {
       await suite.agent.call('hello')
       await suite.agent.call('hog')
+      const running = containersOf(suite.agent)
       const before = containersOf(suite.agent, undefined, true)
-      expect(before.length).toBeGreaterThanOrEqual(2)
+      expect(running.length).toBeGreaterThanOrEqual(2)
+      // Created and waiting for the next cold start: nobody's once the agent is gone.
+      const waiting = before.filter(id => !running.includes(id))
       await suite.agent.process.stop('SIGKILL')
       // the containers outlive a killed agent…
       expect(containersOf(suite.agent, undefined, true).sort()).toEqual(before.sort())
       suite.agent = await suite.agent.restart()
-      expect(suite.agent.process.output()).toMatch(/Removed \d+ container\(s\) left by an earlier run/)
-      // …and are gone once it is back: none of the old ones survives
+      expect(suite.agent.process.output()).toMatch(new RegExp(`Adopted ${running.length} running instance\\(s\\) of an earlier run`))
+      if (waiting.length > 0) expect(suite.agent.process.output()).toMatch(/Removed \d+ container\(s\) left by an earlier run/)
+      // …the running ones serve again, the waiting ones are gone
       const after = containersOf(suite.agent, undefined, true)
-      expect(after.filter(id => before.includes(id))).toEqual([])
+      expect(running.filter(id => after.includes(id)).sort()).toEqual(running.sort())
+      expect(after.filter(id => waiting.includes(id))).toEqual([])
       expect((await suite.agent.call('hello')).json()).toEqual({ message: 'Hello, World!' })
+      expect(containersOf(suite.agent, 'hello').filter(id => running.includes(id))).toHaveLength(1)
     })
   })
 

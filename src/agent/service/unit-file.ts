@@ -37,14 +37,17 @@ Type=simple
 User=${input.user}
 Group=${input.group}
 ${input.dockerGroup ? '# The Docker socket is root:docker 0660.\nSupplementaryGroups=docker\n' : ''}EnvironmentFile=${envPath}
-ExecStart=${input.nodePath} ${input.cliPath} agent --port \${LAMBDA_PORT} --domain \${LAMBDA_DOMAIN} --provider \${LAMBDA_PROVIDER} $LAMBDA_AGENT_ARGS
+ExecStart=${input.nodePath} ${input.cliPath} agent --port \${LAMBDA_PORT} --domain \${LAMBDA_DOMAIN} --provider \${LAMBDA_PROVIDER} --keep-instances $LAMBDA_AGENT_ARGS
 # Re-reads the TLS certificate and key (--tls-cert/--tls-key) without a restart.
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
 RestartSec=2s
-# SIGTERM to the agent only: it answers the requests in flight, ends its instances and saves its state
-# within 20 s; whatever is left after TimeoutStopSec is killed. Deployed functions (state and images) stay
-# in the data dir and Docker, and the next start serves every one of them again without rebuilding.
+# SIGTERM to the agent only: it stops accepting, saves its state and, with --keep-instances, leaves its
+# function containers running (they are Docker's, outside this unit's cgroup) within 20 s; whatever of the
+# unit is left after TimeoutStopSec is killed. Each container's runtime waits (--adopt-grace, 60 s) for the
+# next start, which adopts it warm: a restart or an upgrade costs no cold starts. One the agent does not
+# come back for exits, and the next start removes it. Deployed functions (state and images) stay in the
+# data dir and Docker, and the next start serves every one of them again without rebuilding.
 KillMode=mixed
 KillSignal=SIGTERM
 TimeoutStopSec=30s

@@ -42,6 +42,8 @@ export default defineLambdaCommand({
     'metrics-port': { type: 'string', value: port, description: 'Also serve Prometheus metrics without a key at http://127.0.0.1:<port>/metrics', valueHint: 'port' },
     'tls-cert': { type: 'string', description: 'Serve HTTPS with this certificate chain (PEM, e.g. fullchain.pem); reloaded when the file changes and on SIGHUP', valueHint: 'file' },
     'tls-key': { type: 'string', description: 'The private key (PEM) of --tls-cert', valueHint: 'file' },
+    'keep-instances': { type: 'boolean', description: 'On a graceful stop, leave function containers running for the next start to adopt (warm instances survive a restart; the systemd unit uses it)', default: false },
+    'adopt-grace': { type: 'string', value: decimalNumber({ min: 1, max: 86400, unit: 'seconds', example: 60 }), description: 'Seconds a function container waits for a stopped or crashed agent to come back and adopt it, then exits (default: 60)', valueHint: 'seconds' },
     'metrics-save-interval': { type: 'string', value: decimalNumber({ min: 1, max: 3600, unit: 'seconds', example: 30 }), description: 'Seconds between saves of the metrics; a kill -9 loses at most this much (default: 30)', valueHint: 'seconds' },
   },
   subCommands: {
@@ -64,7 +66,9 @@ export default defineLambdaCommand({
         process.exit(1)
       }, STOP_TIMEOUT_MS).unref()
       if (!agent) return
-      consola.info('Stopping: instances are stopped and removed')
+      consola.info(agent.context.options.keepInstances && agent.context.provider.name === 'docker'
+        ? 'Stopping: instances keep running for the next start to adopt (--keep-instances)'
+        : 'Stopping: instances are stopped and removed')
       await agent.close()
       process.exit(0)
     }
@@ -108,6 +112,8 @@ export default defineLambdaCommand({
       asyncRetention: values['async-retention'],
       asyncFailedRetention: values['async-failed-retention'],
       callbackAllow: values['callback-allow'],
+      keepInstances: args['keep-instances'],
+      adoptGrace: values['adopt-grace'],
       tls: args['tls-cert'] && args['tls-key'] ? { cert: args['tls-cert'], key: args['tls-key'] } : undefined,
     })
     // Stopped while starting: finish stopping now that there is something to close.
@@ -122,6 +128,7 @@ export default defineLambdaCommand({
     consola.info(`Functions answer at ${colors.cyan(`${options.publicScheme}://<name>.${options.domain}:${options.publicPort}/`)}; admin API at /_lambda on the bare host.`)
     if (options.metricsPort !== undefined) consola.info(`Prometheus metrics (no key, this machine only) at ${colors.cyan(`http://127.0.0.1:${options.metricsPort}/metrics`)}`)
     if (!options.metrics) consola.info('Metrics are off (--no-metrics).')
+    if (agent.instancesAdopted > 0) consola.info(`Adopted ${agent.instancesAdopted} running instance(s) of an earlier run.`)
     if (agent.orphansRemoved > 0) consola.info(`Removed ${agent.orphansRemoved} container(s) left by an earlier run.`)
     if (agent.restored.length > 0) consola.info(`Serving ${agent.restored.length} deployed function(s): ${agent.restored.join(', ')}`)
     if (agent.resumedInvocations > 0) consola.info(`Resuming ${agent.resumedInvocations} asynchronous call(s) accepted before the restart.`)

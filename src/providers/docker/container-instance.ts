@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode'
 import type { Instance, InstanceExit } from '../../instances/types'
-import type { LaunchRequest } from '../types'
+import type { ContainerSpecInput } from './container-spec'
 import type { ContainerOutput, FollowedLogs } from './follow-logs'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync } from 'node:fs'
@@ -13,13 +13,12 @@ import { containerMemoryBytes, pauseContainer, unpauseContainer } from './contai
 import { containerSpec, LINK_SOCKET_NAME } from './container-spec'
 import { followContainerLogs } from './follow-logs'
 
-export interface ContainerInstanceOptions extends LaunchRequest {
+export interface ContainerInstanceOptions extends ContainerSpecInput {
   docker: Dockerode
-  agentId: string
   /** Host folder (the agent's alone) holding one link folder per instance. */
   runDir: string
-  /** Every line the container prints, from the logs API. */
-  onOutput?: ContainerOutput
+  /** Every line the container prints, from the logs API, with the instance's id. */
+  onOutput?: (...args: [...Parameters<ContainerOutput>, instance: string]) => void
 }
 
 /** A container created (not started) with its link already listening: all of a cold start but the start. */
@@ -73,12 +72,24 @@ export async function discardPrepared(prepared: PreparedContainer): Promise<void
   await discardLink(prepared.link, prepared.linkDir)
 }
 
+/** A running (or paused) container an earlier run of this agent left, to be taken over rather than started. */
+export interface AdoptedContainer {
+  paused: boolean
+}
+
+/** How long an adopted container's runtime has to dial the new agent's link (it tries every 100–250 ms). */
+export const ADOPT_TIMEOUT_MS = 10_000
+
 /**
  * One function instance as a container whose runtime dials the agent's link. Given a prepared
- * container, a cold start is only `docker start` and the runtime's own start.
+ * container, a cold start is only `docker start` and the runtime's own start. Given `adopted`, the
+ * container already runs: it is thawed if paused, and ready once its runtime dials this link.
  */
-export function startContainerInstance(options: ContainerInstanceOptions, prepared: PreparedContainer): Instance {
+export function startContainerInstance(options: ContainerInstanceOptions, prepared: PreparedContainer, adopted?: AdoptedContainer): Instance {
   const { id, link } = prepared
+  // Let go of by `release`: it outlives this agent, and nothing here touches it again.
+  let released = false
+  const waitAborter = new AbortController()
   let container: Dockerode.Container | undefined
   let resolveExit!: (exit: InstanceExit) => void
   const exited = new Promise<InstanceExit>(resolve => (resolveExit = resolve))
@@ -103,6 +114,7 @@ export function startContainerInstance(options: ContainerInstanceOptions, prepar
   }
 
   const onExit = async (result: { StatusCode: number }) => {
+    if (released) return
     const state = await withDockerDeadline('inspecting a stopped container', abortSignal => container!.inspect({ abortSignal })).then(info => info.State).catch(() => undefined)
     let startupError = served ? undefined : await link.startupErrorAfterExit()
     let oomKilled = state?.OOMKilled ?? false
@@ -118,11 +130,16 @@ export function startContainerInstance(options: ContainerInstanceOptions, prepar
   const ready = (async () => {
     container = await prepared.created
     // Asked before the start, so even an instant exit is seen. The wait itself has no deadline: it lasts the container's life.
-    const waiting = container.wait({ condition: 'next-exit' }).then(onExit, () => finish({ code: null, signal: null }))
-    await withDockerDeadline('starting a container', abortSignal => container!.start({ abortSignal }))
+    const waiting = container.wait({ condition: 'next-exit', abortSignal: waitAborter.signal }).then(onExit, async () => {
+      if (!released) await finish({ code: null, signal: null })
+    })
+    if (!adopted) await withDockerDeadline('starting a container', abortSignal => container!.start({ abortSignal }))
+    // Frozen, its runtime cannot notice the old agent is gone nor dial this one.
+    else if (adopted.paused) await unpauseContainer(container)
     // After the start (Docker follows only a running container), from its first line: nothing is missed.
+    // An adopted one from now: the earlier run collected what it printed before.
     const onOutput = options.onOutput
-    if (onOutput) logs = followContainerLogs(options.docker, container, onOutput).catch(() => undefined)
+    if (onOutput) logs = followContainerLogs(options.docker, container, (line, stream, cutBytes, time) => onOutput(line, stream, cutBytes, time, id), adopted ? Math.floor(Date.now() / 1000) : undefined).catch(() => undefined)
     let initTimer: NodeJS.Timeout | undefined
     try {
       await Promise.race([
@@ -132,7 +149,7 @@ export function startContainerInstance(options: ContainerInstanceOptions, prepar
           initTimer = setTimeout(() => {
             initTimedOut = true
             reject(new Error(INIT_TIMED_OUT))
-          }, INIT_TIMEOUT_MS)
+          }, adopted ? ADOPT_TIMEOUT_MS : INIT_TIMEOUT_MS)
         }),
       ])
       served = true
@@ -177,6 +194,18 @@ export function startContainerInstance(options: ContainerInstanceOptions, prepar
       await ready
       if (finished) throw new Error('the instance is gone')
       await unpauseContainer(container!)
+    },
+    async release() {
+      if (finished) return
+      await ready.catch(() => {})
+      if (finished) return
+      released = true
+      finished = true
+      waitAborter.abort()
+      ;(await logs)?.stop()
+      // The runtime sees its control connection end and waits for the next agent (runtime/agent-redial.mjs);
+      // the container and its link folder stay for that agent to adopt.
+      await link.close()
     },
     async memoryBytes() {
       if (finished || !container) return undefined

@@ -1,12 +1,24 @@
 import type Dockerode from 'dockerode'
 import type { LaunchRequest } from '../types'
+import { createHash } from 'node:crypto'
+import { LINK_PROTOCOL } from '../../instances/runtime-link'
 import { BASE_IMAGE_LAYOUT } from './base-image-recipe'
 
 export const CONTAINER_LABELS = {
   agent: 'mini-lambda.agent',
   function: 'mini-lambda.function',
   version: 'mini-lambda.version',
+  /** The instance's link folder under the agent's run folder (8 hex): how a later run finds its socket. */
+  link: 'mini-lambda.link',
+  /** A hash of everything else the agent asked of the container: a later run adopts it only for the same. */
+  spec: 'mini-lambda.spec',
 } as const
+
+export interface ContainerSpecInput extends LaunchRequest {
+  agentId: string
+  /** How long the runtime waits for a restarting agent to adopt it (ms). */
+  adoptGraceMs: number
+}
 
 /** The instance's link folder, mounted read-only: the agent's socket is there, nothing the function can change. */
 export const LINK_DIR_IN_CONTAINER = BASE_IMAGE_LAYOUT.socketDir
@@ -23,7 +35,23 @@ export const OPEN_FILES_LIMIT = 8192
  * and open-files limit, a read-only root whose only writable place is a noexec tmpfs, the link folder
  * read-only, no capabilities, a non-root user, and labels naming its function and version.
  */
-export function containerSpec(launch: LaunchRequest & { agentId: string }, name: string, linkDir: string): Dockerode.ContainerCreateOptions {
+export function containerSpec(launch: ContainerSpecInput, name: string, linkDir: string): Dockerode.ContainerCreateOptions {
+  const spec = specWithout(launch, name, linkDir)
+  const linkName = linkDir.slice(linkDir.lastIndexOf('/') + 1)
+  return { ...spec, Labels: { ...spec.Labels, [CONTAINER_LABELS.link]: linkName, [CONTAINER_LABELS.spec]: specHash(launch) } }
+}
+
+/**
+ * What a container of this launch is asked to be, its name, link folder and grace aside (image,
+ * environment with secrets, limits, link protocol): an earlier run's container is adopted only when this is the same.
+ */
+export function specHash(launch: ContainerSpecInput): string {
+  // The link protocol too: a runtime that cannot speak this agent's is replaced at once, not after a wait.
+  const asked = { link: LINK_PROTOCOL, spec: specWithout({ ...launch, adoptGraceMs: 0 }, '', '') }
+  return createHash('sha256').update(JSON.stringify(asked)).digest('hex')
+}
+
+function specWithout(launch: ContainerSpecInput, name: string, linkDir: string): Dockerode.ContainerCreateOptions {
   const { config, image } = launch
   const memoryBytes = config.memory * 1024 * 1024
   const connector = image.connector
@@ -39,6 +67,7 @@ export function containerSpec(launch: LaunchRequest & { agentId: string }, name:
       `LAMBDA_FUNCTION_VERSION=${launch.version}`,
       `LAMBDA_TIMEOUT=${config.timeout}`,
       `LAMBDA_MEMORY=${config.memory}`,
+      `LAMBDA_ADOPT_GRACE_MS=${launch.adoptGraceMs}`,
       // No --max-old-space-size: the cgroup limit is the real bound (a kill is reported as out of memory),
       // V8 grows its heap with the live set anyway, and the flag costs ~25 ms of every cold start.
     ],

@@ -19,10 +19,10 @@ const TIMESTAMP_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z) /
  * with dockerode's own demuxer and cut into bounded lines as they arrive: nothing is held beyond one
  * line per stream (Docker's own log file is size-capped, see container-spec.ts).
  */
-export async function followContainerLogs(docker: Dockerode, container: Dockerode.Container, onLine: ContainerOutput): Promise<FollowedLogs> {
+export async function followContainerLogs(docker: Dockerode, container: Dockerode.Container, onLine: ContainerOutput, since?: number): Promise<FollowedLogs> {
   const aborter = new AbortController()
   // The deadline covers getting the stream; the stream itself lasts as long as the container.
-  const stream = await withDockerDeadline('following the container\'s logs', () => container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, abortSignal: aborter.signal }) as unknown as Promise<Readable>).catch((error) => {
+  const stream = await withDockerDeadline('following the container\'s logs', () => container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...(since === undefined ? {} : { since }), abortSignal: aborter.signal }) as unknown as Promise<Readable>).catch((error) => {
     aborter.abort()
     throw error
   })

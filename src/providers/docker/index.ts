@@ -3,14 +3,17 @@ import type { Instance } from '../../instances/types'
 import type { LaunchRequest, Provider, ProviderContext } from '../types'
 import type { ContainerInstanceOptions, PreparedContainer } from './container-instance'
 import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { c as createTar } from 'tar'
 import { LambdaError } from '../../errors'
-import { makeLinkDir, removeLinkDir } from '../link-dir'
+import { RuntimeLink } from '../../instances/runtime-link'
+import { lastingLinkDir, makeLinkDir, removeLinkDir } from '../link-dir'
 import { withDockerDeadline } from './api-deadline'
 import { BASE_IMAGE_LABELS, ensureBaseImage } from './base-image'
 import { buildImage } from './build-image'
 import { discardPrepared, prepareContainer, startContainerInstance } from './container-instance'
-import { CONTAINER_LABELS } from './container-spec'
+import { CONTAINER_LABELS, LINK_SOCKET_NAME, specHash } from './container-spec'
+import { Leftovers, sortLeftovers } from './leftovers'
 import { connectorFor, upgradeToLink } from './link-upgrade'
 
 export interface DockerProviderOptions {
@@ -21,7 +24,14 @@ export interface DockerProviderOptions {
   /** Longest a function's image build may take. Default: 10 minutes. */
   buildTimeoutMs?: number
   onLog?: (line: string) => void
+  /**
+   * How long a container's runtime waits for a restarting agent before it exits (ms), so the next run
+   * can adopt it. Default: 60 s.
+   */
+  adoptGraceMs?: number
 }
+
+export const DEFAULT_ADOPT_GRACE_MS = 60_000
 
 export function dockerSocketPath(explicit?: string): string {
   if (explicit) return explicit
@@ -58,6 +68,10 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
   const socketPath = dockerSocketPath(options.socketPath)
   const docker: Dockerode = new Docker({ socketPath })
   let runDir: string | undefined
+  let leftovers: Leftovers | undefined
+  const adoptGraceMs = options.adoptGraceMs ?? DEFAULT_ADOPT_GRACE_MS
+  // Only link folders in the data dir outlive a run: in a temp folder nothing could be found again.
+  const canKeep = () => runDir !== undefined && runDir === lastingLinkDir(ctx.dataDir)
   const running = new Set<Instance>()
   // One created-but-not-started container per version in service, so a cold start is just a start.
   const prepared = new Map<string, PreparedContainer & { env: string }>()
@@ -93,9 +107,12 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       catch (error) {
         throw dockerUnavailable(socketPath, error)
       }
-      // Containers of an earlier run of this agent (a crash, kill -9) are nobody's now.
-      const orphansRemoved = await removeOwnContainers()
-      runDir = await makeLinkDir(ctx.dataDir)
+      // Containers of an earlier run of this agent (a kill -9, or a stop with --keep-instances): the
+      // running ones wait to be adopted by their version (`adopt`), the rest go now.
+      const lasting = lastingLinkDir(ctx.dataDir)
+      const { adoptable, removed: orphansRemoved } = await sortLeftovers(docker, ctx.agentId, lasting)
+      runDir = await makeLinkDir(ctx.dataDir, new Set(adoptable.map(leftover => leftover.link)))
+      if (lasting) leftovers = new Leftovers(adoptable, docker, lasting)
       baseTag = (await ensureBaseImage(docker, { source: options.baseImage, tmpDir: ctx.tmpDir, onLog: options.onLog })).tag
       return { orphansRemoved }
     },
@@ -125,7 +142,7 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       prepared.delete(key)
       if (stale) void discardPrepared(stale)
       try {
-        prepared.set(key, { ...prepareContainer({ ...request, docker, agentId: ctx.agentId, runDir: runDir! }), env: envOf(request) })
+        prepared.set(key, { ...prepareContainer(instanceOptions(request)), env: envOf(request) })
       }
       catch (error) {
         // Only an optimisation: the next start prepares its own container and reports what fails.
@@ -139,21 +156,27 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       return container ? discardPrepared(container) : Promise.resolve()
     },
     startInstance(request) {
-      const onOutput = ctx.onOutput
-      const options: ContainerInstanceOptions = {
-        ...request,
-        docker,
-        agentId: ctx.agentId,
-        runDir: runDir!,
-        onOutput: onOutput && ((line, stream, cutBytes, time) => onOutput({ function: request.name, version: request.version, instance: container.id, stream, line, cutBytes, time })),
-      }
-      const container = takePrepared(request) ?? prepareContainer(options)
-      const instance = startContainerInstance(options, container)
-      running.add(instance)
-      instance.exited.then(() => running.delete(instance))
+      const options = instanceOptions(request)
+      const instance = track(startContainerInstance(options, takePrepared(request) ?? prepareContainer(options)))
       // The next cold start of this version should find a container waiting, too.
       instance.ready.then(() => provider.prepare!(request), () => {})
       return instance
+    },
+    adopt(request) {
+      const options = instanceOptions(request)
+      const claimed = leftovers?.claim(request.name, request.version, specHash(options), request.config.maxInstances) ?? []
+      return claimed.map((leftover) => {
+        const linkDir = join(runDir!, leftover.link)
+        // The same path the container has mounted; the stale socket file (ours) is replaced.
+        const link = RuntimeLink.open({ socketPath: join(linkDir, LINK_SOCKET_NAME), concurrency: request.config.concurrency, socketMode: 0o666 })
+        const prepared: PreparedContainer = { id: leftover.name, linkDir, link, created: Promise.resolve(docker.getContainer(leftover.id)) }
+        return track(startContainerInstance(options, prepared, { paused: leftover.paused }))
+      })
+    },
+    async endAdoption() {
+      const removed = await leftovers?.removeRest() ?? 0
+      leftovers = undefined
+      return removed
     },
     upgradeImage(image, kind) {
       return upgradeToLink(docker, image, kind, ctx.tmpDir)
@@ -171,13 +194,41 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
         if (error.statusCode !== 404) throw error
       })
     },
-    async close() {
+    async close({ keepInstances = false } = {}) {
       await Promise.all([...prepared.values()].map(discardPrepared))
       prepared.clear()
+      await leftovers?.removeRest()
+      if (keepInstances && canKeep()) {
+        // Most were released by their pools already: they run on, for the next start to adopt.
+        await Promise.all([...running].map(instance => instance.release?.()))
+        return
+      }
       await Promise.all([...running].map(instance => instance.kill()))
       await removeOwnContainers().catch(() => {})
       await removeLinkDir(ctx.dataDir, runDir)
     },
   }
+
+  function instanceOptions(request: LaunchRequest): ContainerInstanceOptions {
+    const onOutput = ctx.onOutput
+    const options: ContainerInstanceOptions = {
+      ...request,
+      docker,
+      agentId: ctx.agentId,
+      adoptGraceMs,
+      runDir: runDir!,
+      onOutput: onOutput && ((line, stream, cutBytes, time, instance) => onOutput({ function: request.name, version: request.version, instance, stream, line, cutBytes, time })),
+    }
+    return options
+  }
+
+  function track(started: Instance): Instance {
+    // Only what can be found again may be left running.
+    const instance = canKeep() ? started : { ...started, release: undefined }
+    running.add(instance)
+    instance.exited.then(() => running.delete(instance))
+    return instance
+  }
+
   return provider
 }

@@ -49,12 +49,12 @@ describe('lambda agent install --dry-run: the unit and environment file for this
     console.log(security.stdout.match(/Overall exposure level.*/)?.[0])
 
     // Runs this Node and this package's CLI, with the settings from the environment file.
-    expect(unit).toContain(`ExecStart=${process.execPath} ${cliPath} agent --port \${LAMBDA_PORT} --domain \${LAMBDA_DOMAIN} --provider \${LAMBDA_PROVIDER} $LAMBDA_AGENT_ARGS`)
+    expect(unit).toContain(`ExecStart=${process.execPath} ${cliPath} agent --port \${LAMBDA_PORT} --domain \${LAMBDA_DOMAIN} --provider \${LAMBDA_PROVIDER} --keep-instances $LAMBDA_AGENT_ARGS`)
     expect(unit).toContain('EnvironmentFile=/etc/mini-lambda/agent.env')
     expect(unit).toMatch(/^Restart=on-failure$/m)
     expect(unit).toMatch(/^After=.*docker\.service/m)
     expect(unit).toMatch(/^Wants=.*docker\.service/m)
-    // Stopping signals the agent alone, which ends its own instances; the data stays for the next start.
+    // Stopping signals the agent alone, which leaves its containers for the next start to adopt; the data stays.
     expect(unit).toMatch(/^KillMode=mixed$/m)
     expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m)
     // Hardened, yet the data dir is writable and the Docker socket reachable.
