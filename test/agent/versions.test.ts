@@ -15,7 +15,12 @@ const docker = (...args: string[]) => execFileSync('docker', args, { encoding: '
 /** Versions of a function that have an image, from Docker itself; an untagged leftover shows as <none>. */
 const imagesOf = (agent: AgentProcess, fn: string) => docker('images', '--format', '{{.Tag}}', '--filter', `label=mini-lambda.agent=${agentIdOf(agent)}`, '--filter', `label=mini-lambda.function=${fn}`).map(tag => tag.replace(/-[0-9a-f]{12}$/, '')).sort()
 const containerVersions = (agent: AgentProcess, fn: string) => docker('ps', '-a', '--format', '{{.Label "mini-lambda.version"}}', '--filter', `label=mini-lambda.agent=${agentIdOf(agent)}`, '--filter', `label=mini-lambda.function=${fn}`)
-const textOf = async (agent: AgentProcess, host: string) => (await agent.call(host)).json().text
+async function textOf(agent: AgentProcess, host: string): Promise<string> {
+  const res = await agent.call(host)
+  // Say what came instead: a failure here is read from the status and the error, not "undefined".
+  if (res.status !== 200) throw new Error(`${host} answered ${res.status}: ${res.text}`)
+  return res.json().text
+}
 
 async function deployOk(agent: AgentProcess, project: TempProject, args: string[] = []) {
   const result = await agent.cli(['deploy', ...args], { cwd: project.dir })
