@@ -50,7 +50,9 @@ export function completedRun(run: DueRun, startedAt: Date, result: FunctionCallR
     : result.status >= 400 ? { code: 'FUNCTION_ERROR_STATUS', message: `answered ${result.status}: ${result.body.toString('utf8', 0, ERROR_EXCERPT_CHARS)}` } : undefined
   return {
     ...runBase(run, startedAt),
-    endedAt: new Date(startedAt.getTime() + Math.round(result.durationMs)).toISOString(),
+    // Read from the same clock as startedAt, when the answer is in: a run queued behind this one starts
+    // after it on the record too (startedAt plus the call's own duration can land a ms past that).
+    endedAt: new Date(Math.max(Date.now(), startedAt.getTime())).toISOString(),
     durationMs: Math.round(result.durationMs * 10) / 10,
     status: result.status,
     outcome,
