@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { LambdaError } from '../../errors'
+import { readBoundedBody } from '../../http/read-bounded-body'
 import { ASYNC_LIMITS } from './async-limits'
 
 function tooLarge(maxBytes: number): LambdaError {
@@ -12,35 +13,10 @@ function tooLarge(maxBytes: number): LambdaError {
   })
 }
 
-/**
- * Reads the body of a call to store, counting bytes. Past the limit it stops reading (the answer is
- * 413; the rest is left unread, never destroying the request under the response).
- */
+/** Reads the body of a call to store; past the limit the answer is 413 and the rest is left unread. */
 export function readCallBody(req: IncomingMessage, maxBytes: number = ASYNC_LIMITS.maxBodyBytes): Promise<Buffer> {
-  if (Number(req.headers['content-length']) > maxBytes) return Promise.reject(tooLarge(maxBytes))
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let bytes = 0
-    const stop = () => {
-      req.off('data', onData)
-      req.off('end', onEnd)
-      req.pause()
-    }
-    const onData = (chunk: Buffer) => {
-      bytes += chunk.length
-      if (bytes <= maxBytes) return void chunks.push(chunk)
-      stop()
-      reject(tooLarge(maxBytes))
-    }
-    const onEnd = () => {
-      stop()
-      resolve(Buffer.concat(chunks))
-    }
-    req.on('error', (error) => {
-      stop()
-      reject(new LambdaError({ code: 'BAD_REQUEST', status: 400, message: `The request body was interrupted (${error.message}); nothing was accepted.`, hint: 'Send the whole call again.' }))
-    })
-    req.on('data', onData)
-    req.on('end', onEnd)
+  return readBoundedBody(req, maxBytes, {
+    tooLarge: () => tooLarge(maxBytes),
+    interrupted: error => new LambdaError({ code: 'BAD_REQUEST', status: 400, message: `The request body was interrupted (${error.message}); nothing was accepted.`, hint: 'Send the whole call again.' }),
   })
 }

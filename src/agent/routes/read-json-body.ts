@@ -2,6 +2,7 @@ import type { H3Event } from 'h3'
 import type { IncomingMessage } from 'node:http'
 import type { BodyField } from './body-fields'
 import { LambdaError } from '../../errors'
+import { readBoundedBody } from '../../http/read-bounded-body'
 import { badRequest } from './body-fields'
 
 export type BodyShape = Record<string, BodyField<unknown>>
@@ -36,41 +37,12 @@ export async function readJsonBody<S extends BodyShape>(event: H3Event, shape: S
   return body
 }
 
-/**
- * Reads the body from Node's request, counting bytes. Over the limit it stops reading and leaves the
- * rest unread, never destroying the request: h3's assertBodySize cancels the stream, which drops the
- * socket under the response, and listhen's shutdown hook then crashes the agent on that response.
- */
-function readText(event: H3Event, maxBytes: number): Promise<string> {
-  const req = event.runtime!.node!.req as IncomingMessage
-  const tooLarge = () => new LambdaError({ code: 'BODY_TOO_LARGE', status: 413, message: `The request body is larger than the limit of ${maxBytes} bytes.`, hint: 'Admin API bodies are small JSON objects; send only the documented fields.', data: { maxBytes } })
-  if (Number(req.headers['content-length']) > maxBytes) return Promise.reject(tooLarge())
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let bytes = 0
-    const stop = () => {
-      req.off('data', onData)
-      req.off('end', onEnd)
-      req.pause()
-    }
-    const onData = (chunk: Buffer) => {
-      bytes += chunk.length
-      if (bytes <= maxBytes) return void chunks.push(chunk)
-      stop()
-      reject(tooLarge())
-    }
-    const onEnd = () => {
-      stop()
-      resolve(Buffer.concat(chunks).toString('utf8'))
-    }
-    // Stays attached: a client that hangs up later must not become an unhandled 'error'.
-    req.on('error', (error) => {
-      stop()
-      reject(badRequest(`The request body was interrupted (${error.message}).`, 'Send the whole body again.'))
-    })
-    req.on('data', onData)
-    req.on('end', onEnd)
+async function readText(event: H3Event, maxBytes: number): Promise<string> {
+  const body = await readBoundedBody(event.runtime!.node!.req as IncomingMessage, maxBytes, {
+    tooLarge: () => new LambdaError({ code: 'BODY_TOO_LARGE', status: 413, message: `The request body is larger than the limit of ${maxBytes} bytes.`, hint: 'Admin API bodies are small JSON objects; send only the documented fields.', data: { maxBytes } }),
+    interrupted: error => badRequest(`The request body was interrupted (${error.message}).`, 'Send the whole body again.'),
   })
+  return body.toString('utf8')
 }
 
 function parseJsonObject(text: string, example: string, sensitive = false): Record<string, unknown> {
