@@ -45,6 +45,10 @@ async function startRuntimeOnSocket(dir) {
   return { socketPath, pid: runtime.child.pid, stop: runtime.stop }
 }
 
+// BENCH_ONLY=agent,dev: just those (bare always runs: every figure is a ratio to it).
+const only = process.env.BENCH_ONLY?.split(',')
+const wanted = key => !only || only.includes(key)
+
 export async function benchDataPlane() {
   const work = mkdtempSync(join(tmpdir(), 'bench-data-plane-'))
   const provider = process.env.BENCH_PROVIDER ?? (dockerAnswers() ? 'docker' : 'process')
@@ -60,43 +64,56 @@ export async function benchDataPlane() {
 
     const project = sampleProject()
     stops.push(() => rmSync(project, { recursive: true, force: true }))
-    const agent = await startAgent({ provider, idleTimeout: 3600 })
-    stops.push(() => agent.stop().then(() => rmSync(agent.dataDir, { recursive: true, force: true })))
-    timedCli(['deploy'], { cwd: project, env: agent.env })
-    const agentHost = `hello.localhost:${agent.port}`
-    // The agent and its instances: child processes, or the containers' processes as the host sees them.
-    const instancePids = () => provider === 'docker'
-      ? containersOf(agent.agentId, 'hello').map(({ id }) => Number(execFileSync('docker', ['inspect', '--format', '{{.State.Pid}}', id], { encoding: 'utf8' }).trim())).flatMap(pid => [pid, ...childrenOf(pid)])
-      : childrenOf(agent.pid)
-    targets.push({ name: `agent (${provider})`, key: 'agent', url: `http://127.0.0.1:${agent.port}`, port: agent.port, host: agentHost, target: true, pids: () => [agent.pid, ...instancePids()] })
+    if (wanted('agent')) await addAgent()
+    if (wanted('dev')) await addDev()
+    if (wanted('nginx')) await addNginx()
+    if (wanted('sls')) await addServerlessOffline()
 
-    const devPort = await freePort()
-    const dev = await startProcess(process.execPath, [cli, 'dev', '--port', String(devPort)], { ready: /dev server on/, cwd: project })
-    stops.push(() => {
-      devOutput = dev.output()
-      return dev.stop()
-    })
-    targets.push({ name: 'lambda dev', key: 'dev', url: `http://127.0.0.1:${devPort}`, port: devPort, host: `hello.localhost:${devPort}`, target: true, pids: () => [dev.child.pid, ...childrenOf(dev.child.pid)] })
-
-    if (hasNginx()) {
-      const runtime = await startRuntimeOnSocket(work)
-      stops.push(runtime.stop)
-      const nginxPort = await freePort()
-      const nginx = await startNginx(nginxPort, runtime.socketPath)
-      stops.push(nginx.stop)
-      targets.push({ name: 'nginx → runtime (HTTP on LAMBDA_SOCKET)', key: 'nginx', url: `http://127.0.0.1:${nginxPort}`, port: nginxPort, pids: () => [runtime.pid, nginx.pid, ...childrenOf(nginx.pid)] })
-    }
-    else {
-      notices.push('nginx is not installed: the "fast proxy" floor is skipped (apt-get install nginx-light).')
+    async function addAgent() {
+      const agent = await startAgent({ provider, idleTimeout: 3600 })
+      stops.push(() => agent.stop().then(() => rmSync(agent.dataDir, { recursive: true, force: true })))
+      timedCli(['deploy'], { cwd: project, env: agent.env })
+      const agentHost = `hello.localhost:${agent.port}`
+      // The agent and its instances: child processes, or the containers' processes as the host sees them.
+      const instancePids = () => provider === 'docker'
+        ? containersOf(agent.agentId, 'hello').map(({ id }) => Number(execFileSync('docker', ['inspect', '--format', '{{.State.Pid}}', id], { encoding: 'utf8' }).trim())).flatMap(pid => [pid, ...childrenOf(pid)])
+        : childrenOf(agent.pid)
+      targets.push({ name: `agent (${provider})`, key: 'agent', url: `http://127.0.0.1:${agent.port}`, port: agent.port, host: agentHost, target: true, pids: () => [agent.pid, ...instancePids()] })
     }
 
-    const sls = await startServerlessOffline()
-    if (sls.notice) {
-      notices.push(`serverless-offline skipped: ${sls.notice}`)
+    async function addDev() {
+      const devPort = await freePort()
+      const dev = await startProcess(process.execPath, [cli, 'dev', '--port', String(devPort)], { ready: /dev server on/, cwd: project })
+      stops.push(() => {
+        devOutput = dev.output()
+        return dev.stop()
+      })
+      targets.push({ name: 'lambda dev', key: 'dev', url: `http://127.0.0.1:${devPort}`, port: devPort, host: `hello.localhost:${devPort}`, target: true, pids: () => [dev.child.pid, ...childrenOf(dev.child.pid)] })
     }
-    else {
-      stops.push(sls.stop)
-      targets.push({ name: `serverless-offline ${sls.mode}`, key: 'sls', url: `http://127.0.0.1:${sls.port}`, port: sls.port, pids: () => [sls.pid, ...childrenOf(sls.pid)] })
+
+    async function addNginx() {
+      if (hasNginx()) {
+        const runtime = await startRuntimeOnSocket(work)
+        stops.push(runtime.stop)
+        const nginxPort = await freePort()
+        const nginx = await startNginx(nginxPort, runtime.socketPath)
+        stops.push(nginx.stop)
+        targets.push({ name: 'nginx → runtime (HTTP on LAMBDA_SOCKET)', key: 'nginx', url: `http://127.0.0.1:${nginxPort}`, port: nginxPort, pids: () => [runtime.pid, nginx.pid, ...childrenOf(nginx.pid)] })
+      }
+      else {
+        notices.push('nginx is not installed: the "fast proxy" floor is skipped (apt-get install nginx-light).')
+      }
+    }
+
+    async function addServerlessOffline() {
+      const sls = await startServerlessOffline()
+      if (sls.notice) {
+        notices.push(`serverless-offline skipped: ${sls.notice}`)
+      }
+      else {
+        stops.push(sls.stop)
+        targets.push({ name: `serverless-offline ${sls.mode}`, key: 'sls', url: `http://127.0.0.1:${sls.port}`, port: sls.port, pids: () => [sls.pid, ...childrenOf(sls.pid)] })
+      }
     }
 
     for (const target of targets) {

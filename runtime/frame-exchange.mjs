@@ -18,43 +18,40 @@ const COALESCE_MAX_BYTES = 64 * 1024
  */
 
 /**
- * Serves the requests the agent sends as frames on one connection, one after the other.
- * `serve` gets each request as an Exchange; `busy`/`idle` say when a request starts and when the
- * connection may carry the next one.
- * @param {import('node:net').Socket} socket
- * @param {{ serve: (exchange: import('./types').Exchange, head: RequestHead) => void, busy: () => void, idle: () => void }} handlers
+ * Serves the one request the agent sends as frames on a stream of the mux connection (mux.mjs);
+ * `serve` gets it as an Exchange, and the stream is finished once the request and its response both ended.
+ * @param {import('./mux.mjs').MuxStream} stream
+ * @param {(exchange: import('./types').Exchange, head: RequestHead) => void} serve
  */
-export function serveFrames(socket, { serve, busy, idle }) {
+export function serveFrames(stream, serve) {
   /** @type {FrameExchange | undefined} */
   let current
-  const finished = () => {
-    current = undefined
-    // Paused while a body was held for the function: the next request must be read.
-    if (socket.isPaused()) socket.resume()
-    idle()
-  }
+  let served = false
   const push = createFrameReader({
     head(json) {
-      // The agent sends a head only once the previous exchange ended both ways.
-      if (current) return void socket.destroy()
+      // One request per stream.
+      if (served) return void stream.destroy()
+      served = true
       /** @type {RequestHead} */
       let head
       try {
         head = JSON.parse(json.toString('utf8'))
       }
       catch {
-        return void socket.destroy()
+        return void stream.destroy()
       }
-      current = new FrameExchange(socket, head, finished)
-      busy()
+      current = new FrameExchange(stream, head, () => {
+        current = undefined
+        stream.finish()
+      })
       serve(current, head)
     },
     body: chunk => current?.pushBody(chunk),
     end: () => current?.endBody(),
-    malformed: () => socket.destroy(),
+    malformed: () => stream.destroy(),
   })
-  socket.on('data', push)
-  socket.once('close', () => current?.abort())
+  stream.on('data', push)
+  stream.once('close', () => current?.abort())
 }
 
 /**
@@ -63,7 +60,7 @@ export function serveFrames(socket, { serve, busy, idle }) {
  */
 class FrameExchange {
   /**
-   * @param {import('node:net').Socket} socket
+   * @param {import('./mux.mjs').MuxStream} socket
    * @param {RequestHead} head
    * @param {() => void} finished
    */

@@ -1,6 +1,6 @@
 /**
- * The framed transport on the runtime link (role `frames`): one request at a time per connection,
- * each a sequence of frames `[type: u8][length: u32 BE][payload]`.
+ * The frames of one request on the runtime link (a stream of the `mux` connection: mux.mjs; a whole
+ * connection per request for older runtimes' role `frames`): `[type: u8][length: u32 BE][payload]`.
  *
  *   agent → runtime: HEAD {m, u, h, i, d, b}, then BODY… and END when `b` is 1
  *   runtime → agent: HEAD {s, t?, h}, BODY…, END
@@ -46,7 +46,7 @@ export function endFrame() {
 
 /**
  * Writes `chunk` as BODY frames (split past the frame limit); returns what the socket's write returned.
- * @param {import('node:net').Socket} socket
+ * @param {{ write: (chunk: Uint8Array) => boolean }} socket
  * @param {Uint8Array} chunk
  */
 export function writeBody(socket, chunk) {

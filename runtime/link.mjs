@@ -1,24 +1,21 @@
 import { connect } from 'node:net'
+import { Mux } from './mux.mjs'
 
 /**
  * The runtime link: the agent owns a listening unix socket per instance (in a folder the function
  * cannot write) and the runtime dials it, so nothing the function does can change what the agent
  * talks to. Every connection starts with one line of JSON from the runtime naming its role; after it,
- * a `frames` connection carries requests as frames (frames.mjs; this runtime), an `http` one plain
+ * a `mux` connection carries a stream of frames per request (mux.mjs, frames.mjs; this runtime; the
+ * agent still takes the one-request-per-connection `frames` of older runtimes), an `http` one plain
  * HTTP/1.1 with the agent as the client (connector.mjs, for custom images' own servers), and the one
  * `control` connection newline-delimited JSON both ways. See docs/agent.md, "Security model".
  */
 export const LINK_PROTOCOL = 1
 
-/**
- * Never-used connections kept open ahead of demand. The agent asks for a new connection only when all
- * it holds are busy, so each one it takes is replaced: it always gets one, up to the cap.
- */
-const SPARE_CONNECTIONS = 2
 const REDIAL_DELAY_MS = 50
 
 /**
- * @param {'frames' | 'http' | 'control' | 'error'} role
+ * @param {'mux' | 'http' | 'control' | 'error'} role
  * @param {Record<string, unknown>} [extra]
  */
 export function helloLine(role, extra = {}) {
@@ -46,64 +43,31 @@ export function sendStartupError(agentSocket, error) {
 }
 
 /**
- * @typedef {object} ConnectionEvents
- * @property {() => void} busy a request started on the connection
- * @property {() => void} idle the connection may carry the next request
- */
-
-/**
- * Dials the agent: first the control connection (whose end tells the runtime to stop), then
- * `frames` connections handed to `serve`. At most `concurrency + spare` are open.
+ * Dials the agent: first the control connection (whose end tells the runtime to stop), then one
+ * `mux` connection (mux.mjs) on which the agent opens a stream per request, each handed to `serve`.
  * `whenDone(requestId)` resolves once that request's handler has settled (for the agent's "await").
- * @param {(socket: import('node:net').Socket, events: ConnectionEvents) => void} serve
- * @param {{ agentSocket: string, concurrency: number, whenDone: (requestId: string) => Promise<unknown>, onLost: () => void }} options
+ * @param {(stream: import('./mux.mjs').MuxStream) => void} serve
+ * @param {{ agentSocket: string, whenDone: (requestId: string) => Promise<unknown>, onLost: () => void }} options
  */
-export function linkToAgent(serve, { agentSocket, concurrency, whenDone, onLost }) {
-  const maxConnections = Math.max(1, concurrency) + SPARE_CONNECTIONS
-  /** @type {Set<import('node:net').Socket>} */
-  const open = new Set()
-  /** @type {Set<import('node:net').Socket>} */
-  const unused = new Set()
-  /** @type {Set<import('node:net').Socket>} */
-  const idle = new Set()
-  let dialing = 0
+export function linkToAgent(serve, { agentSocket, whenDone, onLost }) {
   let lost = false
+  /** @type {Mux | undefined} */
+  let mux
 
-  const topUp = () => {
-    while (!lost && unused.size + dialing < SPARE_CONNECTIONS && open.size + dialing < maxConnections) dialData()
-  }
-
-  const dialData = () => {
-    dialing++
+  const dialMux = () => {
+    if (lost) return
     const socket = connect(agentSocket)
+    let connected = false
     socket.once('connect', () => {
-      dialing--
-      socket.write(helloLine('frames'))
-      open.add(socket)
-      unused.add(socket)
-      idle.add(socket)
-      serve(socket, {
-        busy() {
-          idle.delete(socket)
-          if (unused.delete(socket)) topUp()
-        },
-        idle() {
-          if (open.has(socket) && !socket.destroyed) idle.add(socket)
-        },
-      })
-      topUp()
+      connected = true
+      socket.write(helloLine('mux'))
+      mux = new Mux(socket, { accept: serve })
     })
-    socket.once('error', () => {})
+    socket.on('error', () => {})
+    // Gone while the agent still is (or never connected): dial again a little later rather than spinning.
     socket.once('close', () => {
-      if (!open.delete(socket)) {
-        // Never connected: try again a little later rather than spinning.
-        dialing--
-        setTimeout(topUp, REDIAL_DELAY_MS).unref()
-        return
-      }
-      unused.delete(socket)
-      idle.delete(socket)
-      topUp()
+      if (connected) mux = undefined
+      setTimeout(dialMux, REDIAL_DELAY_MS).unref()
     })
   }
 
@@ -112,7 +76,7 @@ export function linkToAgent(serve, { agentSocket, concurrency, whenDone, onLost 
   control.setEncoding('utf8')
   control.once('connect', () => {
     control.write(helloLine('control', { pid: process.pid }))
-    topUp()
+    dialMux()
   })
   control.on('data', (chunk) => {
     pending += chunk
@@ -139,10 +103,10 @@ export function linkToAgent(serve, { agentSocket, concurrency, whenDone, onLost 
   })
 
   return {
-    /** Connections with no request on them, for a graceful stop. */
+    /** For a graceful stop: requests in flight go on, new ones are refused. */
     closeIdle() {
       lost = true
-      for (const socket of idle) socket.destroy()
+      if (mux) mux.refusing = true
     },
   }
 }

@@ -58,10 +58,7 @@ export function startServer(invoke, settings) {
   if (settings.agentSocket) {
     const agentSocket = settings.agentSocket
     const whenDone = /** @param {string} id */ id => running.get(id) ?? Promise.resolve()
-    const dial = () => linkToAgent((socket, events) => serveFrames(socket, {
-      serve: (exchange, head) => handle(exchange, head.i, head.d),
-      ...events,
-    }), { agentSocket, concurrency: settings.concurrency, whenDone, onLost: () => onLost() })
+    const dial = () => linkToAgent(stream => serveFrames(stream, (exchange, head) => handle(exchange, head.i, head.d)), { agentSocket, whenDone, onLost: () => onLost() })
     // An agent restarting may adopt this instance: wait for it (agent-redial.mjs) rather than exit.
     const onLost = redialAfterLoss({ agentSocket, graceMs: settings.adoptGraceMs ?? 0, shutdown, stopped: () => closing, relink: () => {
       link?.closeIdle()

@@ -1,19 +1,9 @@
 import { requestURL } from './headers.mjs'
+import { lazyRequest } from './web-request.mjs'
 
-// No per-request AbortSignal: creating one costs more than the rest of the Request
-// (about 10 µs); a disconnect still ends the function's response stream.
 /** @param {import('./types').Exchange} exchange */
 function toWebRequest(exchange) {
-  const headers = new Headers()
-  const raw = exchange.rawHeaders
-  for (let i = 0; i < raw.length; i += 2) headers.append(/** @type {string} */ (raw[i]), /** @type {string} */ (raw[i + 1]))
-  // `duplex` is required by Node to stream a request body, and not yet in TypeScript's RequestInit.
-  return new Request(requestURL(exchange), /** @type {RequestInit} */ ({
-    method: exchange.method,
-    headers,
-    body: exchange.hasBody ? exchange.bodyStream() : undefined,
-    duplex: 'half',
-  }))
+  return lazyRequest({ url: requestURL(exchange), method: exchange.method, rawHeaders: exchange.rawHeaders, body: exchange.hasBody ? () => exchange.bodyStream() : undefined })
 }
 
 /**

@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cli, freePort, repoRoot, startProcess } from './processes.mjs'
 
-/** Starts `lambda agent` on a free port with a fresh data dir; resolves with its port, key and env for the CLI. */
+/**
+ * Starts `lambda agent` on a free port with a fresh data dir; resolves with its port, key and env for the CLI.
+ * AGENT_EXEC_ARGV (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): Node flags for the agent, to profile it under a bench's load.
+ */
 export async function startAgent({ provider = 'docker', idleTimeout = 300, extraArgs = [] } = {}) {
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-agent-'))
-  const agent = await startProcess(process.execPath, [cli, 'agent', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--provider', provider, '--idle-timeout', String(idleTimeout), ...extraArgs], { ready: /Agent ready/ })
+  const agent = await startProcess(process.execPath, [...(process.env.AGENT_EXEC_ARGV ? process.env.AGENT_EXEC_ARGV.split(' ') : []), cli, 'agent', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--provider', provider, '--idle-timeout', String(idleTimeout), ...extraArgs], { ready: /Agent ready/ })
   const key = agent.output().match(/mlk_[a-z0-9]{8}_[\w-]{43}/)[0]
   const settingsDir = mkdtempSync(join(tmpdir(), 'bench-cli-'))
   const env = { ...process.env, LAMBDA_HOST: `http://127.0.0.1:${port}`, LAMBDA_API_KEY: key, XDG_CONFIG_HOME: settingsDir, NO_COLOR: '1' }

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net'
+import type { MuxStream } from '../../runtime/mux.mjs'
 import type { RequestHead, ResponseHead } from './link-frames'
 import { bodyFrameHeader, createFrameReader, endFrame, FRAME_LIMITS, headFrame, parseResponseHead } from './link-frames'
 
@@ -14,23 +15,26 @@ export interface ResponseSink {
 }
 
 /**
- * One `frames` connection the runtime dialed: carries one request at a time and goes back to its
- * link once the response has ended and the request's body was sent (or cut short with an END).
+ * Carries one request at a time as frames: on a stream of the runtime's `mux` connection (one
+ * request each), or on a whole `frames` connection an older runtime dialed (back to its link once
+ * the response has ended and the request's body was sent, or cut short with an END).
  */
 export class FrameChannel {
   current?: FrameRequest
 
-  constructor(readonly socket: Socket, private readonly free: (channel: FrameChannel) => void) {
+  constructor(readonly socket: Socket | MuxStream, private readonly free: (channel: FrameChannel) => void) {
     socket.on('data', createFrameReader({
       head: json => this.onHead(json),
       body: chunk => this.onBody(chunk),
       end: () => this.onEnd(),
       malformed: reason => this.fail(reason),
     }))
-    socket.once('close', () => {
+    // A mux stream closes with a reason when the runtime broke the protocol on its connection.
+    socket.once('close', (reason?: unknown) => {
       const request = this.current
       this.current = undefined
-      request?.sink.closed()
+      if (typeof reason === 'string') request?.sink.malformed(`sent ${reason}`)
+      else request?.sink.closed()
     })
   }
 

@@ -5,6 +5,7 @@ import { chmodSync, rmSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { Agent } from 'node:http'
 import { createServer } from 'node:net'
+import { Mux, MuxStream } from '../../runtime/mux.mjs'
 import { FrameChannel } from './frame-channel'
 
 /** Must match runtime/link.mjs. */
@@ -51,16 +52,17 @@ class LinkAgent extends Agent {
  * replace; whatever the function sends is bounded (connection count, hello size and deadline, and
  * on `frames` connections every frame: link-frames.ts).
  *
- * Requests travel as frames (frame-channel.ts) when the runtime says so in its hello (our runtime),
- * else as HTTP/1.1 (runtime/connector.mjs bridging a custom image's own server, and images built
- * with a runtime from before the frames).
+ * Requests travel as frames (frame-channel.ts), each on a stream of the runtime's one `mux`
+ * connection (runtime/mux.mjs: our runtime), or each on a whole `frames` connection (runtimes from
+ * before the mux), else as HTTP/1.1 (runtime/connector.mjs bridging a custom image's own server, and
+ * images built with a runtime from before the frames). The hello says which.
  */
 export class RuntimeLink {
   readonly socketPath: string
   /** Keep-alive HTTP over the runtime's connections, when they speak HTTP. */
   readonly agent: Agent
   /** How this instance's connections carry requests: known once the first one said hello. */
-  protocol?: 'frames' | 'http'
+  protocol?: 'mux' | 'frames' | 'http'
   /** Resolves at the first HTTP connection: the function loaded and serves. */
   readonly ready: Promise<void>
   /** What the runtime reported when the function failed to load. */
@@ -74,6 +76,7 @@ export class RuntimeLink {
   private readonly channelTakers: ChannelTaker[] = []
   private readonly accepted = new Set<Socket>()
   private control?: Socket
+  private mux?: Mux
   private readonly awaiting = new Map<string, Array<() => void>>()
   private markReady!: () => void
   private closed = false
@@ -127,15 +130,21 @@ export class RuntimeLink {
     return undefined
   }
 
+  /** Whether requests go as frames (mux or frames connections), not HTTP. */
+  get framed(): boolean {
+    return this.protocol === 'mux' || this.protocol === 'frames'
+  }
+
   /**
-   * A frames connection for one request: at once when one is idle (returned), else through
-   * `callback` when the runtime dials the next. The channel comes back by itself when its request ends.
+   * A channel for one request: at once when the mux is up or a frames connection is idle (returned),
+   * else through `callback` when the runtime dials. The channel comes back by itself when its request ends.
    */
   takeChannel(callback: ChannelTaker): FrameChannel | undefined {
     if (this.closed) {
       callback(new Error('the instance is gone'))
       return undefined
     }
+    if (this.mux?.usable) return this.muxChannel(this.mux)
     for (let channel = this.idleChannels.pop(); channel; channel = this.idleChannels.pop()) {
       if (channel.usable) return channel
     }
@@ -145,6 +154,8 @@ export class RuntimeLink {
 
   /** Hands a channel whose request ended to the next waiting request, or keeps it idle. */
   releaseChannel = (channel: FrameChannel): void => {
+    // A mux stream carries one request: both sides forget it, and the next request opens its own.
+    if (channel.socket instanceof MuxStream) return channel.socket.finish()
     if (!channel.usable || this.closed) return
     const taker = this.channelTakers.shift()
     if (taker) taker(null, channel)
@@ -237,6 +248,7 @@ export class RuntimeLink {
     }
     // One instance speaks one protocol: a connection in the other one is not from its runtime.
     if (this.protocol && this.protocol !== hello.role) return void socket.destroy()
+    if (hello.role === 'mux') return this.acceptMux(socket)
     this.protocol = hello.role
     this.markReady()
     if (hello.role === 'frames') {
@@ -254,6 +266,23 @@ export class RuntimeLink {
     const taker = this.takers.shift()
     if (taker) taker(null, socket)
     else this.idle.push(socket)
+  }
+
+  /** The runtime's one mux connection (again after it was lost): waiting requests take streams on it. */
+  private acceptMux(socket: Socket) {
+    if (this.mux && !this.mux.socket.destroyed) return void socket.destroy()
+    const mux = new Mux(socket)
+    this.mux = mux
+    this.protocol = 'mux'
+    this.markReady()
+    socket.once('close', () => {
+      if (this.mux === mux) this.mux = undefined
+    })
+    for (const taker of this.channelTakers.splice(0)) taker(null, this.muxChannel(mux))
+  }
+
+  private muxChannel(mux: Mux): FrameChannel {
+    return new FrameChannel(mux.open(), this.releaseChannel)
   }
 
   private readControl(socket: Socket) {
@@ -277,7 +306,8 @@ export class RuntimeLink {
 }
 
 type Hello
-  = | { role: 'http' }
+  = | { role: 'mux' }
+    | { role: 'http' }
     | { role: 'frames' }
     | { role: 'control' }
     | { role: 'error', error: unknown }
@@ -294,7 +324,7 @@ function parseJSON(text: string): unknown {
 function parseHello(line: string): Hello | undefined {
   const hello = parseJSON(line) as Record<string, unknown> | undefined
   if (!hello || typeof hello !== 'object' || hello['mini-lambda'] !== LINK_PROTOCOL) return undefined
-  if (hello.role === 'http' || hello.role === 'frames' || hello.role === 'control') return { role: hello.role }
+  if (hello.role === 'mux' || hello.role === 'http' || hello.role === 'frames' || hello.role === 'control') return { role: hello.role }
   if (hello.role === 'error') return { role: 'error', error: hello.error }
   return undefined
 }

@@ -108,7 +108,7 @@ async function callPool(pool: InstancePool, call: FunctionCall, opts: CallFuncti
     headers['x-request-id'] = call.requestId
 
     const { link } = pooled.instance
-    if (link.protocol === 'frames') {
+    if (link.framed) {
       let status = 0
       let responseHeaders: FunctionCallResult['headers'] = {}
       const sink: ResponseSink = {

@@ -94,7 +94,7 @@ export async function invokeThroughPool(req: IncomingMessage, res: ServerRespons
     record(0, undefined, error as LambdaError)
     throw error
   }
-  if (lease.pooled.instance.link.protocol === 'frames') return forwardFrames(req, res, lease, deadline, opts, record)
+  if (lease.pooled.instance.link.framed) return forwardFrames(req, res, lease, deadline, opts, record)
   return forward(req, res, lease, deadline, opts, record)
 }
 

@@ -4,20 +4,28 @@ import { request } from '../helpers/http'
 
 /**
  * A function that finds the runtime's connections to the agent (any socket among its file
- * descriptors) and writes `attack` onto every one of them, then never answers itself.
+ * descriptors) and writes `attack` onto every one of them, then never answers itself. Frames of a
+ * request go inside the mux's DATA frames for its stream (the attack is the function's second
+ * request: stream 2); the `mux…` attacks break the mux itself.
  */
 const hostile = (attack: string) => `import { readdirSync, readlinkSync, writeSync } from 'node:fs'
 const frame = (type, length, payload = Buffer.alloc(0)) => { const h = Buffer.alloc(5); h[0] = type; h.writeUInt32BE(length, 1); return Buffer.concat([h, payload]) }
 const json = value => { const b = Buffer.from(JSON.stringify(value)); return frame(1, b.length, b) }
+const muxFrame = (type, stream, length, payload = Buffer.alloc(0)) => { const h = Buffer.alloc(9); h[0] = type; h.writeUInt32BE(stream, 1); h.writeUInt32BE(length, 5); return Buffer.concat([h, payload]) }
+const onStream = (bytes, stream = 2) => muxFrame(1, stream, bytes.length, bytes)
 const attacks = {
-  hugeHead: () => frame(1, 0xFFFFFFF0),
-  hugeBody: () => Buffer.concat([json({ s: 200, h: [] }), frame(2, 0x7FFFFFFF)]),
+  hugeHead: () => onStream(frame(1, 0xFFFFFFF0)),
+  hugeBody: () => onStream(Buffer.concat([json({ s: 200, h: [] }), frame(2, 0x7FFFFFFF)])),
   garbage: () => Buffer.from('HTTP/1.1 200 OK\\r\\ncontent-length: 5\\r\\n\\r\\nhello'),
-  unknownType: () => frame(42, 0),
-  manyHeaders: () => json({ s: 200, h: Array.from({ length: 2000 }, (_, i) => i % 2 ? 'v' : 'x-h' + i) }),
-  responseSplitting: () => Buffer.concat([json({ s: 200, h: ['x-a', 'b\\r\\nset-cookie: stolen=1'] }), frame(3, 0)]),
-  badStatus: () => Buffer.concat([json({ s: 42, h: [] }), frame(3, 0)]),
-  twoHeads: () => Buffer.concat([json({ s: 200, h: [] }), json({ s: 200, h: [] })]),
+  unknownType: () => onStream(frame(42, 0)),
+  manyHeaders: () => onStream(json({ s: 200, h: Array.from({ length: 2000 }, (_, i) => i % 2 ? 'v' : 'x-h' + i) })),
+  responseSplitting: () => onStream(Buffer.concat([json({ s: 200, h: ['x-a', 'b\\r\\nset-cookie: stolen=1'] }), frame(3, 0)])),
+  badStatus: () => onStream(Buffer.concat([json({ s: 42, h: [] }), frame(3, 0)])),
+  twoHeads: () => onStream(Buffer.concat([json({ s: 200, h: [] }), json({ s: 200, h: [] })])),
+  muxHugeFrame: () => muxFrame(1, 2, 0xFFFFFFF0),
+  muxUnknownType: () => muxFrame(9, 2, 0),
+  muxUnopenedStream: () => onStream(json({ s: 200, h: [] }), 99),
+  muxCloseWithLength: () => muxFrame(2, 2, 5),
 }
 export default (req) => {
   if (new URL(req.url).pathname !== '/attack') return 'fine'
@@ -33,7 +41,7 @@ export default (req) => {
 `
 
 describe('a function that writes its own frames onto the runtime\'s link only breaks its own requests', () => {
-  it.each(['hugeHead', 'hugeBody', 'garbage', 'unknownType', 'manyHeaders', 'responseSplitting', 'badStatus', 'twoHeads'])('%s: 502 for the request, the instance is replaced, the gateway serves on', async (attack) => {
+  it.each(['hugeHead', 'hugeBody', 'garbage', 'unknownType', 'manyHeaders', 'responseSplitting', 'badStatus', 'twoHeads', 'muxHugeFrame', 'muxUnknownType', 'muxUnopenedStream', 'muxCloseWithLength'])('%s: 502 for the request, the instance is replaced, the gateway serves on', async (attack) => {
     const bystander = await gateway('export default () => "bystander"')
     const gw = await gateway(hostile(attack))
     expect((await request(gw.port, '/', { host: 'fn.localhost' })).text).toBe('fine')
