@@ -73,7 +73,8 @@ export function writeBody(socket, chunk) {
  * @param {FrameHandlers} on
  */
 export function createFrameReader(on) {
-  const header = Buffer.alloc(FRAME_HEADER_BYTES)
+  // Only for a frame header split across two reads (rare): most readers never need it.
+  let header
   let headerFill = 0
   let state = 0 // 0: frame header, 1: head bytes, 2: body bytes
   let remaining = 0
@@ -100,6 +101,7 @@ export function createFrameReader(on) {
         }
         else {
           const take = Math.min(FRAME_HEADER_BYTES - headerFill, chunk.length - offset)
+          header ??= Buffer.alloc(FRAME_HEADER_BYTES)
           chunk.copy(header, headerFill, offset, offset + take)
           headerFill += take
           offset += take

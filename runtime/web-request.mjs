@@ -45,30 +45,39 @@ function realOf(light) {
   return light[real]
 }
 
-const prototype = Object.create(Request.prototype, {
-  method: { get() { return this[real]?.method ?? this[init].method } },
-  url: { get() { return this[real]?.url ?? this[init].url } },
-  headers: { get() { return headersOf(this) } },
-})
+/** @type {object | undefined} */
+let prototype
 
-// Everything else a Request has, from the real one: its other properties and methods, and the
-// symbol-keyed slots undici's own code reads from a Request it is given (found on a sample, since
-// undici does not export them).
-for (const name of Object.getOwnPropertyNames(Request.prototype)) {
-  if (name === 'constructor' || Object.hasOwn(prototype, name)) continue
-  const descriptor = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(Request.prototype, name))
-  if (descriptor.get) {
-    Object.defineProperty(prototype, name, { get() { return /** @type {any} */ (realOf(this))[name] } })
-  }
-  else if (typeof descriptor.value === 'function') {
-    Object.defineProperty(prototype, name, { value(/** @type {unknown[]} */ ...args) { return /** @type {any} */ (realOf(this))[name](...args) } })
-  }
-}
-for (const slot of Object.getOwnPropertySymbols(new Request('http://localhost/'))) {
-  Object.defineProperty(prototype, slot, {
-    get() { return /** @type {any} */ (realOf(this))[slot] },
-    set(value) { /** @type {any} */ (realOf(this))[slot] = value },
+// Made at the first request, not at import: touching `Request` loads undici (about 7 MB), which a
+// Lambda-style handler never needs.
+function requestPrototype() {
+  if (prototype) return prototype
+  const made = Object.create(Request.prototype, {
+    method: { get() { return this[real]?.method ?? this[init].method } },
+    url: { get() { return this[real]?.url ?? this[init].url } },
+    headers: { get() { return headersOf(this) } },
   })
+  // Everything else a Request has, from the real one: its other properties and methods, and the
+  // symbol-keyed slots undici's own code reads from a Request it is given (found on a sample, since
+  // undici does not export them).
+  for (const name of Object.getOwnPropertyNames(Request.prototype)) {
+    if (name === 'constructor' || Object.hasOwn(made, name)) continue
+    const descriptor = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(Request.prototype, name))
+    if (descriptor.get) {
+      Object.defineProperty(made, name, { get() { return /** @type {any} */ (realOf(this))[name] } })
+    }
+    else if (typeof descriptor.value === 'function') {
+      Object.defineProperty(made, name, { value(/** @type {unknown[]} */ ...args) { return /** @type {any} */ (realOf(this))[name](...args) } })
+    }
+  }
+  for (const slot of Object.getOwnPropertySymbols(new Request('http://localhost/'))) {
+    Object.defineProperty(made, slot, {
+      get() { return /** @type {any} */ (realOf(this))[slot] },
+      set(value) { /** @type {any} */ (realOf(this))[slot] = value },
+    })
+  }
+  prototype = made
+  return made
 }
 
 /**
@@ -76,7 +85,7 @@ for (const slot of Object.getOwnPropertySymbols(new Request('http://localhost/')
  * @returns {Request}
  */
 export function lazyRequest(parts) {
-  const light = Object.create(prototype)
+  const light = Object.create(requestPrototype())
   light[init] = parts
   return light
 }

@@ -54,12 +54,12 @@ export function endFrame(): Buffer {
 
 export function headFrame(head: RequestHead): Buffer {
   const json = JSON.stringify(head)
-  const length = Buffer.byteLength(json)
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length)
+  // One UTF-8 pass into room for the worst case (3 bytes a UTF-16 unit), from Node's buffer pool when small.
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + json.length * 3)
+  const length = frame.write(json, FRAME_HEADER_BYTES)
   frame[0] = FRAME_HEAD
   frame.writeUInt32BE(length, 1)
-  frame.write(json, FRAME_HEADER_BYTES)
-  return frame
+  return frame.subarray(0, FRAME_HEADER_BYTES + length)
 }
 
 export function bodyFrameHeader(length: number): Buffer {
@@ -102,7 +102,8 @@ export interface FrameHandlers {
  * gathered), heads are gathered up to their limit. After a malformed frame nothing more is read.
  */
 export function createFrameReader(on: FrameHandlers): (chunk: Buffer) => void {
-  const header = Buffer.alloc(FRAME_HEADER_BYTES)
+  // Only for a frame header split across two reads (rare): most readers never need it.
+  let header: Buffer | undefined
   let headerFill = 0
   let state: 'header' | 'head' | 'body' = 'header'
   let remaining = 0
@@ -125,6 +126,7 @@ export function createFrameReader(on: FrameHandlers): (chunk: Buffer) => void {
         }
         else {
           const take = Math.min(FRAME_HEADER_BYTES - headerFill, chunk.length - offset)
+          header ??= Buffer.alloc(FRAME_HEADER_BYTES)
           chunk.copy(header, headerFill, offset, offset + take)
           headerFill += take
           offset += take
