@@ -44,16 +44,13 @@ function target(ctx: AgentContext, name: string, version: number | undefined, vi
  * or, with `X-Lambda-Invocation-Type: Event`, answers with the 202 (or 429) of an accepted call.
  * Every answer carries `X-Request-Id`, errors too: the id `lambda logs --request` finds the call by.
  */
-export async function invokeServing(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: InvokeServingOptions = {}): Promise<Response | undefined> {
+export function invokeServing(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: InvokeServingOptions = {}): Promise<Response | undefined> {
   const requestId = randomUUID()
-  try {
-    return await invokeVersion(ctx, req, res, name, path, opts, requestId)
-  }
-  catch (error) {
+  return invokeVersion(ctx, req, res, name, path, opts, requestId).catch((error: unknown) => {
     // A success gets the id with the function's headers; only an error answer needs it set here.
     if (!res.headersSent) res.setHeader('x-request-id', requestId)
     throw error
-  }
+  })
 }
 
 async function invokeVersion(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: InvokeServingOptions, requestId: string): Promise<Response | undefined> {

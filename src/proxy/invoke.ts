@@ -70,7 +70,7 @@ export async function acquireBefore(pool: InstancePool, deadline: number, timeou
  * This is the gateway's hot path: callbacks and one timer per request, no extra promises when an
  * instance is free.
  */
-export async function invokeThroughPool(req: IncomingMessage, res: ServerResponse, opts: InvokeOptions): Promise<void> {
+export function invokeThroughPool(req: IncomingMessage, res: ServerResponse, opts: InvokeOptions): Promise<void> {
   const { pool } = opts
   const startedAt = performance.now()
   const deadline = Date.now() + opts.timeoutMs
@@ -86,16 +86,24 @@ export async function invokeThroughPool(req: IncomingMessage, res: ServerRespons
     error: error?.code,
   })
 
-  let lease: Lease
-  try {
-    lease = pool.tryAcquire() ?? await acquireBefore(pool, deadline, opts.timeoutMs)
-  }
-  catch (error) {
+  const forwardOn = (lease: Lease) => lease.pooled.instance.link.framed
+    ? forwardFrames(req, res, lease, deadline, opts, record)
+    : forward(req, res, lease, deadline, opts, record)
+  const refused = (error: unknown): never => {
     record(0, undefined, error as LambdaError)
     throw error
   }
-  if (lease.pooled.instance.link.framed) return forwardFrames(req, res, lease, deadline, opts, record)
-  return forward(req, res, lease, deadline, opts, record)
+  // Not an async function: with an instance free, the forward's own promise is the answer, without
+  // the extra turns of the event loop an async wrapper would add to every request.
+  let lease: Lease | undefined
+  try {
+    lease = pool.tryAcquire()
+  }
+  catch (error) {
+    return Promise.reject(error).catch(refused)
+  }
+  if (lease) return forwardOn(lease)
+  return acquireBefore(pool, deadline, opts.timeoutMs).then(forwardOn, refused)
 }
 
 /** Over an `http` link: a custom image's own server (through runtime/connector.mjs), or an older runtime. */
