@@ -12,7 +12,6 @@ if (process.env.LAMBDA_SPARE === '1') Object.assign(process.env, await waitForAs
 const settings = {
   agentSocket: process.env.LAMBDA_AGENT_SOCKET,
   socketPath: process.env.LAMBDA_SOCKET,
-  concurrency: Number(process.env.LAMBDA_CONCURRENCY) || 50,
   handlerPath: process.env.LAMBDA_HANDLER || '/var/task/index.mjs',
   functionName: process.env.LAMBDA_FUNCTION_NAME || 'function',
   version: process.env.LAMBDA_FUNCTION_VERSION || '$LATEST',

@@ -6,8 +6,8 @@
  *   runtime → agent: HEAD {s, t?, h}, BODY…, END
  *
  * One JSON parse per request head instead of an HTTP parser on each side; bodies pass through as
- * they are. Must match src/instances/link-frames.ts (the agent's side, which also bounds what an
- * untrusted runtime may send).
+ * they are. The agent reads with this same module (src/instances/link-frames.ts adds its tighter
+ * limits and checks the response head: the runtime is untrusted).
  */
 export const FRAME_HEAD = 1
 export const FRAME_BODY = 2
@@ -32,12 +32,13 @@ export function frameHeader(type, length) {
 
 /** @param {unknown} head an object, or its JSON */
 export function headFrame(head) {
-  const json = Buffer.from(typeof head === 'string' ? head : JSON.stringify(head))
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + json.length)
+  const json = typeof head === 'string' ? head : JSON.stringify(head)
+  // One UTF-8 pass into room for the worst case (3 bytes a UTF-16 unit), from Node's buffer pool when small.
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + json.length * 3)
+  const length = frame.write(json, FRAME_HEADER_BYTES)
   frame[0] = FRAME_HEAD
-  frame.writeUInt32BE(json.length, 1)
-  json.copy(frame, FRAME_HEADER_BYTES)
-  return frame
+  frame.writeUInt32BE(length, 1)
+  return frame.subarray(0, FRAME_HEADER_BYTES + length)
 }
 
 export function endFrame() {
@@ -71,9 +72,11 @@ export function writeBody(socket, chunk) {
  * Cuts a byte stream into frames. Body bytes are handed on as they arrive (never gathered), heads
  * are gathered up to their limit. Returns `push(chunk)`.
  * @param {FrameHandlers} on
+ * @param {{ headBytes: number, bodyFrameBytes: number }} [limits] what a head and a body frame may hold
  */
-export function createFrameReader(on) {
+export function createFrameReader(on, limits = { headBytes: MAX_HEAD_BYTES, bodyFrameBytes: MAX_BODY_FRAME_BYTES }) {
   // Only for a frame header split across two reads (rare): most readers never need it.
+  /** @type {Buffer | undefined} */
   let header
   let headerFill = 0
   let state = 0 // 0: frame header, 1: head bytes, 2: body bytes
@@ -111,20 +114,20 @@ export function createFrameReader(on) {
           remaining = header.readUInt32BE(1)
         }
         if (type === FRAME_HEAD) {
-          if (remaining === 0 || remaining > MAX_HEAD_BYTES) return fail('head size')
+          if (remaining === 0 || remaining > limits.headBytes) return fail(`a head of ${remaining} bytes (at most ${limits.headBytes})`)
           state = 1
           parts = []
         }
         else if (type === FRAME_BODY) {
-          if (remaining > MAX_BODY_FRAME_BYTES) return fail('body frame size')
+          if (remaining > limits.bodyFrameBytes) return fail(`a body frame of ${remaining} bytes (at most ${limits.bodyFrameBytes})`)
           if (remaining > 0) state = 2
         }
         else if (type === FRAME_END) {
-          if (remaining !== 0) return fail('end frame size')
+          if (remaining !== 0) return fail('an end frame with a payload')
           on.end()
         }
         else {
-          return fail(`frame type ${type}`)
+          return fail(`an unknown frame type (${type})`)
         }
         continue
       }

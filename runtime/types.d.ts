@@ -5,7 +5,6 @@ export interface RuntimeSettings {
   agentSocket?: string
   /** A unix socket to listen on instead (running the runtime by hand). */
   socketPath?: string
-  concurrency: number
   handlerPath: string
   functionName: string
   version: string

@@ -1,18 +1,19 @@
 /**
- * The agent's side of the framed transport on a runtime link (role `frames`): one request at a time
- * per connection, each a sequence of frames `[type: u8][length: u32 BE][payload]`.
+ * The agent's side of the frames on a runtime link (runtime/frames.mjs, which both sides use: a
+ * stream of the `mux` connection, or a whole `frames` connection of an older runtime, carries one
+ * request as frames `[type: u8][length: u32 BE][payload]`).
  *
  *   agent → runtime: HEAD {m, u, h, i, d, b}, then BODY… and END when `b` is 1
  *   runtime → agent: HEAD {s, t?, h}, BODY…, END
  *
- * Must match runtime/frames.mjs. The runtime is untrusted: whatever it sends is bounded here (head
- * size, header count, body frame size) and anything outside the protocol is reported as malformed,
- * never thrown.
+ * The runtime is untrusted: whatever it sends is bounded here (head size, header count, body frame
+ * size) and anything outside the protocol is reported as malformed, never thrown.
  */
-export const FRAME_HEAD = 1
-export const FRAME_BODY = 2
-export const FRAME_END = 3
-export const FRAME_HEADER_BYTES = 5
+import type { FrameHandlers } from '../../runtime/frames.mjs'
+import { createFrameReader as createReader, FRAME_BODY, frameHeader, headFrame as runtimeHeadFrame } from '../../runtime/frames.mjs'
+
+export type { FrameHandlers }
+export { endFrame } from '../../runtime/frames.mjs'
 
 export const FRAME_LIMITS = {
   /** A response head (status, headers) as JSON. */
@@ -46,27 +47,12 @@ export interface ResponseHead {
   headers: string[]
 }
 
-const END_FRAME = Buffer.from([FRAME_END, 0, 0, 0, 0])
-
-export function endFrame(): Buffer {
-  return END_FRAME
-}
-
 export function headFrame(head: RequestHead): Buffer {
-  const json = JSON.stringify(head)
-  // One UTF-8 pass into room for the worst case (3 bytes a UTF-16 unit), from Node's buffer pool when small.
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + json.length * 3)
-  const length = frame.write(json, FRAME_HEADER_BYTES)
-  frame[0] = FRAME_HEAD
-  frame.writeUInt32BE(length, 1)
-  return frame.subarray(0, FRAME_HEADER_BYTES + length)
+  return runtimeHeadFrame(head)
 }
 
 export function bodyFrameHeader(length: number): Buffer {
-  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES)
-  header[0] = FRAME_BODY
-  header.writeUInt32BE(length, 1)
-  return header
+  return frameHeader(FRAME_BODY, length)
 }
 
 /** A response head as the runtime sent it, or the reason it is not one. */
@@ -90,82 +76,11 @@ export function parseResponseHead(json: Buffer): ResponseHead | string {
   return { status, statusText, headers: headers as string[] }
 }
 
-export interface FrameHandlers {
-  head: (json: Buffer) => void
-  body: (chunk: Buffer) => void
-  end: () => void
-  malformed: (reason: string) => void
-}
-
 /**
- * Cuts the runtime's byte stream into frames: body bytes are handed on as they arrive (never
- * gathered), heads are gathered up to their limit. After a malformed frame nothing more is read.
+ * Cuts the runtime's byte stream into frames within the agent's limits: body bytes are handed on as
+ * they arrive (never gathered), heads are gathered up to their limit. After a malformed frame nothing
+ * more is read.
  */
 export function createFrameReader(on: FrameHandlers): (chunk: Buffer) => void {
-  // Only for a frame header split across two reads (rare): most readers never need it.
-  let header: Buffer | undefined
-  let headerFill = 0
-  let state: 'header' | 'head' | 'body' = 'header'
-  let remaining = 0
-  let parts: Buffer[] = []
-  let broken = false
-  const fail = (reason: string) => {
-    broken = true
-    on.malformed(reason)
-  }
-
-  return function push(chunk: Buffer) {
-    let offset = 0
-    while (offset < chunk.length && !broken) {
-      if (state === 'header') {
-        let type: number
-        if (headerFill === 0 && chunk.length - offset >= FRAME_HEADER_BYTES) {
-          type = chunk[offset]!
-          remaining = chunk.readUInt32BE(offset + 1)
-          offset += FRAME_HEADER_BYTES
-        }
-        else {
-          const take = Math.min(FRAME_HEADER_BYTES - headerFill, chunk.length - offset)
-          header ??= Buffer.alloc(FRAME_HEADER_BYTES)
-          chunk.copy(header, headerFill, offset, offset + take)
-          headerFill += take
-          offset += take
-          if (headerFill < FRAME_HEADER_BYTES) return
-          headerFill = 0
-          type = header[0]!
-          remaining = header.readUInt32BE(1)
-        }
-        if (type === FRAME_HEAD) {
-          if (remaining === 0 || remaining > FRAME_LIMITS.headBytes) return fail(`a response head of ${remaining} bytes (at most ${FRAME_LIMITS.headBytes})`)
-          state = 'head'
-          parts = []
-        }
-        else if (type === FRAME_BODY) {
-          if (remaining > FRAME_LIMITS.bodyFrameBytes) return fail(`a body frame of ${remaining} bytes (at most ${FRAME_LIMITS.bodyFrameBytes})`)
-          if (remaining > 0) state = 'body'
-        }
-        else if (type === FRAME_END) {
-          if (remaining !== 0) return fail('an end frame with a payload')
-          on.end()
-        }
-        else {
-          return fail(`an unknown frame type (${type})`)
-        }
-        continue
-      }
-      const take = Math.min(remaining, chunk.length - offset)
-      const part = chunk.subarray(offset, offset + take)
-      offset += take
-      remaining -= take
-      if (state === 'body') {
-        if (remaining === 0) state = 'header'
-        on.body(part)
-        continue
-      }
-      parts.push(part)
-      if (remaining > 0) continue
-      state = 'header'
-      on.head(parts.length === 1 ? parts[0]! : Buffer.concat(parts))
-    }
-  }
+  return createReader(on, FRAME_LIMITS)
 }

@@ -10,7 +10,10 @@ import { FrameChannel } from './frame-channel'
 
 /** Must match runtime/link.mjs. */
 export const LINK_PROTOCOL = 1
-/** Connections beyond `concurrency` the runtime keeps ready (runtime/link.mjs), plus control and slack. */
+/**
+ * Connections beyond `concurrency` a runtime dialing one per request keeps ready (runtime/connector.mjs,
+ * older runtimes' `frames`), plus control and slack. Our runtime needs two: control and the mux.
+ */
 const EXTRA_CONNECTIONS = 4
 /** A connection must say who it is this soon after it is accepted. */
 const HELLO_TIMEOUT_MS = 5000
@@ -34,7 +37,7 @@ type Taker = (error: Error | null, socket: Duplex) => void
 type ChannelTaker = (error: Error | null, channel?: FrameChannel) => void
 
 /** Hands the runtime's dialed-in connections to HTTP requests, as a keep-alive agent would dial. */
-// The instance pool never sends an instance more than `concurrency` requests at once, and the runtime
+// The instance pool never sends an instance more than `concurrency` requests at once, and the connector
 // keeps up to `concurrency` + 2 connections, so a request that finds no free one gets the next one dialed.
 class LinkAgent extends Agent {
   constructor(private readonly link: RuntimeLink, concurrency: number) {
