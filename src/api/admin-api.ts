@@ -234,17 +234,26 @@ export interface RemoveSecretResult {
 /** One run of a schedule, as the history lists it (newest first). */
 export type ScheduleRun = ScheduleRunRecord
 
-/** A schedule as `GET /schedules` lists it, config and CLI ones alike. */
-export interface ScheduleListing {
+/** What a schedule is, wherever it comes from: what fires, when, with what, and how runs may overlap. */
+export interface ScheduleFields {
   /** `cfg-…` (from lambda.config.ts, derived from what it does) or `cli-…` (added with `lambda schedule`). */
   id: string
   function: string
+  /** `config`: from the function's current version (lambda.config.ts); `cli`: added with `lambda schedule`. */
   source: 'config' | 'cli'
   cron: string
   timezone: string
   payload?: unknown
   overlap: ScheduleOverlap
   catchUp: boolean
+  /** Config: the version whose config defines it. */
+  version?: number
+  /** CLI: when it was added. */
+  createdAt?: string
+}
+
+/** A schedule as `GET /schedules` lists it, config and CLI ones alike. */
+export interface ScheduleListing extends ScheduleFields {
   /** `disabled`: `enabled: false` in lambda.config.ts; `paused`: `lambda schedule pause`. */
   state: 'active' | 'paused' | 'disabled'
   /** The next three times it fires (ISO, UTC); empty unless active. */
@@ -253,10 +262,6 @@ export interface ScheduleListing {
   running: number
   queued: boolean
   lastRun?: ScheduleRun
-  /** Config: the version whose config defines it. */
-  version?: number
-  /** CLI: when it was added. */
-  createdAt?: string
 }
 
 /** `GET /schedules[?function=<name>]`. */

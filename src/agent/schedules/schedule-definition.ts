@@ -1,26 +1,14 @@
-import type { ResolvedSchedule, ScheduleOverlap } from '../../config/schema/schedule'
+import type { ScheduleFields } from '../../api/admin-api'
+import type { ResolvedSchedule } from '../../config/schema/schedule'
 import type { CliScheduleRecord } from '../../store/records'
 import { stableJSON } from '../../build/hash'
 import { resolveSchedule } from '../../config/schema/schedule'
 import { configScheduleId } from './schedule-ids'
 
-/** One schedule, wherever it comes from: what fires, when, with what, and how runs may overlap. */
-export interface ScheduleDefinition {
-  id: string
-  function: string
-  /** `config`: from the function's current version (lambda.config.ts); `cli`: added with `lambda schedule`. */
-  source: 'config' | 'cli'
-  cron: string
-  timezone: string
-  payload?: unknown
-  overlap: ScheduleOverlap
-  catchUp: boolean
+/** One schedule as the scheduler runs it: its fields, and whether the config enables it. */
+export interface ScheduleDefinition extends ScheduleFields {
   /** `enabled: false` in the config. (A pause is the agent's state, not part of the definition.) */
   enabled: boolean
-  /** Config: the version whose config defines it. */
-  version?: number
-  /** CLI: when it was added. */
-  createdAt?: string
 }
 
 /**
