@@ -5,23 +5,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startAgent, timedCli } from './lib/agent.mjs'
+import { containerPids, startAgent, timedCli } from './lib/agent.mjs'
 import { fmt, percentile, throughput } from './lib/load.mjs'
+import { onEachProvider } from './lib/providers.mjs'
 
 const BURST = Number(process.env.BENCH_BURST ?? 500)
 const duration = Number(process.env.BENCH_DURATION ?? 5)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const sleep = ms => new Promise(r => setTimeout(r, ms))
-
-function dockerAnswers() {
-  try {
-    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe', timeout: 10_000 })
-    return true
-  }
-  catch {
-    return false
-  }
-}
 
 /** Burst targets: one that fits the burst (50 × 10 = 500 slots), one that must queue (10 × 3 = 30 slots). */
 const BURST_FUNCTIONS = {
@@ -114,8 +105,7 @@ function instancesStarted(agent, cwd, fn) {
 /** Host pids of the function's running instances: the agent's children, or the containers' processes. */
 function instancePids(agent, provider, fn) {
   if (provider === 'process') return execFileSync('ps', ['--ppid', String(agent.pid), '-o', 'pid='], { encoding: 'utf8' }).split('\n').map(Number).filter(Boolean)
-  const ids = execFileSync('docker', ['ps', '-q', '--filter', `label=mini-lambda.agent=${agent.agentId}`, '--filter', `label=mini-lambda.function=${fn}`], { encoding: 'utf8' }).split('\n').filter(Boolean)
-  return ids.map(id => Number(execFileSync('docker', ['inspect', '--format', '{{.State.Pid}}', id], { encoding: 'utf8' }).trim()))
+  return containerPids(agent.agentId, fn)
 }
 
 /** CPU seconds (user + system) each process has used so far. */
@@ -215,15 +205,8 @@ function report({ provider, bursts, cpu, overload }) {
   console.log(`CPU-bound, ${CPU_CONNECTIONS} connections, concurrency 4: maxInstances 1 ${fmt.rps(rps('cpu1'))} (instances busy ${cores('cpu1')}) | maxInstances 2 ${fmt.rps(rps('cpu2'))} (${cores('cpu2')}) | ${fmt.ratio(rps('cpu2') / rps('cpu1'))} (target ≥ 1.50× on 2 cores)${failed ? ` | failed requests ${failed}` : ''} [rounds, req/s: ${cpu.cpu1.map((r, i) => `${Math.round(r.rps)}/${Math.round(cpu.cpu2[i].rps)}`).join(', ')}]`)
 }
 
-export async function benchBurst() {
-  const providers = process.env.BENCH_PROVIDER ? [process.env.BENCH_PROVIDER] : ['process', ...(dockerAnswers() ? ['docker'] : [])]
-  const all = []
-  for (const provider of providers) {
-    const results = await benchProvider(provider)
-    report(results)
-    all.push(results)
-  }
-  return all
+export function benchBurst() {
+  return onEachProvider(benchProvider, report)
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchBurst()

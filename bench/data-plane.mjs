@@ -1,33 +1,23 @@
 // The data plane, side by side in one run: bare node:http, the agent, `lambda dev`, nginx in front of
 // the runtime (the "fast proxy" floor) and serverless-offline, all answering `hello`'s body, measured
 // in alternating rounds so drift on a shared machine hits every target alike.
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'esbuild'
-import { containersOf, sampleProject, startAgent, timedCli } from './lib/agent.mjs'
+import { containerPids, sampleProject, startAgent, timedCli } from './lib/agent.mjs'
 import { childrenOf } from './lib/cpu.mjs'
 import { fmt, latency, throughput } from './lib/load.mjs'
 import { hasNginx, startNginx } from './lib/nginx.mjs'
 import { startServerlessOffline, untilAnswers } from './lib/peers.mjs'
 import { cli, freePort, repoRoot, startProcess } from './lib/processes.mjs'
+import { chosenProvider } from './lib/providers.mjs'
 
 const duration = Number(process.env.BENCH_DURATION ?? 5)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const TARGET_RATIO = 0.30
 const TARGET_ADDED_MS = 0.3
-
-function dockerAnswers() {
-  try {
-    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe', timeout: 5000 })
-    return true
-  }
-  catch {
-    return false
-  }
-}
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -51,7 +41,7 @@ const wanted = key => !only || only.includes(key)
 
 export async function benchDataPlane() {
   const work = mkdtempSync(join(tmpdir(), 'bench-data-plane-'))
-  const provider = process.env.BENCH_PROVIDER ?? (dockerAnswers() ? 'docker' : 'process')
+  const provider = chosenProvider()
   const notices = []
   const stops = []
   const targets = []
@@ -76,7 +66,7 @@ export async function benchDataPlane() {
       const agentHost = `hello.localhost:${agent.port}`
       // The agent and its instances: child processes, or the containers' processes as the host sees them.
       const instancePids = () => provider === 'docker'
-        ? containersOf(agent.agentId, 'hello').map(({ id }) => Number(execFileSync('docker', ['inspect', '--format', '{{.State.Pid}}', id], { encoding: 'utf8' }).trim())).flatMap(pid => [pid, ...childrenOf(pid)])
+        ? containerPids(agent.agentId, 'hello').flatMap(pid => [pid, ...childrenOf(pid)])
         : childrenOf(agent.pid)
       targets.push({ name: `agent (${provider})`, key: 'agent', url: `http://127.0.0.1:${agent.port}`, port: agent.port, host: agentHost, target: true, pids: () => [agent.pid, ...instancePids()] })
     }

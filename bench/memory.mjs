@@ -1,27 +1,18 @@
 // Memory: the agent's resident set with 50 functions deployed and scaled to zero, and one instance's
 // resident set against a bare Node process answering the same hello on a unix socket.
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startAgent, timedCli } from './lib/agent.mjs'
+import { containerPids, startAgent, timedCli } from './lib/agent.mjs'
 import { percentile } from './lib/load.mjs'
+import { onEachProvider } from './lib/providers.mjs'
 
 const FUNCTIONS = Number(process.env.BENCH_FUNCTIONS ?? 50)
 const REQUESTS = 500
 const sleep = ms => new Promise(r => setTimeout(r, ms))
 const mb = bytes => `${(bytes / 1024 / 1024).toFixed(1)} MB`
-
-function dockerAnswers() {
-  try {
-    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe', timeout: 10_000 })
-    return true
-  }
-  catch {
-    return false
-  }
-}
 
 /** Resident set of a process, in bytes (VmRSS of /proc/<pid>/status). */
 function rss(pid) {
@@ -104,8 +95,7 @@ async function bareNode({ webRequest = false } = {}) {
 async function instancePid(agent, provider, host) {
   const pid = JSON.parse(await get({ port: agent.port, host, path: '/pid' })).pid
   if (provider === 'process') return pid
-  const ids = execFileSync('docker', ['ps', '-q', '--filter', `label=mini-lambda.agent=${agent.agentId}`, '--filter', 'label=mini-lambda.function=fn01'], { encoding: 'utf8' }).split('\n').filter(Boolean)
-  return Number(execFileSync('docker', ['inspect', '--format', '{{.State.Pid}}', ids[0]], { encoding: 'utf8' }).trim())
+  return containerPids(agent.agentId, 'fn01')[0]
 }
 
 async function benchProvider(provider) {
@@ -159,15 +149,8 @@ function report({ provider, empty, idle, instance, bare, bareWeb }) {
   console.log(`  of which the web Request a web-standard function is handed (Node's fetch, undici): bare node:http building one per request ${mb(bareWeb)} (+${mb(bareWeb - bare)}); the runtime over that ${mb(instance - bareWeb)}`)
 }
 
-export async function benchMemory() {
-  const providers = process.env.BENCH_PROVIDER ? [process.env.BENCH_PROVIDER] : ['process', ...(dockerAnswers() ? ['docker'] : [])]
-  const all = []
-  for (const provider of providers) {
-    const results = await benchProvider(provider)
-    report(results)
-    all.push(results)
-  }
-  return all
+export function benchMemory() {
+  return onEachProvider(benchProvider, report)
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchMemory()

@@ -56,3 +56,8 @@ export function containersOf(agentId, fn) {
       return { id, name }
     })
 }
+
+/** Host pids of the function's running containers (what /proc and the CPU figures need). */
+export function containerPids(agentId, fn) {
+  return containersOf(agentId, fn).map(({ id }) => Number(execFileSync('docker', ['inspect', '--format', '{{.State.Pid}}', id], { encoding: 'utf8' }).trim()))
+}
