@@ -4,18 +4,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach } from 'vitest'
+import { afterAll } from 'vitest'
 import { LambdaError } from '../../src/errors'
 import { startProcessInstance } from '../../src/instances/process-instance'
 import { InstancePool } from '../../src/pool/instance-pool'
 import { invokeThroughPool } from '../../src/proxy/invoke'
+import { afterThisTest } from './cleanups'
 
 const dir = mkdtempSync(join(tmpdir(), 'gateway-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
 
 export interface Gateway {
   port: number
@@ -58,6 +55,8 @@ export async function gateway(code: string, { timeout = 5, concurrency = 4 } = {
     })
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  cleanups.push(() => pool.close(), () => new Promise(resolve => server.close(resolve)), () => server.closeAllConnections())
+  afterThisTest(() => pool.close())
+  afterThisTest(() => new Promise(resolve => server.close(resolve)))
+  afterThisTest(() => server.closeAllConnections())
   return { port: (server.address() as { port: number }).port, pool, records, starts: () => starts }
 }

@@ -2,29 +2,18 @@ import type { ChildProcess } from 'node:child_process'
 import type { Socket } from 'node:net'
 import type { FrameChannel, FrameRequest, ResponseSink } from '../../src/instances/frame-channel'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { readdirSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RuntimeLink } from '../../src/instances/runtime-link'
+import { afterThisTest, tempDir } from '../helpers/cleanups'
 import { requestOverLink as get } from '../helpers/link-request'
 import { runtimeBootstrap } from '../helpers/paths'
 
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
 function openLink(options: { concurrency?: number, helloTimeoutMs?: number } = {}): RuntimeLink {
   const link = RuntimeLink.open({ socketPath: join(tempDir('link-'), 'agent.sock'), concurrency: options.concurrency ?? 4, helloTimeoutMs: options.helloTimeoutMs })
-  cleanups.push(() => link.close())
+  afterThisTest(() => link.close())
   return link
 }
 
@@ -37,7 +26,7 @@ function startRuntime(link: RuntimeLink, code: string, env: Record<string, strin
   child.stdout!.on('data', (d) => { output += d })
   child.stderr!.on('data', (d) => { output += d })
   const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
-  cleanups.push(() => child.kill('SIGKILL'))
+  afterThisTest(() => child.kill('SIGKILL'))
   return { child, output: () => output, exited }
 }
 

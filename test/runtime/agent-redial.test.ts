@@ -1,26 +1,15 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RuntimeLink } from '../../src/instances/runtime-link'
+import { afterThisTest, tempDir } from '../helpers/cleanups'
 import { requestOverLink } from '../helpers/link-request'
 import { runtimeBootstrap } from '../helpers/paths'
 
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
 function openLink(socketPath: string): RuntimeLink {
   const link = RuntimeLink.open({ socketPath, concurrency: 4 })
-  cleanups.push(() => link.close())
+  afterThisTest(() => link.close())
   return link
 }
 
@@ -34,7 +23,7 @@ function startRuntime(socketPath: string, graceMs?: number) {
   if (graceMs !== undefined) env.LAMBDA_ADOPT_GRACE_MS = String(graceMs)
   const child = spawn(process.execPath, [runtimeBootstrap], { env, stdio: 'ignore' })
   const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
-  cleanups.push(() => child.kill('SIGKILL'))
+  afterThisTest(() => child.kill('SIGKILL'))
   return { child, exited }
 }
 
@@ -84,7 +73,7 @@ describe('a runtime whose agent restarts (LAMBDA_ADOPT_GRACE_MS)', () => {
     const handler = join(tempDir('fn-'), 'index.mjs')
     writeFileSync(handler, 'export default () => ({ grace: process.env.LAMBDA_ADOPT_GRACE_MS ?? null, socket: process.env.LAMBDA_AGENT_SOCKET ?? null })\n')
     const child = spawn(process.execPath, [runtimeBootstrap], { env: { PATH: process.env.PATH!, LAMBDA_AGENT_SOCKET: socketPath, LAMBDA_HANDLER: handler, LAMBDA_ADOPT_GRACE_MS: '5000' }, stdio: 'ignore' })
-    cleanups.push(() => child.kill('SIGKILL'))
+    afterThisTest(() => child.kill('SIGKILL'))
     await link.ready
     const { body } = await requestOverLink(link, '/')
     expect(JSON.parse(body)).toEqual({ grace: null, socket: null })
