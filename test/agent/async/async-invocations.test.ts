@@ -1,27 +1,18 @@
+import type { AgentProcess } from '../../helpers/agent'
 import type { AsyncFixture } from './async-project'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startAgentProcess } from '../../helpers/agent'
 import { parsePrometheus, sampleOf } from '../../helpers/prometheus'
-import { asyncProject, callAsync, finished, gatedLog, recorded, storedFilesContaining, until } from './async-project'
+import { callAsync, finished, gatedLog, recorded, startAsyncAgent, stopAsyncAgent, storedFilesContaining, until } from './async-project'
 
 const UUID_RE = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/
 
 describe('asynchronous invocations on a real agent (process provider)', () => {
   let fixture: AsyncFixture
-  let agent: Awaited<ReturnType<typeof startAgentProcess>>
-  beforeAll(async () => {
-    fixture = asyncProject()
-    agent = await startAgentProcess({ provider: 'process', extraArgs: ['--async-queue-limit', '4'] })
-    const deploy = await agent.cli(['deploy'], { cwd: fixture.project.dir })
-    expect(deploy.code, deploy.output).toBe(0)
-  })
-  afterAll(async () => {
-    await agent?.stop()
-    agent?.cleanup()
-    fixture?.remove()
-  })
+  let agent: AgentProcess
+  beforeAll(async () => ({ agent, fixture } = await startAsyncAgent({ extraArgs: ['--async-queue-limit', '4'] })))
+  afterAll(() => stopAsyncAgent(agent, fixture))
 
   it('answers 202 with an invocation id at once, then runs the call exactly as it was sent', async () => {
     const res = await callAsync(agent, 'rec', '/orders/42?expand=items', { method: 'PUT', body: '{"qty":3}', headers: { 'content-type': 'application/json', 'x-custom': 'kept', 'cookie': 'a=1' } })

@@ -3,6 +3,8 @@ import type { TempProject } from '../../helpers/project'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { expect } from 'vitest'
+import { startAgentProcess } from '../../helpers/agent'
 import { createProject } from '../../helpers/project'
 
 /**
@@ -78,6 +80,22 @@ export function asyncProject(): AsyncFixture {
     rmSync(out, { recursive: true, force: true })
   }
   return { project, out, remove }
+}
+
+/** The async project, deployed (all of it, or `only` one function) on a fresh process-provider agent. */
+export async function startAsyncAgent(opts: { extraArgs?: string[], only?: string } = {}): Promise<{ agent: AgentProcess, fixture: AsyncFixture }> {
+  const fixture = asyncProject()
+  const agent = await startAgentProcess({ provider: 'process', extraArgs: opts.extraArgs })
+  const deploy = await agent.cli(['deploy', ...(opts.only ? ['--only', opts.only] : [])], { cwd: fixture.project.dir })
+  expect(deploy.code, deploy.output).toBe(0)
+  return { agent, fixture }
+}
+
+/** Ends what startAsyncAgent started (either may be missing when the start failed). */
+export async function stopAsyncAgent(agent?: AgentProcess, fixture?: AsyncFixture): Promise<void> {
+  await agent?.stop()
+  agent?.cleanup()
+  fixture?.remove()
 }
 
 export interface Recorded {

@@ -3,8 +3,7 @@ import type { AsyncFixture } from './async-project'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startAgentProcess } from '../../helpers/agent'
-import { asyncProject, callAsync, finished, gatedLog, storedFilesContaining, until } from './async-project'
+import { callAsync, finished, gatedLog, startAsyncAgent, stopAsyncAgent, storedFilesContaining, until } from './async-project'
 
 const startsOf = (out: string, id: string) => gatedLog(out).filter(line => line === `start ${id}`).length
 const endsOf = (out: string, id: string) => gatedLog(out).filter(line => line === `end ${id}`).length
@@ -12,17 +11,8 @@ const endsOf = (out: string, id: string) => gatedLog(out).filter(line => line ==
 describe('accepted calls survive the agent: at-least-once', () => {
   let fixture: AsyncFixture
   let agent: AgentProcess
-  beforeAll(async () => {
-    fixture = asyncProject()
-    agent = await startAgentProcess({ provider: 'process' })
-    const deploy = await agent.cli(['deploy'], { cwd: fixture.project.dir })
-    expect(deploy.code, deploy.output).toBe(0)
-  })
-  afterAll(async () => {
-    await agent?.stop()
-    agent?.cleanup()
-    fixture?.remove()
-  })
+  beforeAll(async () => ({ agent, fixture } = await startAsyncAgent()))
+  afterAll(() => stopAsyncAgent(agent, fixture))
 
   it('kill -9 with calls waiting and one running: after the restart every one completes, the running one runs again', async () => {
     const gate = 'gate-kill'
@@ -69,17 +59,8 @@ describe('accepted calls survive the agent: at-least-once', () => {
 describe('finished invocations are kept for their retention period', () => {
   let fixture: AsyncFixture
   let agent: AgentProcess
-  beforeAll(async () => {
-    fixture = asyncProject()
-    agent = await startAgentProcess({ provider: 'process', extraArgs: ['--async-retention', '1'] })
-    const deploy = await agent.cli(['deploy', '--only', 'rec'], { cwd: fixture.project.dir })
-    expect(deploy.code, deploy.output).toBe(0)
-  })
-  afterAll(async () => {
-    await agent?.stop()
-    agent?.cleanup()
-    fixture?.remove()
-  })
+  beforeAll(async () => ({ agent, fixture } = await startAsyncAgent({ extraArgs: ['--async-retention', '1'], only: 'rec' })))
+  afterAll(() => stopAsyncAgent(agent, fixture))
 
   it('a succeeded one is pruned after --async-retention; a failed one stays for --async-failed-retention (14 days by default)', async () => {
     const ok = (await callAsync(agent, 'rec')).json().id
