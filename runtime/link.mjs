@@ -104,7 +104,7 @@ export function linkToAgent(serve, { agentSocket, whenDone, onLost }) {
 
   return {
     /** For a graceful stop: requests in flight go on, new ones are refused. */
-    closeIdle() {
+    refuseNew() {
       lost = true
       if (mux) mux.refusing = true
     },

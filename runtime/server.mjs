@@ -35,7 +35,7 @@ export function startServer(invoke, settings) {
   }
 
   let closing = false
-  /** @type {{ closeIdle(): void } | undefined} */
+  /** @type {{ refuseNew(): void } | undefined} */
   let link
   /** @type {import('node:http').Server | undefined} */
   let server
@@ -43,7 +43,7 @@ export function startServer(invoke, settings) {
     if (closing) return
     closing = true
     // Finish requests in flight, then go; docker stop / the pool escalate to SIGKILL if we hang.
-    link?.closeIdle()
+    link?.refuseNew()
     if (server?.listening) server.close()
     server?.closeIdleConnections()
     const exitWhenIdle = () => (running.size === 0 ? process.exit(0) : setTimeout(exitWhenIdle, 10))
@@ -61,7 +61,7 @@ export function startServer(invoke, settings) {
     const dial = () => linkToAgent(stream => serveFrames(stream, (exchange, head) => handle(exchange, head.i, head.d)), { agentSocket, whenDone, onLost: () => onLost() })
     // An agent restarting may adopt this instance: wait for it (agent-redial.mjs) rather than exit.
     const onLost = redialAfterLoss({ agentSocket, graceMs: settings.adoptGraceMs ?? 0, shutdown, stopped: () => closing, relink: () => {
-      link?.closeIdle()
+      link?.refuseNew()
       link = dial()
     } })
     link = dial()

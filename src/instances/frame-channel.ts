@@ -38,6 +38,11 @@ export class FrameChannel {
     })
   }
 
+  /** Gives back a channel that carried no request (taken too late for the one that asked for it). */
+  release(): void {
+    if (!this.current) this.free(this)
+  }
+
   get usable(): boolean {
     return !this.socket.destroyed && this.current === undefined
   }

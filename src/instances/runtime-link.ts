@@ -5,7 +5,7 @@ import { chmodSync, rmSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { Agent } from 'node:http'
 import { createServer } from 'node:net'
-import { Mux, MuxStream } from '../../runtime/mux.mjs'
+import { Mux } from '../../runtime/mux.mjs'
 import { FrameChannel } from './frame-channel'
 
 /** Must match runtime/link.mjs. */
@@ -155,10 +155,8 @@ export class RuntimeLink {
     return undefined
   }
 
-  /** Hands a channel whose request ended to the next waiting request, or keeps it idle. */
-  releaseChannel = (channel: FrameChannel): void => {
-    // A mux stream carries one request: both sides forget it, and the next request opens its own.
-    if (channel.socket instanceof MuxStream) return channel.socket.finish()
+  /** Hands a `frames` connection whose request ended to the next waiting request, or keeps it idle. */
+  private releaseChannel = (channel: FrameChannel): void => {
     if (!channel.usable || this.closed) return
     const taker = this.channelTakers.shift()
     if (taker) taker(null, channel)
@@ -285,7 +283,9 @@ export class RuntimeLink {
   }
 
   private muxChannel(mux: Mux): FrameChannel {
-    return new FrameChannel(mux.open(), this.releaseChannel)
+    // A stream carries one request: once it ended, both sides forget it, and the next request opens its own.
+    const stream = mux.open()
+    return new FrameChannel(stream, () => stream.finish())
   }
 
   private readControl(socket: Socket) {

@@ -129,7 +129,7 @@ async function callPool(pool: InstancePool, call: FunctionCall, opts: CallFuncti
         abandon = () => request.abandon()
       }
       const idle = link.takeChannel((error, channel) => {
-        if (settled) return channel && link.releaseChannel(channel)
+        if (settled) return channel?.release()
         if (error || !channel) return sink.closed()
         start(channel)
       })

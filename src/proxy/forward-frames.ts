@@ -123,7 +123,7 @@ export function forwardFrames(req: IncomingMessage, res: ServerResponse, lease: 
     const idle = link.takeChannel((error, channel) => {
       if (settled) {
         // Given after the request gave up waiting: it serves the next one.
-        if (channel) link.releaseChannel(channel)
+        channel?.release()
         return
       }
       if (error || !channel) return sink.closed()
