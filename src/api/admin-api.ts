@@ -408,9 +408,8 @@ export interface OutputLogEntry extends LogEntryBase {
   message: string
 }
 
-/** One per invocation, when it ended. `error` is the agent's error code when it answered for the function (timeout, crash…). */
-export interface InvocationLogEntry extends LogEntryBase {
-  type: 'invocation'
+/** How one invocation went. `error` is the agent's error code when it answered for the function (timeout, crash…). */
+export interface InvocationOutcome {
   requestId: string
   method: string
   path: string
@@ -418,6 +417,11 @@ export interface InvocationLogEntry extends LogEntryBase {
   durationMs: number
   coldStart: boolean
   error?: string
+}
+
+/** One per invocation, when it ended. */
+export interface InvocationLogEntry extends LogEntryBase, InvocationOutcome {
+  type: 'invocation'
 }
 
 /** Lines the agent did not keep: the function printed faster than `--log-rate`, or a follower read too slowly. */

@@ -1,4 +1,5 @@
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
+import type { InvocationOutcome } from '../api/admin-api'
 import type { InstancePool, Lease } from '../pool/instance-pool'
 import type { OutputPointer } from './errors'
 import type { ForwardedFor } from './headers'
@@ -10,16 +11,10 @@ import { forwardFrames, hasBody } from './forward-frames'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers'
 import { exitOf, holdSlotUntilDone } from './hold-slot'
 
-export interface InvocationRecord {
+/** What the gateway tells its listeners (logs, metrics) once an invocation ended. */
+export interface InvocationRecord extends InvocationOutcome {
   function: string
   version: string
-  requestId: string
-  method: string
-  path: string
-  status: number
-  durationMs: number
-  coldStart: boolean
-  error?: string
   /** What made the call, when not an HTTP client: a schedule firing, or an accepted asynchronous call. */
   trigger?: 'schedule' | 'async'
 }
