@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { expect } from 'vitest'
 import { startAgentProcess } from '../../helpers/agent'
 import { createProject } from '../../helpers/project'
+import { until } from '../../helpers/until'
 
 /**
  * Records every attempt it gets (a JSON line in $OUT/$LOG) and answers as the query asks:
@@ -118,16 +119,7 @@ export function gatedLog(out: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []
 }
 
-/** Polls until `ok` returns something truthy (never a timed assertion: the deadline only stops a hung test). */
-export async function until<T>(ok: () => T | Promise<T>, what: string, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await ok()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-}
+export { until }
 
 /** An async call on the gateway: `X-Lambda-Invocation-Type: Event`. */
 export function callAsync(agent: AgentProcess, fn: string, path = '/', init: { method?: string, body?: string | Buffer, headers?: Record<string, string> } = {}) {
