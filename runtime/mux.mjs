@@ -170,11 +170,15 @@ export class MuxStream extends EventEmitter {
 
   /**
    * Both sides are done with the stream: forget it without a word (the peer forgets it too), once
-   * what waits for credit has gone out (the end of the frames may be in it).
+   * what waits for credit has gone out (the end of the frames may be in it). `dropUnsent`: what still
+   * waits is not owed to the peer (the agent's rest of a request body once the answer ended), so the
+   * stream is given up at once instead, and never waits on a peer that may not give credit.
+   * @param {{ dropUnsent?: boolean }} [options]
    */
-  finish() {
+  finish({ dropUnsent = false } = {}) {
     if (this.destroyed) return
     if (this.waiting.length > 0) {
+      if (dropUnsent) return void this.destroy()
       this.finishing = true
       return
     }

@@ -284,8 +284,10 @@ export class RuntimeLink {
 
   private muxChannel(mux: Mux): FrameChannel {
     // A stream carries one request: once it ended, both sides forget it, and the next request opens its own.
+    // The rest of a body the function did not wait for is not owed to the runtime, and an untrusted
+    // runtime that gives no credit for it must not make the agent keep it.
     const stream = mux.open()
-    return new FrameChannel(stream, () => stream.finish())
+    return new FrameChannel(stream, () => stream.finish({ dropUnsent: true }))
   }
 
   private readControl(socket: Socket) {

@@ -39,6 +39,9 @@ export function forwardFrames(req: IncomingMessage, res: ServerResponse, lease: 
       if (clientGone) holdSlotUntilDone(pool, lease, requestId, deadline)
       else lease.release()
       record(status, lease, error)
+      // Answered before the body was all sent (paused, maybe, for a channel that is gone now): the rest
+      // is read and dropped, so the client's keep-alive connection can carry its next request.
+      if (!req.complete) req.resume()
       // Nobody is left to read an error once the client has gone; after the head, only a cut is left.
       if (error && !status && !clientGone) reject(error)
       else resolve()

@@ -10,6 +10,7 @@ import { RuntimeLink } from '../../src/instances/runtime-link'
 import { afterThisTest, tempDir } from '../helpers/cleanups'
 import { requestOverLink as get } from '../helpers/link-request'
 import { runtimeBootstrap } from '../helpers/paths'
+import { until } from '../helpers/until'
 
 function openLink(options: { concurrency?: number, helloTimeoutMs?: number } = {}): RuntimeLink {
   const link = RuntimeLink.open({ socketPath: join(tempDir('link-'), 'agent.sock'), concurrency: options.concurrency ?? 4, helloTimeoutMs: options.helloTimeoutMs })
@@ -193,6 +194,24 @@ describe('the runtime link: the agent listens, the runtime dials', () => {
         expect(await outcome).toMatch(/^malformed: sent (an unknown frame type \(7\)|a data frame of 16777216 bytes)$/)
         await closed(socket)
       }
+    })
+
+    it('on the mux, a runtime that answers without taking a big body or giving credit leaves the agent holding none of it', async () => {
+      const link = openLink()
+      const socket = await dial(link)
+      socket.write('{"mini-lambda":1,"role":"mux"}\n')
+      await link.ready
+      const received: Buffer[] = []
+      socket.on('data', chunk => received.push(chunk))
+      const answer = get(link, '/upload', { body: Buffer.alloc(2 * 1024 * 1024, 7) })
+      await until(() => Buffer.concat(received).length >= 256 * 1024, 'the first window of the body', 5000)
+      // An answer at once, on stream 1: a head and an end, and never a credit.
+      const head = Buffer.from(JSON.stringify({ s: 200, h: [] }))
+      socket.write(muxFrame(1, 1, Buffer.concat([Buffer.from([1, 0, 0, 0, head.length]), head, Buffer.from([3, 0, 0, 0, 0])])))
+      expect((await answer).status).toBe(200)
+      // The rest of the body is not kept waiting for credit: the stream is closed instead.
+      const close = muxFrame(2, 1, 0)
+      await until(() => Buffer.concat(received).includes(close), 'a CLOSE for stream 1', 5000)
     })
 
     it('a runtime from before the mux still serves: a `frames` connection per request', async () => {

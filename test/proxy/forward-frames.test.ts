@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { request as httpRequest } from 'node:http'
+import { Agent, request as httpRequest } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { gateway } from '../helpers/gateway'
 import { request } from '../helpers/http'
@@ -42,6 +42,31 @@ describe('the gateway forwards over frames to the runtime', () => {
     }
     expect((await request(gw.port, '/last', { host: 'fn.localhost' })).json()).toEqual({ method: 'GET', url: 'http://fn.localhost/last' })
     expect(gw.starts()).toBe(1)
+  })
+
+  it('the client\'s keep-alive connection carries its next request after an answer that did not wait for the body', async () => {
+    const gw = await gateway('export default (req) => ({ method: req.method, path: new URL(req.url).pathname })', { concurrency: 1 })
+    const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 })
+    const send = (path: string, body?: Buffer) => new Promise<{ status: number, text: string, socket: unknown }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: gw.port, path, method: body ? 'POST' : 'GET', headers: { host: 'fn.localhost' }, agent: keepAlive, timeout: 10_000 }, (res) => {
+        let text = ''
+        res.on('data', (chunk) => { text += chunk })
+        res.on('end', () => resolve({ status: res.statusCode!, text, socket: req.socket }))
+      })
+      req.on('timeout', () => req.destroy(new Error(`${path} timed out`)))
+      req.on('error', reject)
+      req.end(body)
+    })
+    try {
+      const first = await send('/upload', Buffer.alloc(8 * 1024 * 1024, 1))
+      expect(JSON.parse(first.text)).toEqual({ method: 'POST', path: '/upload' })
+      const next = await send('/next')
+      expect(JSON.parse(next.text)).toEqual({ method: 'GET', path: '/next' })
+      expect(next.socket).toBe(first.socket)
+    }
+    finally {
+      keepAlive.destroy()
+    }
   })
 
   it('a Lambda handler gets the body, headers and request id; the record tells what happened', async () => {
