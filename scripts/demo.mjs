@@ -161,17 +161,26 @@ process.once('SIGINT', async () => {
 console.log(`Mini Lambda demo (${provider} provider), working in ${work}\n`)
 const total = performance.now()
 try {
-  const port = options.port ? Number(options.port) : await freePort()
+  let port = options.port ? Number(options.port) : 0
   const project = join(work, 'demo-app')
   const ctx = { cwd: project, env }
-  const host = `hello.localhost:${port}`
 
-  await step(`Start an agent on 127.0.0.1:${port} (data in a temporary folder)`, async () => {
-    agent = startAgent({ port, dataDir, env })
-    const key = await agent.ready
-    Object.assign(env, { LAMBDA_HOST: `http://127.0.0.1:${port}`, LAMBDA_API_KEY: key })
-    return `agent PID ${agent.child.pid}, admin key ${key.slice(0, 12)}…`
+  await step(`Start an agent on 127.0.0.1${port ? `:${port}` : ''} (data in a temporary folder)`, async () => {
+    // A port this script picked may be taken by someone else before the agent binds it: pick another.
+    for (let attempt = 1; ; attempt++) {
+      if (!options.port) port = await freePort()
+      agent = startAgent({ port, dataDir, env })
+      try {
+        const key = await agent.ready
+        Object.assign(env, { LAMBDA_HOST: `http://127.0.0.1:${port}`, LAMBDA_API_KEY: key })
+        return `agent PID ${agent.child.pid} on port ${port}, admin key ${key.slice(0, 12)}…`
+      }
+      catch (error) {
+        if (options.port || attempt >= 3 || !/PORT_IN_USE|already in use/.test(agent.output())) throw error
+      }
+    }
   })
+  const host = `hello.localhost:${port}`
 
   await step('lambda init demo-app', async () => {
     await lambdaOk(['init', 'demo-app'], { cwd: work, env })
