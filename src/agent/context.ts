@@ -2,6 +2,7 @@ import type { Provider } from '../providers/types'
 import type { FunctionStore } from '../store/function-store'
 import type { KeyStore } from '../store/key-store'
 import type { AsyncInvocations } from './async/async-invocations'
+import type { AuditLog } from './audit/audit-log'
 import type { KeyedLock } from './deploy/keyed-lock'
 import type { InvocationEvents } from './invocation-events'
 import type { LogService } from './logs/log-service'
@@ -17,6 +18,8 @@ export interface AgentContext {
   provider: Provider
   functions: FunctionStore
   keys: KeyStore
+  /** What each key did, and each key refused: one line per action on the agent's output. */
+  audit: AuditLog
   /** Decrypted secrets, for function environments; values never leave the agent. */
   secrets: SecretVault
   serving: ServingTable

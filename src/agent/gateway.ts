@@ -11,6 +11,7 @@ import { invokeThroughPool } from '../proxy/invoke'
 import { resolveRoute } from '../router/route'
 import { acceptEvent } from './async/accept-event'
 import { invocationTypeOf } from './async/invocation-type'
+import { auditRefusal } from './audit/audit-log'
 import { requireApiKey } from './auth/require-key'
 import { functionNotFound } from './routes/not-found'
 
@@ -57,7 +58,12 @@ async function invokeVersion(ctx: AgentContext, req: IncomingMessage, res: Serve
   let version = target(ctx, name, opts.version, opts.viaAdmin)
   let dropHeaders: ReadonlySet<string> | undefined
   if (version.config.auth === 'key' || opts.viaAdmin) {
-    if (!opts.viaAdmin) await requireApiKey(ctx.keys, req, 'invoke')
+    if (!opts.viaAdmin) {
+      await requireApiKey(ctx.keys, req, 'invoke').catch((error: unknown) => {
+        auditRefusal(ctx.audit, req, 'function.invoke', name, error)
+        throw error
+      })
+    }
     dropHeaders = DROP_AUTHORIZATION
     // Checking the key took a turn of the event loop, in which a switch may have happened.
     version = target(ctx, name, opts.version, opts.viaAdmin)

@@ -26,6 +26,11 @@ export interface AgentOptions {
   keepReleases: number
   /** Seconds a function's image build may take before it is stopped. Default: 600. */
   buildTimeout: number
+  /**
+   * The network of RUN steps when a function's image is built (docker). Default: none: uploaded code
+   * builds with no way out. `bridge` lets Dockerfiles download while they build, the admin's choice.
+   */
+  buildNetwork: 'none' | 'bridge'
   /** Collect and store function output and invocations (`lambda logs`). Default: true. */
   logs: boolean
   /** Bytes of logs kept per function (older files go first). Default: 50 MB. */
@@ -88,6 +93,7 @@ export function resolveAgentOptions(input: AgentOptionsInput): AgentOptions {
     publicPort: input.publicPort ?? port,
     keepReleases: input.keepReleases ?? 20,
     buildTimeout: input.buildTimeout ?? 600,
+    buildNetwork: input.buildNetwork ?? 'none',
     accessLog: input.accessLog ?? false,
     logs: input.logs ?? true,
     logMaxBytes: input.logMaxBytes ?? 50 * 1024 * 1024,

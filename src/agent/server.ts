@@ -11,7 +11,9 @@ import { createProvider } from '../providers'
 import { createAgentApp } from './app'
 import { AsyncInvocations } from './async/async-invocations'
 import { createCallbackPolicy } from './async/callback-policy'
+import { AuditLog } from './audit/audit-log'
 import { createApiKey } from './auth/api-keys'
+import { migrateKeyGrants } from './auth/migrate-key-grants'
 import { lockDataDir } from './data-dir-lock'
 import { KeyedLock } from './deploy/keyed-lock'
 import { createGatewayFastPath } from './gateway'
@@ -72,13 +74,15 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     // Before the first key is made: a start that stops on an unreadable master key must not use up the key shown once.
     const secrets = await SecretVault.open(storage, options.dataDir)
     const firstAdminKey = (await keys.list()).length === 0 ? (await createApiKey(keys, 'admin')).key : undefined
+    await keys.ensureDecoy()
+    for (const line of await migrateKeyGrants(storage, keys, functions)) consola.info(line)
 
     // Function output goes to the logs (`lambda logs`), never to the agent's own output.
     const logs = options.logs ? new LogService({ dir: join(options.dataDir, 'logs'), maxBytes: options.logMaxBytes, maxAgeMs: options.logMaxAge, rate: options.logRate }) : undefined
     logs?.openExisting()
     if (logs) opened.push(() => logs.close())
     const provider = await createProvider(
-      { provider: options.provider, dockerSocket: options.dockerSocket, baseImage: options.baseImage, buildTimeoutMs: options.buildTimeout * 1000, adoptGraceMs: options.adoptGrace * 1000, onLog: line => consola.info(line) },
+      { provider: options.provider, dockerSocket: options.dockerSocket, baseImage: options.baseImage, buildTimeoutMs: options.buildTimeout * 1000, buildNetwork: options.buildNetwork, adoptGraceMs: options.adoptGrace * 1000, onLog: line => consola.info(line) },
       { dataDir: options.dataDir, tmpDir, agentId: identity.id, onOutput: logs && (output => logs.collect(output)) },
     )
     opened.push(() => provider.close({ keepInstances: options.keepInstances }))
@@ -104,6 +108,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
       warn: line => consola.warn(line),
       invocations,
       metrics,
+      credentials: secrets.credentialSeal(),
     })
     // Closed before the instances: a call cut short by the stop is not recorded as failed, it runs again.
     opened.push(() => asyncInvocations.close())
@@ -111,7 +116,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     if (options.accessLog) invocations.on(logInvocation)
     if (logs) invocations.on(record => logs.recordInvocation(record))
     const schedules = new Scheduler({ store: scheduleStore, serving, execute: agentRunExecutor({ serving, options, invocations }), onRun: run => logFunctionOutput(run.function, describeRun(run), 'stdout') })
-    const context: AgentContext = { options, provider, functions, keys, secrets, serving, schedules, asyncInvocations, locks: new KeyedLock(), invocations, metrics, logs, tmpDir, uploadsDir }
+    const context: AgentContext = { options, provider, functions, keys, audit: new AuditLog(), secrets, serving, schedules, asyncInvocations, locks: new KeyedLock(), invocations, metrics, logs, tmpDir, uploadsDir }
     const restored = await restoreState(context)
     // Before anything could start an instance: the ones an earlier run left serve first.
     const instancesAdopted = await serving.adoptLeftovers()

@@ -13,7 +13,8 @@ export const ADMIN_PREFIX = '/_lambda'
  * `Authorization: Bearer mlk_<id>_<secret>`: the id finds the key's record without comparing against
  * every key, the secret is checked against its stored hash.
  */
-export const API_KEY_RE = /^mlk_([a-z0-9]{8})_([\w-]{43})$/
+export const API_KEY_PATTERN = 'mlk_([a-z0-9]{8})_([\\w-]{43})'
+export const API_KEY_RE = new RegExp(`^${API_KEY_PATTERN}$`)
 
 /** `GET /health` (no key). */
 export interface HealthResponse {
@@ -164,6 +165,8 @@ export interface KeyListing {
   id: string
   name: string
   scope: KeyScope | string
+  /** What a deploy key may give to the functions it deploys (`*`: any); admin keys may give any. */
+  secrets: string[]
   createdAt: string
 }
 
@@ -176,6 +179,13 @@ export interface KeysResponse {
 export interface CreateKeyRequest {
   name?: string
   scope?: KeyScope
+  /** Secrets the key may give to the functions it deploys (default: none). */
+  secrets?: string[]
+}
+
+/** `PUT /keys/:id/secrets`: replaces the key's grants. */
+export interface SecretGrantsRequest {
+  secrets: string[]
 }
 
 /** The key itself is in this answer only: the agent keeps its hash. */
@@ -183,6 +193,7 @@ export interface CreatedKey {
   id: string
   name: string
   scope: KeyScope
+  secrets: string[]
   key: string
 }
 
@@ -380,10 +391,13 @@ export interface InvocationsResponse {
   counts: Record<InvocationStatus, number>
 }
 
-/** `GET /invocations/:id`. Request headers are shown as stored (the API key that let the call in never is). */
+/**
+ * `GET /invocations/:id`. Request headers are shown as stored; credentials (Authorization, Cookie, …) are
+ * stored sealed and only named, never shown, and the API key that let the call in is not stored at all.
+ */
 export interface InvocationDetail extends InvocationSummary {
   /** The body is shown up to 4 KB; `bodyBytes` is its whole size. */
-  request: { method: string, path: string, headers: Record<string, string>, bodyBytes: number } & StoredBody
+  request: { method: string, path: string, headers: Record<string, string>, sealedHeaders?: string[], bodyBytes: number } & StoredBody
   attempts: InvocationAttempt[]
   result?: InvocationResult
   failure?: InvocationFailure

@@ -7,6 +7,8 @@ export interface ProviderChoice {
   baseImage?: string
   /** Longest a function's image build may take. */
   buildTimeoutMs?: number
+  /** Network of a function build's RUN steps (docker): none unless the admin says otherwise. */
+  buildNetwork?: 'none' | 'bridge'
   /** How long a container waits for a restarting agent to adopt it (docker). */
   adoptGraceMs?: number
   onLog?: (line: string) => void
@@ -21,7 +23,7 @@ export async function createProvider(choice: ProviderChoice, ctx: ProviderContex
   }
   if (name === 'docker') {
     const { createDockerProvider } = await import('./docker')
-    return createDockerProvider(ctx, { socketPath: choice.dockerSocket, baseImage: choice.baseImage, buildTimeoutMs: choice.buildTimeoutMs, adoptGraceMs: choice.adoptGraceMs, onLog: choice.onLog })
+    return createDockerProvider(ctx, { socketPath: choice.dockerSocket, baseImage: choice.baseImage, buildTimeoutMs: choice.buildTimeoutMs, buildNetwork: choice.buildNetwork, adoptGraceMs: choice.adoptGraceMs, onLog: choice.onLog })
   }
   consola.warn('Provider "process": functions run as plain child processes, NOT isolated from this host or from each other. Use Docker for anything you do not fully trust.')
   const { createProcessProvider } = await import('./process')

@@ -10,9 +10,11 @@ export interface BuildRequest {
   version: number
   hash: string
   kind: 'node' | 'dockerfile'
-  /** Folder holding the build context (bundle + generated Dockerfile, or the function's own folder). */
+  /** Folder holding the build context: the bundle (the provider writes its Dockerfile), or the function's own folder. */
   contextDir: string
   config: FunctionRuntimeConfig
+  /** Aborted when nobody waits for the build any more (the deploy was cancelled): stop it. */
+  signal?: AbortSignal
 }
 
 export interface LaunchRequest {
@@ -34,6 +36,11 @@ export interface Provider {
   readonly isolated: boolean
   /** Checks the provider can work and removes instances an earlier run of this agent left behind. */
   init: () => Promise<{ orphansRemoved: number }>
+  /**
+   * Refuses (4xx) an upload this provider will not build, before a version number is taken: for docker,
+   * a Dockerfile that would make the daemon fetch from the network or use another function's image.
+   */
+  checkBuild?: (request: Omit<BuildRequest, 'version' | 'hash' | 'config'>) => Promise<void>
   buildImage: (request: BuildRequest, onLog?: (line: string) => void) => Promise<ImageRef>
   /** Returns at once; the instance's `ready` settles when it serves or fails to start. */
   startInstance: (request: LaunchRequest) => Instance

@@ -1,5 +1,9 @@
 import type { Storage } from 'unstorage'
 import type { ApiKeyRecord } from './records'
+import { createHash, randomBytes } from 'node:crypto'
+
+// Outside `keys`, so no listing shows it; shaped like a key record, so reading it costs the same.
+const DECOY_KEY = 'meta:key-decoy'
 
 export function createKeyStore(storage: Storage) {
   return {
@@ -14,6 +18,14 @@ export function createKeyStore(storage: Storage) {
     get: (id: string) => storage.getItem<ApiKeyRecord>(`keys:${id}`),
     put: (record: ApiKeyRecord) => storage.setItem(`keys:${record.id}`, record),
     remove: (id: string) => storage.removeItem(`keys:${id}`),
+    /** A record no key matches, read in place of a key id that does not exist (see verifyApiKey). */
+    decoy: () => storage.getItem<ApiKeyRecord>(DECOY_KEY),
+    /** Writes the decoy once; its hash is of a secret nobody keeps. */
+    async ensureDecoy(): Promise<void> {
+      if (await storage.hasItem(DECOY_KEY)) return
+      const hash = createHash('sha256').update(randomBytes(32)).digest('hex')
+      await storage.setItem(DECOY_KEY, { id: 'decoy000', name: 'decoy', scope: 'invoke', hash, secrets: [], createdAt: new Date().toISOString() } satisfies ApiKeyRecord)
+    },
   }
 }
 

@@ -81,6 +81,12 @@ export interface ApiKeyRecord {
   scope?: KeyScope
   /** sha256 of the secret part, hex; the key itself is never stored. */
   hash: string
+  /**
+   * The secrets a deploy-scope key may give to the functions it deploys (`env: { X: secret('name') }`),
+   * `*` for any; admin keys may give any. Absent only in keys written before grants existed, which the
+   * agent's first start after the upgrade fills in (see migrate-key-grants.ts).
+   */
+  secrets?: string[]
   createdAt: string
 }
 

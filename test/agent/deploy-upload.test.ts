@@ -89,6 +89,26 @@ describe('the agent checks every upload before anything else', () => {
     expect(res.json().error.message).toContain('memory = 999999999')
   })
 
+  it.each([
+    ['a __proto__ key in the config', `{"name":"hello","kind":"node","hash":"${'b'.repeat(64)}","config":{"__proto__":{"timeout":5}}}`, 'functions.hello.__proto__'],
+    ['a constructor key in the config', `{"name":"hello","kind":"node","hash":"${'b'.repeat(64)}","config":{"constructor":{"prototype":{}}}}`, 'functions.hello.constructor'],
+    ['an environment variable named __proto__', `{"name":"hello","kind":"node","hash":"${'b'.repeat(64)}","config":{"env":{"__proto__":"x"}}}`, 'functions.hello.env.__proto__'],
+    ['an unknown field next to the config', `{"name":"hello","kind":"node","hash":"${'b'.repeat(64)}","config":{},"__proto__":{"polluted":true}}`, '"__proto__"'],
+  ])('rejects %s with a 400 naming it, and touches no prototype', async (_, raw, named) => {
+    const res = await upload(buildTar([{ path: '.mini-lambda.json', body: raw }, bundle]))
+    expect(res.status, res.text).toBe(400)
+    expect(res.json().error.message).toContain(named)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    expect((await agent.call('hello')).json()).toEqual({ message: 'the real one' })
+  })
+
+  it('rejects a node upload that holds only its manifest: there is no bundle to build', async () => {
+    const res = await upload(buildTar([{ path: '.mini-lambda.json', body: manifest() }]))
+    expect(res.status).toBe(400)
+    expect(res.json().error).toMatchObject({ code: 'BAD_UPLOAD' })
+    expect(res.json().error.message).toContain('index.mjs or index.cjs')
+  })
+
   it('rejects an upload without a key before reading it', async () => {
     const res = await agent.admin('/functions/hello', { method: 'PUT', body: withManifest(), key: null })
     expect(res.status).toBe(401)

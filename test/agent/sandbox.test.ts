@@ -138,6 +138,16 @@ describeDocker('the sandbox: what function code can and cannot do to the host', 
     expect(inspect(id!).HostConfig.NanoCpus).toBe(5e8)
   })
 
+  it('children a function spawns and abandons are reaped: no zombies hold the pids limit, and it keeps serving', async () => {
+    // More orphans than the pids limit (256): without an init as PID 1 every one would stay a zombie.
+    const orphans = (await suite.agent.call('attacker', '/orphans?n=300')).json()
+    expect(orphans).toMatchObject({ failed: 0, spawnsAfter: true })
+    expect(orphans.zombies).toBeLessThan(10)
+    const [id] = containersOf(suite.agent, 'attacker')
+    expect(inspect(id!).HostConfig.Init).toBe(true)
+    expect((await suite.agent.call('attacker')).text).toBe('attacker here')
+  })
+
   it('a function dialing its link hundreds of times gets a bounded number of connections, and keeps serving', async () => {
     await suite.agent.call('attacker')
     const before = agentOpenFiles(suite.agent)

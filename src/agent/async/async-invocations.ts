@@ -2,6 +2,7 @@ import type { Storage } from 'unstorage'
 import type { AcceptedInvocation, InvocationFailure, InvocationStatus, InvocationSummary } from '../../api/admin-api'
 import type { InvocationEvents } from '../invocation-events'
 import type { AgentMetrics } from '../metrics/agent-metrics'
+import type { CredentialSeal } from '../secrets/credential-seal'
 import type { ServingTable } from '../serving-table'
 import type { CallbackPolicy, Lookup } from './callback-policy'
 import type { InvocationRecord } from './invocation-record'
@@ -31,6 +32,8 @@ export interface AsyncInvocationsOptions {
   invocations?: InvocationEvents
   /** Where the queue depth and the dead letters of each function are published (docs/metrics.md). */
   metrics?: Pick<AgentMetrics, 'registerGauge'>
+  /** Seals the credentials each call came with while it is stored (see credential-seal.ts). */
+  credentials: CredentialSeal
 }
 
 export interface CallToAccept {
@@ -70,7 +73,7 @@ export class AsyncInvocations {
 
   constructor(private readonly opts: AsyncInvocationsOptions) {
     const warn = (message: string) => opts.warn?.(message)
-    this.ledger = new InvocationLedger(opts.storage, warn)
+    this.ledger = new InvocationLedger(opts.storage, warn, opts.credentials)
     this.callbacks = new CallbackSender({ policy: opts.callbackPolicy, lookup: opts.lookup, persist: record => this.ledger.save(record) })
     if (opts.metrics) {
       this.unregisterGauges.push(
@@ -145,13 +148,15 @@ export class AsyncInvocations {
   }
 
   private async accept(lane: FunctionLane, call: CallToAccept, release: () => void): Promise<AcceptedInvocation> {
+    const id = randomUUID()
+    const { headers, sealed } = this.opts.credentials.split(id, call.request.headers)
     const record: InvocationRecord = {
-      id: randomUUID(),
+      id,
       function: call.function,
       ...(call.version !== undefined ? { version: call.version } : {}),
       status: 'queued',
       acceptedAt: new Date().toISOString(),
-      request: { method: call.request.method, path: call.request.path, headers: call.request.headers, body: call.request.body.toString('base64') },
+      request: { method: call.request.method, path: call.request.path, headers, ...(sealed ? { sealed } : {}), body: call.request.body.toString('base64') },
       attempts: [],
       ...(call.callbackUrl ? { callback: { url: call.callbackUrl, status: 'pending' as const, attempts: 0 } } : {}),
       ...(call.replayOf ? { replayOf: call.replayOf } : {}),
@@ -205,7 +210,7 @@ export class AsyncInvocations {
     if (Date.now() > expiresAt) return this.finish(record, 'failed', expired())
 
     record.status = 'running'
-    const run = await runAttempt(this.opts.serving, record, record.attempts.length + 1, this.opts.invocations?.listener)
+    const run = await runAttempt(this.opts.serving, record, record.attempts.length + 1, this.credentialsOf(record), this.opts.invocations?.listener)
     // Stopping kills the instances under the attempt: its outcome says nothing, and the call runs again after the restart.
     if (this.closed) return
     if (!run) return this.finish(record, 'failed', goneFailure(record))
@@ -272,11 +277,22 @@ export class AsyncInvocations {
 
   /**
    * Runs a finished invocation's call again, as a new invocation (`replayOf` links them; the function
-   * sees the new id). The callback URL, if any, is checked again first.
+   * sees the new id). The callback URL, if any, is checked again first. A call that came with credentials
+   * is replayed only for a caller who may read them (`withCredentials`): replaying hands them to the
+   * function's current code, which a deploy key can have just replaced.
    */
-  async replay(id: string, notDeployed: (fn: string) => LambdaError): Promise<AcceptedInvocation> {
+  async replay(id: string, notDeployed: (fn: string) => LambdaError, opts: { withCredentials: boolean }): Promise<AcceptedInvocation> {
     const record = await this.get(id)
     if (!record) throw invocationNotFound(id)
+    if (record.request.sealed && !opts.withCredentials) {
+      throw new LambdaError({
+        code: 'REPLAY_NEEDS_ADMIN',
+        status: 403,
+        message: `Invocation ${id} came with credentials (${record.request.sealed.names.join(', ')}): replaying it hands them to the current code of "${record.function}", which a deploy key can change, so it takes an admin key.`,
+        hint: `Replay it with an admin key: \`LAMBDA_API_KEY=<admin key> lambda invocation replay ${id}\`.`,
+        data: { sealedHeaders: record.request.sealed.names },
+      })
+    }
     if (!isFinal(record.status)) {
       throw new LambdaError({ code: 'INVOCATION_NOT_FINISHED', status: 409, message: `Invocation ${id} is ${record.status}: only a finished one can be replayed.`, hint: `Wait for it to finish (\`lambda invocation ${id}\`).` })
     }
@@ -285,11 +301,20 @@ export class AsyncInvocations {
     const slot = this.reserve(record.function)
     try {
       const { method, path, headers, body } = record.request
-      return await slot.accept({ function: record.function, version: record.version, request: { method, path, headers, body: Buffer.from(body, 'base64') }, callbackUrl: record.callback?.url, replayOf: id })
+      return await slot.accept({ function: record.function, version: record.version, request: { method, path, headers: { ...headers, ...this.credentialsOf(record) }, body: Buffer.from(body, 'base64') }, callbackUrl: record.callback?.url, replayOf: id })
     }
     finally {
       slot.release()
     }
+  }
+
+  /** The call's own credentials, for an attempt or a replay; one that will not open runs without them, said once in the log. */
+  private credentialsOf(record: InvocationRecord): Record<string, string> | undefined {
+    const sealed = record.request.sealed
+    if (!sealed) return undefined
+    const opened = this.opts.credentials.open(record.id, sealed)
+    if (!opened) this.opts.warn?.(`Invocation ${record.id} of ${record.function}: its stored credentials (${sealed.names.join(', ')}) do not open with this agent's key; it runs without them.`)
+    return opened
   }
 
   prune(now = Date.now()): Promise<number> {

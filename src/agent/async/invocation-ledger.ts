@@ -1,6 +1,8 @@
 import type { Storage } from 'unstorage'
 import type { InvocationSummary } from '../../api/admin-api'
+import type { CredentialSeal } from '../secrets/credential-seal'
 import type { InvocationRecord } from './invocation-record'
+import { isCredentialHeader } from '../secrets/credential-seal'
 import { ASYNC_LIMITS } from './async-limits'
 import { BatchWriter } from './batch-writer'
 import { isFinal } from './invocation-record'
@@ -62,7 +64,7 @@ export class InvocationLedger {
   /** Large bodies left on disk until their call runs. */
   private readonly offloaded = new Set<string>()
 
-  constructor(storage: Storage, private readonly warn: (message: string) => void) {
+  constructor(storage: Storage, private readonly warn: (message: string) => void, private readonly seal: CredentialSeal) {
     this.store = createInvocationStore(storage)
     this.inbox = new BatchWriter<InvocationRecord>((key, records) => this.store.inbox.put(key, records), sizeOf)
     // Nobody waits for a done batch (the outcome is in memory at once): gathering for a moment makes each write carry more.
@@ -152,14 +154,20 @@ export class InvocationLedger {
    */
   async load(): Promise<{ unfinished: InvocationRecord[], finished: InvocationRecord[] }> {
     const best = new Map<string, InvocationRecord>()
+    let sealed = 0
     for (const record of await this.store.list()) {
       if (!isRecord(record)) continue
+      if (this.sealCredentials(record)) {
+        await this.store.put(record)
+        sealed++
+      }
       best.set(record.id, record)
       this.owned.add(record.id)
     }
     const doneOf = new Map<string, string>()
     for (const outcome of ['succeeded', 'failed'] as const) {
       for (const { key, records } of await this.store.done[outcome].list()) {
+        sealed += await this.sealBatch(records, () => this.store.done[outcome].put(key, records))
         for (const record of records) {
           if (!isRecord(record) || record.status !== outcome) continue
           const own = best.get(record.id)
@@ -171,6 +179,7 @@ export class InvocationLedger {
       }
     }
     for (const { key, records } of await this.store.inbox.list()) {
+      sealed += await this.sealBatch(records, () => this.store.inbox.put(key, records))
       for (const call of records) {
         if (!isRecord(call) || best.has(call.id)) continue
         best.set(call.id, call)
@@ -178,6 +187,7 @@ export class InvocationLedger {
       }
       if (!this.inboxBatches.has(key)) await this.store.inbox.remove(key)
     }
+    if (sealed > 0) this.warn(`Sealed the credentials of ${sealed} stored asynchronous call(s) that an earlier version kept in the clear.`)
     const unfinished: InvocationRecord[] = []
     const finished: InvocationRecord[] = []
     for (const record of [...best.values()].sort((a, b) => a.acceptedAt.localeCompare(b.acceptedAt))) {
@@ -189,6 +199,26 @@ export class InvocationLedger {
       finished.push(record)
     }
     return { unfinished, finished }
+  }
+
+  /**
+   * Calls stored before credentials were sealed hold them in the clear: sealed now, in place. True when
+   * the record changed (its stored copy must be written again).
+   */
+  private sealCredentials(record: InvocationRecord): boolean {
+    const { headers, sealed } = record.request
+    if (!Object.entries(headers).some(([name, value]) => isCredentialHeader(name, String(value)))) return false
+    const earlier = sealed ? this.seal.open(record.id, sealed) : undefined
+    const split = this.seal.split(record.id, { ...headers, ...earlier })
+    record.request = { ...record.request, headers: split.headers, ...(split.sealed ? { sealed: split.sealed } : {}) }
+    return true
+  }
+
+  /** Seals the credentials of a batch's calls and writes it again when any changed; how many changed. */
+  private async sealBatch(records: InvocationRecord[], rewrite: () => Promise<void>): Promise<number> {
+    const changed = records.filter(record => isRecord(record) && this.sealCredentials(record)).length
+    if (changed > 0) await rewrite()
+    return changed
   }
 
   /** Forgets finished invocations past their retention, and the oldest beyond the per-function bound. */

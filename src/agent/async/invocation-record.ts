@@ -1,12 +1,15 @@
 import type { CallbackState, InvocationAttempt, InvocationFailure, InvocationResult, InvocationStatus } from '../../api/admin-api'
+import type { SealedHeaders } from '../secrets/credential-seal'
 
 /** The call as it is replayed to the function on every attempt. */
 export interface StoredRequest {
   method: string
   /** Path and query as the function sees them. */
   path: string
-  /** Lower-case names; the key that let the call in and the agent's own instructions are not among them. */
+  /** Lower-case names; the key that let the call in, the agent's own instructions and credentials are not among them. */
   headers: Record<string, string>
+  /** The credentials the call came with (Authorization, Cookie, …), sealed: opened only to run an attempt. */
+  sealed?: SealedHeaders
   /** base64. */
   body: string
 }

@@ -41,7 +41,14 @@ export function toDetail(record: InvocationRecord): InvocationDetail {
   const body = Buffer.from(record.request.body, 'base64')
   return {
     ...toSummary(record),
-    request: { method: record.request.method, path: record.request.path, headers: record.request.headers, bodyBytes: body.length, ...bodyView(body, record.request.headers['content-type'], ASYNC_LIMITS.requestExcerptBytes) },
+    request: {
+      method: record.request.method,
+      path: record.request.path,
+      headers: record.request.headers,
+      ...(record.request.sealed ? { sealedHeaders: record.request.sealed.names } : {}),
+      bodyBytes: body.length,
+      ...bodyView(body, record.request.headers['content-type'], ASYNC_LIMITS.requestExcerptBytes),
+    },
     attempts: record.attempts,
     ...(record.result ? { result: record.result } : {}),
     ...(record.failure ? { failure: record.failure } : {}),

@@ -22,11 +22,12 @@ export interface AttemptRun {
 /**
  * One attempt at an accepted call, through the function's instance pool like any request (same
  * deadline, same crash reports). The invocation id is the request id of every attempt, and is sent as
- * `x-lambda-invocation-id`: the function's idempotency key. Undefined when the version is gone.
+ * `x-lambda-invocation-id`: the function's idempotency key. `credentials`: the call's own, unsealed for
+ * this attempt only. Undefined when the version is gone.
  */
-export async function runAttempt(serving: ServingTable, record: InvocationRecord, number: number, onComplete?: InvocationListener): Promise<AttemptRun | undefined> {
+export async function runAttempt(serving: ServingTable, record: InvocationRecord, number: number, credentials: Record<string, string> | undefined, onComplete?: InvocationListener): Promise<AttemptRun | undefined> {
   const startedAt = new Date().toISOString()
-  const headers = { ...record.request.headers, 'x-lambda-invocation-id': record.id, 'x-lambda-invocation-type': 'Event', 'x-lambda-attempt': String(number) }
+  const headers = { ...record.request.headers, ...credentials, 'x-lambda-invocation-id': record.id, 'x-lambda-invocation-type': 'Event', 'x-lambda-attempt': String(number) }
   const body = record.request.body ? Buffer.from(record.request.body, 'base64') : undefined
   for (let switches = 0; ; switches++) {
     const version = versionFor(serving, record)

@@ -7,6 +7,8 @@ export interface KeyListing {
   name: string
   /** The effective scope; keys stored before scopes existed are admin keys. */
   scope: string
+  /** What it may give to the functions it deploys: `*` for admin keys (and deploy keys granted every secret). */
+  secrets: string[]
   createdAt: string
 }
 
@@ -22,6 +24,7 @@ export function describeKeys(records: ApiKeyRecord[]): KeyListing[] {
     id: printable(record.id),
     name: printable(record.name),
     scope: scopeOf(record) ?? `unknown (${printable(record.scope)})`,
+    secrets: scopeOf(record) === 'admin' ? ['*'] : Array.isArray(record.secrets) ? record.secrets.map(printable) : [],
     createdAt: printable(record.createdAt),
   }))
 }

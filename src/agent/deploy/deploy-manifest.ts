@@ -1,14 +1,17 @@
 import type { DeployManifest } from '../../api/deploy-manifest'
 import type { ConfigIssue } from '../../config/schema/checks'
 import type { FunctionOptions } from '../../config/schema/function-options'
-import { readFile, rm } from 'node:fs/promises'
+import { lstat, readFile, rm } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { DEPLOY_MANIFEST } from '../../api/deploy-manifest'
+import { BUNDLE_FILES } from '../../build/module-format'
 import { resolveFunctionSettings } from '../../config/resolve/function-settings'
 import { checkFunctionOptions } from '../../config/schema/function-options'
 import { configError } from '../../config/validate'
 import { LambdaError } from '../../errors'
+
+const MANIFEST_FIELDS = new Set(['name', 'kind', 'hash', 'config', 'keepVersions'])
 
 function badManifest(message: string): LambdaError {
   return new LambdaError({ code: 'BAD_UPLOAD', status: 400, message: `Upload rejected: ${message}`, hint: 'Deploy with `lambda deploy`, which writes this file for you.', data: { entry: DEPLOY_MANIFEST } })
@@ -25,6 +28,8 @@ export async function readDeployManifest(dir: string, expectedName: string): Pro
   }
   if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw badManifest(`entry "${DEPLOY_MANIFEST}" must hold a JSON object, not ${String(JSON.stringify(manifest)).slice(0, 80)}.`)
   await rm(join(dir, DEPLOY_MANIFEST), { force: true })
+  const unknown = Object.keys(manifest).find(key => !MANIFEST_FIELDS.has(key))
+  if (unknown !== undefined) throw badManifest(`the manifest has an unknown field ${JSON.stringify(unknown.slice(0, 64))}; it holds ${[...MANIFEST_FIELDS].join(', ')}.`)
   if (manifest.name !== expectedName) throw badManifest(`the manifest names function "${String(manifest.name).slice(0, 80)}" but the upload went to "${expectedName}".`)
   if (manifest.kind !== 'node' && manifest.kind !== 'dockerfile') throw badManifest(`unknown function kind ${JSON.stringify(manifest.kind)}.`)
   if (typeof manifest.hash !== 'string' || !/^[0-9a-f]{64}$/.test(manifest.hash)) throw badManifest('the content hash is missing or malformed.')
@@ -43,4 +48,17 @@ export async function readDeployManifest(dir: string, expectedName: string): Pro
   }
   if (issues.length > 0) throw configError(`the deploy of "${expectedName}"`, issues)
   return { ...manifest, config: resolveFunctionSettings(expectedName, manifest.kind, options as FunctionOptions) }
+}
+
+/** A node function's upload is its bundle: without one there is nothing to build (a 400, not a failed start). */
+export async function assertNodeBundle(dir: string): Promise<void> {
+  const present = await Promise.all(Object.values(BUNDLE_FILES).map(file => lstat(join(dir, file)).then(info => info.isFile(), () => false)))
+  if (present.includes(true)) return
+  throw new LambdaError({
+    code: 'BAD_UPLOAD',
+    status: 400,
+    message: `Upload rejected: a \`kind: node\` upload holds the function's bundle, ${Object.values(BUNDLE_FILES).join(' or ')} (a regular file at its top); this one has neither.`,
+    hint: 'Deploy with `lambda deploy`, which bundles the function and uploads the bundle.',
+    data: { entry: BUNDLE_FILES.esm },
+  })
 }

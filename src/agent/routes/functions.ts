@@ -60,13 +60,24 @@ export function registerFunctionRoutes(app: H3, ctx: AgentContext) {
     return described
   }))
 
-  app.put(`${base}/:name`, defineAdminHandler(ctx, 'deploy', async (event) => {
-    return deployFunction(ctx, functionNameParam(event), event.runtime!.node!.req as IncomingMessage)
-  }))
+  app.put(`${base}/:name`, defineAdminHandler(ctx, 'deploy', async (event, key) => {
+    const res = event.runtime!.node!.res as ServerResponse
+    const client = new AbortController()
+    const onClose = () => {
+      if (!res.writableFinished) client.abort()
+    }
+    res.once('close', onClose)
+    try {
+      return await deployFunction(ctx, { name: functionNameParam(event), body: event.runtime!.node!.req as IncomingMessage, key, signal: client.signal })
+    }
+    finally {
+      res.off('close', onClose)
+    }
+  }, { action: 'function.deploy', detail: result => ({ status: result.status, version: result.version, hash: result.hash }) }))
 
   app.delete(`${base}/:name`, defineAdminHandler(ctx, 'deploy', async (event) => {
     return deleteFunction(ctx, functionNameParam(event))
-  }))
+  }, { action: 'function.delete', detail: result => ({ versionsRemoved: result.versionsRemoved }) }))
 
   // `lambda invoke`: the admin API forwards to the function (the key that let the call in is not passed on).
   const invoke = defineAdminHandler(ctx, 'invoke', async (event) => {

@@ -9,6 +9,7 @@ import { queueFullResponse } from '../async/accept-event'
 import { invocationNotFound } from '../async/async-invocations'
 import { toDetail } from '../async/invocation-views'
 import { describeName } from '../auth/api-keys'
+import { scopeOf } from '../auth/key-scopes'
 import { defineAdminHandler } from './define-admin'
 import { functionNotFound } from './not-found'
 import { readJsonBody } from './read-json-body'
@@ -54,16 +55,16 @@ export function registerInvocationRoutes(app: H3, ctx: AgentContext) {
     return toDetail(record)
   }))
 
-  app.post(`${base}/:id/replay`, defineAdminHandler(ctx, 'deploy', async (event): Promise<Response> => {
+  app.post(`${base}/:id/replay`, defineAdminHandler(ctx, 'deploy', async (event, key): Promise<Response> => {
     const id = invocationIdParam(event)
     await readJsonBody(event, {}, { example: '{}' })
     let accepted: AcceptedInvocation
     try {
-      accepted = await ctx.asyncInvocations.replay(id, fn => functionNotFound(fn, ctx.serving.names()))
+      accepted = await ctx.asyncInvocations.replay(id, fn => functionNotFound(fn, ctx.serving.names()), { withCredentials: scopeOf(key) === 'admin' })
     }
     catch (error) {
       return queueFullResponse(error)
     }
     return jsonResponse(accepted, 202, { 'x-lambda-invocation-id': accepted.id })
-  }))
+  }, { action: 'invocation.replay' }))
 }

@@ -1,12 +1,15 @@
 import type { H3 } from 'h3'
-import type { CreatedKey, KeysResponse, RevokedKey } from '../../api/admin-api'
+import type { CreatedKey, KeyListing, KeysResponse, RevokedKey } from '../../api/admin-api'
+import type { ApiKeyRecord } from '../../store/records'
 import type { KeyScope } from '../auth/key-scopes'
 import type { AgentContext } from '../context'
+import type { BodyField } from './body-fields'
 import { ADMIN_PREFIX } from '../../api/admin-api'
-import { createApiKey, revokeApiKey } from '../auth/api-keys'
+import { createApiKey, revokeApiKey, setSecretGrants } from '../auth/api-keys'
 import { keyNameProblem } from '../auth/key-names'
 import { DEFAULT_KEY_SCOPE, keyScopeProblem, scopeOf } from '../auth/key-scopes'
-import { checkedString, optional } from './body-fields'
+import { secretGrantsProblem } from '../auth/secret-grants'
+import { badField, checkedString, optional } from './body-fields'
 import { defineAdminHandler } from './define-admin'
 import { readJsonBody } from './read-json-body'
 import { keyIdParam } from './route-params'
@@ -14,26 +17,46 @@ import { keyIdParam } from './route-params'
 /** Not a function name (those are DNS labels): key changes queue behind each other, not behind a deploy. */
 const KEYS_LOCK = ' keys'
 
-const createKeyBody = {
-  name: optional(checkedString(keyNameProblem, 'Send e.g. {"name":"ci","scope":"deploy"}.')),
-  scope: optional(checkedString(value => keyScopeProblem(value), 'Send e.g. {"name":"ci","scope":"deploy"}.')),
+const CREATE_EXAMPLE = '{"name":"ci","scope":"deploy","secrets":["db-pass"]}'
+const GRANTS_EXAMPLE = '{"secrets":["db-pass","stripe-token"]}'
+
+const grantsField = (example: string): BodyField<string[]> => (value, name) => {
+  const problem = secretGrantsProblem(value)
+  if (problem) throw badField(name, value, problem.problem, `${problem.hint} Send e.g. ${example}.`)
+  return value as string[]
 }
 
-/** Managing keys is for admin keys only: a deploy key must not mint or revoke keys. */
+const createKeyBody = {
+  name: optional(checkedString(keyNameProblem, `Send e.g. ${CREATE_EXAMPLE}.`)),
+  scope: optional(checkedString(value => keyScopeProblem(value), `Send e.g. ${CREATE_EXAMPLE}.`)),
+  secrets: optional(grantsField(CREATE_EXAMPLE)),
+}
+
+const grantsBody = { secrets: grantsField(GRANTS_EXAMPLE) }
+
+export function listingOf(record: ApiKeyRecord): KeyListing {
+  const scope = scopeOf(record) ?? record.scope ?? 'admin'
+  return { id: record.id, name: record.name, scope, secrets: scope === 'admin' ? ['*'] : Array.isArray(record.secrets) ? record.secrets : [], createdAt: record.createdAt }
+}
+
+/** Managing keys is for admin keys only: a deploy key must not mint or revoke keys, nor widen its own grants. */
 export function registerKeyRoutes(app: H3, ctx: AgentContext) {
   const base = `${ADMIN_PREFIX}/keys`
-  app.get(base, defineAdminHandler(ctx, 'admin', async (): Promise<KeysResponse> => ({
-    keys: (await ctx.keys.list()).map(record => ({ id: record.id, name: record.name, scope: scopeOf(record) ?? record.scope ?? 'admin', createdAt: record.createdAt })),
-  })))
+  app.get(base, defineAdminHandler(ctx, 'admin', async (): Promise<KeysResponse> => ({ keys: (await ctx.keys.list()).map(listingOf) })))
   app.post(base, defineAdminHandler(ctx, 'admin', async (event): Promise<CreatedKey> => {
-    const body = await readJsonBody(event, createKeyBody, { example: '{"name":"ci","scope":"deploy"}' })
+    const body = await readJsonBody(event, createKeyBody, { example: CREATE_EXAMPLE })
     const scope = (body.scope ?? DEFAULT_KEY_SCOPE) as KeyScope
-    const { key, record } = await ctx.locks.run(KEYS_LOCK, () => createApiKey(ctx.keys, body.name ?? scope, scope))
-    return { id: record.id, name: record.name, scope, key }
-  }))
+    const { key, record } = await ctx.locks.run(KEYS_LOCK, () => createApiKey(ctx.keys, body.name ?? scope, scope, body.secrets ?? []))
+    return { ...listingOf(record), scope, key }
+  }, { action: 'key.create', detail: created => ({ id: created.id, name: created.name, scope: created.scope, secrets: created.secrets }) }))
+  app.put(`${base}/:id/secrets`, defineAdminHandler(ctx, 'admin', async (event): Promise<KeyListing> => {
+    const id = keyIdParam(event)
+    const { secrets } = await readJsonBody(event, grantsBody, { example: GRANTS_EXAMPLE })
+    return listingOf(await ctx.locks.run(KEYS_LOCK, () => setSecretGrants(ctx.keys, id, secrets)))
+  }, { action: 'key.grant', detail: listing => ({ secrets: listing.secrets }) }))
   app.delete(`${base}/:id`, defineAdminHandler(ctx, 'admin', async (event): Promise<RevokedKey> => {
     const id = keyIdParam(event)
     const record = await ctx.locks.run(KEYS_LOCK, () => revokeApiKey(ctx.keys, id))
     return { id, name: record.name, scope: scopeOf(record) ?? record.scope ?? 'admin', revoked: true }
-  }))
+  }, { action: 'key.revoke' }))
 }

@@ -78,12 +78,12 @@ export function registerScheduleRoutes(app: H3, ctx: AgentContext) {
     const added = await ctx.schedules.add({ function: body.function, ...input, overlap: body.overlap ?? 'skip', catchUp: body.catchUp ?? false })
     event.res.status = 201
     return added
-  }))
+  }, { action: 'schedule.add', detail: added => ({ id: added.id, function: added.function, cron: added.cron }) }))
 
   app.get(`${base}/:id`, defineAdminHandler(ctx, 'deploy', (event): Promise<ScheduleListing> => ctx.schedules.get(scheduleIdParam(event))))
-  app.delete(`${base}/:id`, defineAdminHandler(ctx, 'deploy', event => ctx.schedules.remove(scheduleIdParam(event))))
-  app.post(`${base}/:id/pause`, defineAdminHandler(ctx, 'deploy', (event): Promise<ScheduleListing> => ctx.schedules.pause(scheduleIdParam(event))))
-  app.post(`${base}/:id/resume`, defineAdminHandler(ctx, 'deploy', (event): Promise<ScheduleListing> => ctx.schedules.resume(scheduleIdParam(event))))
-  app.post(`${base}/:id/run`, defineAdminHandler(ctx, 'deploy', (event): Promise<ScheduleRunRecord> => ctx.schedules.runNow(scheduleIdParam(event))))
+  app.delete(`${base}/:id`, defineAdminHandler(ctx, 'deploy', event => ctx.schedules.remove(scheduleIdParam(event)), { action: 'schedule.remove' }))
+  app.post(`${base}/:id/pause`, defineAdminHandler(ctx, 'deploy', (event): Promise<ScheduleListing> => ctx.schedules.pause(scheduleIdParam(event)), { action: 'schedule.pause' }))
+  app.post(`${base}/:id/resume`, defineAdminHandler(ctx, 'deploy', (event): Promise<ScheduleListing> => ctx.schedules.resume(scheduleIdParam(event)), { action: 'schedule.resume' }))
+  app.post(`${base}/:id/run`, defineAdminHandler(ctx, 'deploy', (event): Promise<ScheduleRunRecord> => ctx.schedules.runNow(scheduleIdParam(event)), { action: 'schedule.run', detail: run => ({ run: run.id, outcome: run.outcome }) }))
   app.get(`${base}/:id/history`, defineAdminHandler(ctx, 'deploy', (event): Promise<ScheduleHistoryResponse> => ctx.schedules.history(scheduleIdParam(event), limitQuery(event))))
 }

@@ -39,10 +39,10 @@ export function registerSecretRoutes(app: H3, ctx: AgentContext) {
   app.put(`${base}/:name`, defineAdminHandler(ctx, 'admin', async (event) => {
     const name = nameParam(event)
     return setSecret(ctx, name, await readSecretValue(event, name))
-  }))
+  }, { action: 'secret.set', detail: result => ({ created: result.created, recycled: result.recycled }) }))
 
   app.delete(`${base}/:name`, defineAdminHandler(ctx, 'admin', async (event) => {
     const force = getQuery(event).force
     return removeSecret(ctx, nameParam(event), force === 'true' || force === '1')
-  }))
+  }, { action: 'secret.remove', detail: result => ({ usedBy: result.usedBy }) }))
 }

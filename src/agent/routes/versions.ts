@@ -75,17 +75,17 @@ export function registerVersionRoutes(app: H3, ctx: AgentContext) {
     const name = functionNameParam(event)
     const { version } = await readJsonBody(event, rollbackBody, { example: '{"version":3}' })
     return rollbackFunction(ctx, name, version)
-  }))
+  }, { action: 'function.rollback', detail: result => ({ from: result.from, to: result.to }) }))
 
   app.get(`${ADMIN_PREFIX}/releases`, defineAdminHandler(ctx, 'deploy', async (): Promise<ReleasesResponse> => ({ releases: await describeReleases(ctx, await ctx.functions.listReleases()) })))
 
   app.post(`${ADMIN_PREFIX}/releases`, defineAdminHandler(ctx, 'deploy', async (event) => {
     const { functions, partial, keepVersions } = await readJsonBody(event, releaseBody, { example: '{"functions":{"hello":3},"partial":false,"keepVersions":5}' })
     return recordRelease(ctx, functions, partial === true, keepVersions)
-  }))
+  }, { action: 'release.record', detail: release => ({ release: release.id, functions: release.functions }) }))
 
   app.post(`${ADMIN_PREFIX}/releases/rollback`, defineAdminHandler(ctx, 'deploy', async (event) => {
     const { id, force } = await readJsonBody(event, releaseRollbackBody, { example: '{"id":3,"force":false}' })
     return rollbackRelease(ctx, id, force === true)
-  }))
+  }, { action: 'release.rollback', detail: result => ({ release: result.release.id, rollbackOf: result.release.rollbackOf, functions: result.release.functions }) }))
 }

@@ -2,6 +2,7 @@ import type { Storage } from 'unstorage'
 import type { SecretStore } from '../../store/secret-store'
 import { LambdaError } from '../../errors'
 import { createSecretStore } from '../../store/secret-store'
+import { CredentialSeal } from './credential-seal'
 import { loadMasterKey, masterKeyPath } from './master-key'
 import { openSecret, sealSecret } from './secret-cipher'
 
@@ -46,6 +47,11 @@ export class SecretVault {
       vault.cache.set(record.name, { name: record.name, createdAt: record.createdAt, updatedAt: record.updatedAt, value })
     }
     return vault
+  }
+
+  /** What seals the credentials of stored asynchronous calls: a key derived from the master key, never the key itself. */
+  credentialSeal(): CredentialSeal {
+    return new CredentialSeal(this.key)
   }
 
   has(name: string): boolean {

@@ -1,8 +1,12 @@
 import type { KeyScope } from '../../agent/auth/key-scopes'
+import type { ApiKeyRecord } from '../../store/records'
+import type { ValueType } from '../args/value-types'
 import { defineCommand } from 'citty'
 import { consola } from 'consola'
 import { keyNameProblem } from '../../agent/auth/key-names'
 import { DEFAULT_KEY_SCOPE, KEY_SCOPES } from '../../agent/auth/key-scopes'
+import { ANY_SECRET } from '../../agent/auth/secret-grants'
+import { secretNameProblem } from '../../config/secret'
 import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
 import { usageError } from '../usage-error'
@@ -10,41 +14,74 @@ import { agentStateArgs, withAgentState } from './_agent-state'
 import { jsonArgs } from './_shared'
 import { printTable } from './_table'
 
+/** A secret name, or `*` for every secret. */
+const grantedSecret: ValueType<string> = { expected: `a secret name (a-z, 0-9, -, _, .) or "${ANY_SECRET}" for every secret`, example: 'db-pass', parse: raw => raw === ANY_SECRET || !secretNameProblem(raw) ? raw : undefined }
+
+const idArg = { id: { type: 'positional', required: true, description: 'Key id (see `lambda agent keys list`)' } } as const
+const secretsArg = { secrets: { type: 'positional', required: true, multiple: true, value: grantedSecret, description: `Secret names, or "${ANY_SECRET}" for every secret (present and future)` } } as const
+
+const describeGrants = (record: ApiKeyRecord) => record.scope === 'admin' ? 'every secret (admin)' : record.secrets?.length ? record.secrets.join(', ') : 'no secret'
+
 const create = defineLambdaCommand({
   meta: { name: 'create', description: 'Create an API key and print it once' },
   args: {
     ...agentStateArgs,
     name: { type: 'string', description: 'A label for the key: 1-64 letters, digits, ".", "_", "-" (default: the scope)', valueHint: 'name' },
     scope: { type: 'enum', options: [...KEY_SCOPES], description: `What the key may do: ${KEY_SCOPES.join(' > ')}, each including the next (default: ${DEFAULT_KEY_SCOPE})`, valueHint: 'scope' },
+    secret: { type: 'string', multiple: true, value: grantedSecret, description: `A secret a deploy key may give to the functions it deploys (repeatable; "${ANY_SECRET}": every secret; default: none)`, valueHint: 'name' },
     ...jsonArgs,
   },
-  async run({ args, json }) {
+  async run({ args, values, json }) {
     const { createApiKey, describeName } = await import('../../agent/auth/api-keys')
     const scope = (args.scope ?? DEFAULT_KEY_SCOPE) as KeyScope
     const nameProblem = args.name === undefined ? undefined : keyNameProblem(args.name)
     if (nameProblem) throw usageError({ code: 'INVALID_KEY_NAME', message: `Key name ${describeName(args.name)} ${nameProblem.problem}.`, hint: nameProblem.hint })
-    const { key, record } = await withAgentState(args, state => createApiKey(state.keys, args.name ?? scope, scope))
-    if (json) return printJson({ id: record.id, name: record.name, scope: record.scope, createdAt: record.createdAt, key })
-    consola.success(`Created ${record.scope} key ${record.id} ("${record.name}"). It is shown only now:`)
+    const { key, record } = await withAgentState(args, state => createApiKey(state.keys, args.name ?? scope, scope, values.secret))
+    if (json) return printJson({ id: record.id, name: record.name, scope: record.scope, secrets: record.secrets, createdAt: record.createdAt, key })
+    consola.success(`Created ${record.scope} key ${record.id} ("${record.name}"), which may give ${describeGrants(record)} to the functions it deploys. It is shown only now:`)
     process.stdout.write(`${key}\n`)
   },
 })
 
 const list = defineLambdaCommand({
-  meta: { name: 'list', description: 'List API keys: ids, labels and scopes (secrets are not stored)' },
+  meta: { name: 'list', description: 'List API keys: ids, labels, scopes and the secrets each may give (secrets are not stored)' },
   args: { ...agentStateArgs, ...jsonArgs },
   async run({ args, json }) {
     const { describeKeys } = await import('../../agent/auth/describe-keys')
     const keys = describeKeys(await withAgentState(args, state => state.keys.list()))
     if (json) return printJson(keys)
     if (keys.length === 0) return void consola.info('No API keys yet: the agent creates the first admin key when it first starts.')
-    printTable([['ID', 'NAME', 'SCOPE', 'CREATED'], ...keys.map(k => [k.id, k.name, k.scope, k.createdAt])])
+    printTable([['ID', 'NAME', 'SCOPE', 'SECRETS', 'CREATED'], ...keys.map(k => [k.id, k.name, k.scope, k.secrets.join(',') || '-', k.createdAt])])
   },
 })
 
+/** Adds or takes away secrets from a key's grants, in the agent's state (the running agent sees it at the key's next use). */
+function changeGrants(verb: 'grant' | 'ungrant') {
+  return defineLambdaCommand({
+    meta: {
+      name: verb,
+      description: verb === 'grant'
+        ? 'Let a deploy key give these secrets to the functions it deploys (code that receives a secret can read it)'
+        : 'Take secrets back from a deploy key: its next deploys may no longer give them (running versions keep theirs)',
+    },
+    args: { ...agentStateArgs, ...idArg, ...secretsArg, ...jsonArgs },
+    async run({ args, values, json }) {
+      const { setSecretGrants } = await import('../../agent/auth/api-keys')
+      const record = await withAgentState(args, async (state) => {
+        const current = (await state.keys.get(args.id))?.secrets ?? []
+        const next = verb === 'grant' ? [...current, ...values.secrets] : values.secrets.includes(ANY_SECRET) ? [] : current.filter(s => !values.secrets.includes(s))
+        return setSecretGrants(state.keys, args.id, next)
+      })
+      if (json) return printJson({ id: record.id, name: record.name, scope: record.scope, secrets: record.secrets })
+      consola.success(`Key ${record.id} ("${record.name}") may now give ${describeGrants(record)} to the functions it deploys.`)
+      if (record.scope === 'admin') consola.info('It is an admin key: it may give every secret whatever its grants.')
+    },
+  })
+}
+
 const revoke = defineLambdaCommand({
   meta: { name: 'revoke', description: 'Revoke an API key by id (never the last admin key)' },
-  args: { ...agentStateArgs, id: { type: 'positional', required: true, description: 'Key id (see `lambda agent keys list`)' } },
+  args: { ...agentStateArgs, ...idArg },
   async run({ args }) {
     const { revokeApiKey } = await import('../../agent/auth/api-keys')
     const record = await withAgentState(args, state => revokeApiKey(state.keys, args.id))
@@ -54,5 +91,5 @@ const revoke = defineLambdaCommand({
 
 export default defineCommand({
   meta: { name: 'keys', description: 'Manage the agent\'s API keys (run on the agent\'s machine)' },
-  subCommands: { create, list, revoke },
+  subCommands: { create, list, grant: changeGrants('grant'), ungrant: changeGrants('ungrant'), revoke },
 })

@@ -66,11 +66,19 @@ export default defineLambdaCommand({
     consola.info(`${dryRun ? 'Dry run: comparing' : 'Deploying'} ${functions.length} function(s) ${dryRun ? 'with' : 'to'} ${client.connection.host}`)
     const progress = createProgress(json ? process.stderr : process.stdout)
     const view = createDeployView(progress, functions.map(f => f.name))
+    // Ctrl-C closes the connections: the agent cancels what has not gone live; say so, not nothing.
+    const interrupted = () => {
+      progress.close()
+      process.stderr.write(`\nInterrupted: nothing more is uploaded, and ${client.connection.host} cancels each build that had not gone live when its connection closed (the serving version stays). A function that had already switched stays live: see \`lambda list\`.\n`)
+      process.exit(130)
+    }
+    process.once('SIGINT', interrupted)
     let report
     try {
       report = await deployFunctions(options, functions, client, { dryRun, onEvent: view.onEvent, onOutcome: view.onOutcome })
     }
     finally {
+      process.off('SIGINT', interrupted)
       progress.close()
     }
     const { outcomes, before } = report

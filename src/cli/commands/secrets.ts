@@ -18,13 +18,14 @@ export default defineCommand({
   subCommands: {
     set: defineLambdaCommand({
       meta: { name: 'set', description: 'Create or replace a secret; the value comes from stdin, or a prompt that does not echo' },
-      args: nameArg,
-      async run({ args }) {
+      args: { ...nameArg, ...jsonArgs },
+      async run({ args, json }) {
         asUsageError(() => assertSecretName(args.name))
         const client = agentClientFromSettings()
         const value = await readSecretValue(args.name)
         assertSecretValue(args.name, value)
         const result = await client.setSecret(args.name, value)
+        if (json) return printJson(result)
         consola.success(`${result.created ? 'Created' : 'Updated'} secret "${result.name}" on ${client.connection.host}.${recycledNote(result.recycled)}`)
       },
     }),
@@ -41,11 +42,12 @@ export default defineCommand({
     }),
     rm: defineLambdaCommand({
       meta: { name: 'rm', description: 'Remove a secret (refused while a deployed function uses it, unless --yes)' },
-      args: { ...nameArg, yes: { type: 'boolean', alias: 'y', description: 'Remove it even if deployed functions use it', default: false } },
-      async run({ args }) {
+      args: { ...nameArg, yes: { type: 'boolean', alias: 'y', description: 'Remove it even if deployed functions use it', default: false }, ...jsonArgs },
+      async run({ args, json }) {
         asUsageError(() => assertSecretName(args.name))
         const client = agentClientFromSettings()
         const result = await client.removeSecret(args.name, args.yes)
+        if (json) return printJson(result)
         consola.success(`Removed secret "${result.name}".${result.usedBy.length > 0 ? ` ${result.usedBy.join(', ')} now start${result.usedBy.length === 1 ? 's' : ''} without it.` : ''}`)
       },
     }),

@@ -80,7 +80,8 @@ export function checkShape(value: unknown, path: string, shape: Shape, issues: C
   }
   for (const [key, v] of Object.entries(value)) {
     const keyPath = path ? `${path}.${key}` : key
-    const validate = shape[key]
+    // Own keys only: `__proto__` or `constructor` in an uploaded manifest must be an unknown option, not Object's.
+    const validate = Object.hasOwn(shape, key) ? shape[key] : undefined
     if (!validate) {
       const close = closestMatch(key, Object.keys(shape))
       issues.push({ path: keyPath, value: v, problem: 'is not a known option', fix: close ? `did you mean '${close}'? Known options: ${Object.keys(shape).join(', ')}` : `remove it; known options: ${Object.keys(shape).join(', ')}` })

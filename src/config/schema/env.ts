@@ -17,6 +17,10 @@ export const envRecord: Check<FunctionEnv> = check((value, path, issues) => {
     if (!ENV_NAME_RE.test(key)) {
       issues.push({ path: `${path}.${key}`, value: key, problem: 'is not a valid environment variable name', fix: 'use letters, digits and underscores, not starting with a digit' })
     }
+    else if (key === '__proto__') {
+      // A JavaScript object cannot hold it as a plain key: assigning it would change the object's prototype.
+      issues.push({ path: `${path}.${key}`, value: key, problem: 'is a name Mini Lambda cannot pass on', fix: 'rename the variable' })
+    }
     else if (isSecretRef(v)) {
       const problem = secretNameProblem(v.secret)
       if (problem) issues.push({ path: `${path}.${key}`, value: v, problem: `refers to an invalid secret: ${problem}`, fix: 'name it like secret(\'stripe-token\')' })

@@ -15,6 +15,10 @@ export interface BuildImageOptions {
   onLog?: (line: string) => void
   /** A build that runs longer is aborted (a RUN step that never ends must not hold a deploy forever). */
   timeoutMs?: number
+  /** The network of RUN steps. Default: none. (ADD URLs and pulls are the daemon's own: see dockerfile-policy.ts.) */
+  network?: 'none' | 'bridge'
+  /** Stops the build when aborted (nobody waits for it any more). */
+  signal?: AbortSignal
 }
 
 /** Default for builds: generous for a Dockerfile that installs packages, finite all the same. */
@@ -120,8 +124,10 @@ export function daemonMessage(error: unknown): string {
  */
 export async function buildImage(docker: Dockerode, context: NodeJS.ReadableStream, opts: BuildImageOptions): Promise<{ imageId: string, log: string[] }> {
   const timeoutMs = opts.timeoutMs ?? BUILD_TIMEOUT_MS
-  const abortSignal = AbortSignal.timeout(timeoutMs)
-  const timedOut = (log: string[]) => buildFailed(opts, `it did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`, log)
+  const abortSignal = opts.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), opts.signal]) : AbortSignal.timeout(timeoutMs)
+  const timedOut = (log: string[]) => opts.signal?.aborted
+    ? new LambdaError({ code: 'BUILD_CANCELLED', status: 499, message: `The build of the image for ${opts.subject} was stopped: nobody waits for it any more.` })
+    : buildFailed(opts, `it did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`, log)
   let stream: NodeJS.ReadableStream
   try {
     stream = await docker.buildImage(context, {
@@ -131,6 +137,7 @@ export async function buildImage(docker: Dockerode, context: NodeJS.ReadableStre
       ...(opts.buildArgs ? { buildargs: opts.buildArgs } : {}),
       // Never pull: FROM images are the local base or ones the user loaded; no registry is assumed.
       pull: false,
+      networkmode: opts.network ?? 'none',
       rm: true,
       forcerm: true,
     })

@@ -31,8 +31,8 @@ export const PIDS_LIMIT = 256
 export const OPEN_FILES_LIMIT = 8192
 
 /**
- * A function container: no network unless asked, its memory limit without swap, its CPU share, a pids
- * and open-files limit, a read-only root whose only writable place is a noexec tmpfs, the link folder
+ * A function container: an init that reaps orphans, no network unless asked, its memory limit without
+ * swap, its CPU share, a pids and open-files limit, a read-only root whose only writable place is a noexec tmpfs, the link folder
  * read-only, no capabilities, a non-root user, and labels naming its function and version.
  */
 export function containerSpec(launch: ContainerSpecInput, name: string, linkDir: string): Dockerode.ContainerCreateOptions {
@@ -82,6 +82,9 @@ function specWithout(launch: ContainerSpecInput, name: string, linkDir: string):
     User: BASE_IMAGE_LAYOUT.user,
     StopTimeout: 10,
     HostConfig: {
+      // Docker's init as PID 1: it reaps the children a function spawns and abandons, which would
+      // otherwise stay zombies holding the pids limit until the instance ends.
+      Init: true,
       Mounts: [{ Type: 'bind', Source: linkDir, Target: LINK_DIR_IN_CONTAINER, ReadOnly: true }],
       NetworkMode: config.network ? 'bridge' : 'none',
       Memory: memoryBytes,

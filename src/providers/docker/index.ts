@@ -11,10 +11,12 @@ import { lastingLinkDir, makeLinkDir, removeLinkDir } from '../link-dir'
 import { withDockerDeadline } from './api-deadline'
 import { BASE_IMAGE_LABELS, ensureBaseImage } from './base-image'
 import { buildImage } from './build-image'
+import { checkDockerfileBuild } from './check-build'
 import { discardPrepared, prepareContainer, startContainerInstance } from './container-instance'
 import { CONTAINER_LABELS, LINK_SOCKET_NAME, specHash } from './container-spec'
 import { Leftovers, sortLeftovers } from './leftovers'
 import { connectorFor, upgradeToLink } from './link-upgrade'
+import { nodeBuildContext } from './node-build-context'
 
 export interface DockerProviderOptions {
   /** Docker Engine API socket. Default: /var/run/docker.sock (or DOCKER_HOST's unix path). */
@@ -23,6 +25,11 @@ export interface DockerProviderOptions {
   baseImage?: string
   /** Longest a function's image build may take. Default: 10 minutes. */
   buildTimeoutMs?: number
+  /**
+   * The network of RUN steps in function builds. Default: none (uploaded code is built with no way
+   * out); `bridge` is the admin's choice for Dockerfiles that download while they build.
+   */
+  buildNetwork?: 'none' | 'bridge'
   onLog?: (line: string) => void
   /**
    * How long a container's runtime waits for a restarting agent before it exits (ms), so the next run
@@ -116,9 +123,14 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       baseTag = (await ensureBaseImage(docker, { source: options.baseImage, tmpDir: ctx.tmpDir, onLog: options.onLog })).tag
       return { orphansRemoved }
     },
+    async checkBuild(request) {
+      if (request.kind !== 'dockerfile') return
+      await checkDockerfileBuild(docker, { name: request.name, contextDir: request.contextDir, agentId: ctx.agentId, buildArgs: await buildArgsFor(request.name, 0) })
+    },
     async buildImage(request, onLog) {
-      baseTag ??= (await ensureBaseImage(docker, { source: options.baseImage, tmpDir: ctx.tmpDir, onLog: options.onLog })).tag
-      const files = await readdir(request.contextDir)
+      const buildArgs = await buildArgsFor(request.name, request.version)
+      // A node function is its bundle: the agent writes the Dockerfile, whatever the upload held.
+      const files = request.kind === 'node' ? await nodeBuildContext(request.name, request.contextDir) : await readdir(request.contextDir)
       const context = createTar({ cwd: request.contextDir, portable: true, noMtime: true }, files)
       // The agent id keeps two agents on one Docker host from moving each other's tags.
       const tag = `mini-lambda/${request.name}:v${request.version}-${ctx.agentId}`
@@ -128,7 +140,9 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
         // The agent does not know the project's layout; `lambda new` puts a function in functions/<name>.
         folder: request.kind === 'dockerfile' ? `functions/${request.name}` : undefined,
         timeoutMs: options.buildTimeoutMs,
-        buildArgs: { BASE_IMAGE: baseTag, MINI_LAMBDA_AGENT: ctx.agentId, MINI_LAMBDA_FUNCTION: request.name, MINI_LAMBDA_VERSION: String(request.version) },
+        network: options.buildNetwork ?? 'none',
+        signal: request.signal,
+        buildArgs,
         labels: { 'mini-lambda.agent': ctx.agentId, 'mini-lambda.function': request.name, 'mini-lambda.version': String(request.version), 'mini-lambda.hash': request.hash, [BASE_IMAGE_LABELS.link]: '1' },
       })
       for (const line of log) onLog?.(line)
@@ -207,6 +221,11 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       await removeOwnContainers().catch(() => {})
       await removeLinkDir(ctx.dataDir, runDir)
     },
+  }
+
+  async function buildArgsFor(name: string, version: number): Promise<Record<string, string>> {
+    baseTag ??= (await ensureBaseImage(docker, { source: options.baseImage, tmpDir: ctx.tmpDir, onLog: options.onLog })).tag
+    return { BASE_IMAGE: baseTag, MINI_LAMBDA_AGENT: ctx.agentId, MINI_LAMBDA_FUNCTION: name, MINI_LAMBDA_VERSION: String(version) }
   }
 
   function instanceOptions(request: LaunchRequest): ContainerInstanceOptions {

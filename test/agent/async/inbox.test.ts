@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AsyncInvocations } from '../../../src/agent/async/async-invocations'
 import { createCallbackPolicy } from '../../../src/agent/async/callback-policy'
+import { CredentialSeal } from '../../../src/agent/secrets/credential-seal'
 import { ServingTable } from '../../../src/agent/serving-table'
 import { createAgentStorage } from '../../../src/store/storage'
 import { until } from './async-project'
@@ -24,7 +25,7 @@ afterEach(async () => {
 })
 
 const serving = () => new ServingTable({ provider: {} as never, idleTimeoutMs: 0 })
-const invocations = (queueLimit = 1000) => new AsyncInvocations({ storage, serving: serving(), queueLimit, retentionMs: 86_400_000, failedRetentionMs: 86_400_000, callbackPolicy: createCallbackPolicy({ allow: [], domain: 'localhost' }) })
+const invocations = (queueLimit = 1000) => new AsyncInvocations({ storage, serving: serving(), queueLimit, retentionMs: 86_400_000, failedRetentionMs: 86_400_000, callbackPolicy: createCallbackPolicy({ allow: [], domain: 'localhost' }), credentials: new CredentialSeal(Buffer.alloc(32, 7)) })
 const call = (i: number) => ({ function: 'hello', request: { method: 'POST', path: `/n/${i}`, headers: { 'content-type': 'text/plain' }, body: Buffer.from(`body ${i}`) } })
 const batchFiles = () => readdirSync(join(dataDir, 'state', 'async', 'inbox'))
 

@@ -215,7 +215,7 @@ describe('lambda agent keys on the agent\'s machine', () => {
     storeKeyRecord(suite.agent.dataDir, { name: `evil\u001B]0;pwned\u0007${'y'.repeat(200)}` })
     const table = await keysCli(['list'])
     expect(table.code, table.output).toBe(0)
-    expect(table.stdout).toMatch(/^ID\s+NAME\s+SCOPE\s+CREATED/)
+    expect(table.stdout).toMatch(/^ID\s+NAME\s+SCOPE\s+SECRETS\s+CREATED/)
     expect(table.stdout).toMatch(/from-an-old-release\s+admin/)
     expect(table.stdout).toContain('unknown (superuser)')
     expect(table.stdout).not.toContain('\u001B')

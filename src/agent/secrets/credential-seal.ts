@@ -1,0 +1,74 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
+import { API_KEY_PATTERN } from '../../api/admin-api'
+
+/**
+ * Request headers that carry a credential. Proxy-Authorization is hop-by-hop and never reaches a
+ * function anyway; any header holding a Mini Lambda API key counts, whatever its name.
+ */
+export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization', 'x-api-key', 'x-auth-token', 'x-amz-security-token'])
+
+const EMBEDDED_KEY = new RegExp(API_KEY_PATTERN)
+
+export function isCredentialHeader(name: string, value: string): boolean {
+  return CREDENTIAL_HEADERS.has(name) || EMBEDDED_KEY.test(value)
+}
+
+/** Credentials of one stored call: their names in the clear (what `lambda invocation` shows), their values sealed. */
+export interface SealedHeaders {
+  names: string[]
+  /** base64: 12-byte nonce, 16-byte tag, AES-256-GCM ciphertext of the JSON of name → value. */
+  iv: string
+  tag: string
+  data: string
+}
+
+const ALGORITHM = 'aes-256-gcm'
+const PURPOSE = 'mini-lambda stored credentials v1'
+
+/**
+ * Seals the credentials of asynchronous calls while they are stored (the ledger keeps calls on disk
+ * until they run, and finished ones for days): under a key derived from the secrets' master key, bound
+ * to the invocation id, so a sealed blob is worth nothing in another record. Only an attempt opens it.
+ */
+export class CredentialSeal {
+  private readonly key: Buffer
+
+  constructor(masterKey: Buffer) {
+    this.key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), PURPOSE, 32))
+  }
+
+  /** The headers without credentials, and the credentials sealed for `id` (undefined when there are none). */
+  split(id: string, headers: Record<string, string>): { headers: Record<string, string>, sealed?: SealedHeaders } {
+    const plain: Record<string, string> = {}
+    const secret: Record<string, string> = {}
+    for (const [name, value] of Object.entries(headers)) {
+      if (isCredentialHeader(name, value)) secret[name] = value
+      else plain[name] = value
+    }
+    const names = Object.keys(secret)
+    return names.length === 0 ? { headers: plain } : { headers: plain, sealed: this.seal(id, names, secret) }
+  }
+
+  /** The credentials sealed for `id`, or undefined when the blob does not open with this key. */
+  open(id: string, sealed: SealedHeaders): Record<string, string> | undefined {
+    try {
+      const decipher = createDecipheriv(ALGORITHM, this.key, Buffer.from(sealed.iv, 'base64'))
+      decipher.setAAD(Buffer.from(`${PURPOSE}:${id}`))
+      decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'))
+      const json = Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8')
+      const headers = JSON.parse(json) as unknown
+      return typeof headers === 'object' && headers !== null ? headers as Record<string, string> : undefined
+    }
+    catch {
+      return undefined
+    }
+  }
+
+  private seal(id: string, names: string[], headers: Record<string, string>): SealedHeaders {
+    const iv = randomBytes(12)
+    const cipher = createCipheriv(ALGORITHM, this.key, iv)
+    cipher.setAAD(Buffer.from(`${PURPOSE}:${id}`))
+    const data = Buffer.concat([cipher.update(JSON.stringify(headers), 'utf8'), cipher.final()])
+    return { names, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') }
+  }
+}
