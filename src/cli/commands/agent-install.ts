@@ -4,6 +4,7 @@ import { SERVICE_DATA_DIR, SERVICE_NAME, SERVICE_USER } from '../../agent/servic
 import { port } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
+import { progressNotes } from '../output/notes'
 import { usageError } from '../usage-error'
 import { jsonArgs } from './_shared'
 
@@ -49,7 +50,7 @@ export default defineLambdaCommand({
       return
     }
     if (plan.settings.domain === 'localhost') consola.warn('No --domain: functions answer only at <name>.localhost. On a VM use e.g. --domain <public-ip>.nip.io (edit LAMBDA_DOMAIN later in the environment file).')
-    const { adminKey } = await installService(plan, line => consola.info(line))
+    const { adminKey } = await installService(plan, line => progressNotes().info(line))
     if (json) return printJson({ dryRun: false, unitPath: plan.unitPath, envPath: plan.envPath, user: plan.user, createdUser: plan.createUser, dataDir: plan.settings.dataDir, adminKey: adminKey ?? null })
     const scheme = tlsArgs.length > 0 ? 'https' : 'http'
     consola.success(`${SERVICE_NAME}.service is enabled and started: port ${plan.settings.port}, functions at ${scheme}://<name>.${plan.settings.domain}/. Check it with \`lambda agent status\`.`)
