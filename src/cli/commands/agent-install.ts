@@ -31,7 +31,7 @@ export default defineLambdaCommand({
     ...jsonArgs,
   },
   async run({ args, values, json }) {
-    const { planService, installService } = await import('../../agent/service/install-service')
+    const { planService, installService, hiddenByPrivateTmp, installFromTmp } = await import('../../agent/service/install-service')
     if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined)) {
       throw usageError({ code: 'TLS_INCOMPLETE', message: 'HTTPS needs both --tls-cert and --tls-key.', hint: 'Give both, e.g. --tls-cert /etc/mini-lambda/tls/fullchain.pem --tls-key /etc/mini-lambda/tls/privkey.pem.' })
     }
@@ -44,6 +44,9 @@ export default defineLambdaCommand({
       agentArgs: tlsArgs,
     }, args.user)
     if (args['dry-run']) {
+      // The files are still worth seeing; installing them as they are would make a service that never starts.
+      const hidden = hiddenByPrivateTmp(plan)
+      if (hidden.length > 0) consola.warn(`${installFromTmp(hidden).message} \`lambda agent install\` refuses it; install from elsewhere (see docs/install.md).`)
       if (json) return printJson({ dryRun: true, unitPath: plan.unitPath, unit: plan.unit, envPath: plan.envPath, env: plan.env, user: plan.user, createUser: plan.createUser })
       process.stdout.write(`# ${plan.unitPath}\n${plan.unit}\n# ${plan.envPath}\n${plan.env}`)
       if (plan.createUser) process.stderr.write(`Install would also create the system user ${plan.user}.\n`)
