@@ -28,6 +28,7 @@ export const main = defineCommand({
     metrics: load(() => import('./commands/metrics')),
     config: load(() => import('./commands/config')),
     agent: load(() => import('./commands/agent')),
+    completion: load(() => import('./commands/completion')),
     help: load(() => import('./commands/help')),
   },
 })
