@@ -21,6 +21,8 @@ export interface CompletionCommand {
   flags: CompletionFlag[]
   /** The values its first positional argument may take, when it has a fixed set (`lambda completion <shell>`). */
   positionalChoices: string[]
+  /** It runs by itself (`lambda agent`), rather than only grouping subcommands (`lambda config`). */
+  runs: boolean
 }
 
 /** Flags every command takes, handled by run-cli.ts itself. */
@@ -51,6 +53,7 @@ export async function completionTree(main: AnyCommand): Promise<CompletionComman
       subcommands: children.map(child => ({ name: child.path.at(-1)!, description: oneLine(child.meta.description) })),
       flags: [...own, ...globalFlags, HELP_FLAG, ...(entry === root ? [VERSION_FLAG] : [])],
       positionalChoices: [...(positional?.completions ?? [])],
+      runs: entry.runs,
     }
   })
 }
