@@ -65,3 +65,28 @@ describe('docs/cli.md names every template of `lambda new`', () => {
     expect(new Set(named.filter(word => ['web', 'lambda', 'docker', ...functionTemplates()].includes(word)))).toEqual(new Set(functionTemplates()))
   })
 })
+
+describe('docs/install.md works on a fresh cloud VM', () => {
+  const text = readFileSync(join(repoRoot, 'docs/install.md'), 'utf8')
+  const shellLines = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap(m => m[1]!.split('\n')).map(line => line.replace(/\s+#.*$/, '').trim()).filter(Boolean)
+
+  it('logs in as a sudo user (cloud images refuse root over ssh) and runs what changes the system with sudo', () => {
+    expect(text).not.toMatch(/\broot@/)
+    expect(shellLines.some(line => /^ssh \w+@203\.0\.113\.7$/.test(line))).toBe(true)
+    const changesSystem = /^(?:apt-get (?:install|update)|systemctl (?:enable|restart|stop)|ufw |npm install -g|bash nodesource|lambda agent (?:install(?!.*--dry-run)|uninstall|keys create))/
+    expect(shellLines.filter(line => changesSystem.test(line))).toEqual([])
+    expect(shellLines.filter(line => line.startsWith('sudo ')).length).toBeGreaterThan(8)
+  })
+
+  it('gives the commands for Node.js 20.19+ where the distribution ships an older one, and says the VM needs the npm registry', () => {
+    expect(shellLines).toContain('sudo apt-get install -y nodejs')
+    expect(text).toMatch(/deb\.nodesource\.com\/setup_2\d\.x/)
+    expect(text).toContain('the npm registry')
+  })
+
+  it('says the admin key is printed once by the install, never that it is in the journal', () => {
+    expect(text).not.toMatch(/journalctl[^\n]*the admin API key/i)
+    expect(text).toMatch(/prints the admin API key, once/)
+    expect(text).toContain('never written to the journal')
+  })
+})
