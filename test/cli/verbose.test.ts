@@ -22,6 +22,18 @@ describe('--verbose: what the CLI does, on stderr, for any command', () => {
     expect(plain.stderr).not.toContain('→ GET')
   })
 
+  it('never prints a secret\'s value, sent or refused', async () => {
+    const value = 'sup3r-s3cret-value-4711'
+    const sent = await suite.agent.cli(['secrets', 'set', 'tok', '--verbose'], { input: value })
+    expect(sent.code, sent.output).toBe(0)
+    expect(sent.stderr).toContain('/_lambda/secrets/tok')
+    const refused = await runCli(['secrets', 'set', 'tok', '--verbose'], { input: value, env: { LAMBDA_HOST: `http://127.0.0.1:${await freePort()}`, LAMBDA_API_KEY: suite.agent.key, XDG_CONFIG_HOME: suite.agent.env.XDG_CONFIG_HOME } })
+    expect(refused.code).toBe(1)
+    // The secrets client drops the causes of its errors (they could hold the request), so only the stack shows.
+    expect(refused.stderr).toMatch(/^LambdaError: Could not reach the agent/m)
+    for (const output of [sent.output, refused.output]) expect(output).not.toContain(value)
+  })
+
   it('a failure prints its message and hint, then the stack and every cause', async () => {
     const port = await freePort()
     const env = { LAMBDA_HOST: `http://127.0.0.1:${port}`, LAMBDA_API_KEY: suite.agent.key, XDG_CONFIG_HOME: suite.agent.env.XDG_CONFIG_HOME }
