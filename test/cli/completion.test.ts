@@ -64,6 +64,9 @@ describe('lambda completion bash, sourced in a real bash', () => {
     expect(bashCompletes('lambda', 'completion', '')).toEqual(['bash', 'zsh', 'fish'])
     // A value with no fixed set: nothing from the tree (bash falls back to file names), never a command.
     expect(bashCompletes('lambda', 'logs', '--since', '')).toEqual([])
+    // A subcommand comes first: after a flag of `lambda agent`, \`keys\` would be an argument; --verbose goes anywhere.
+    expect(bashCompletes('lambda', 'agent', '--port', '7070', '')).toEqual([])
+    expect(bashCompletes('lambda', '--verbose', 'dep')).toEqual(['deploy'])
   })
 
   it('can be sourced twice (a second ~/.bashrc load) without an error', () => {

@@ -65,6 +65,8 @@ __lambda_complete() {
       return 0
     elif [[ $word == -* ]]; then
       if ((!helping)) && [[ $word != *=* ]] && __lambda_takes_value "$cmd" "$word"; then ((j++)); fi
+      # A subcommand comes right after its command; only a global flag (--verbose) may stand between.
+      [[ $word == --verbose || $word == --verbose=* ]] || positional=1
     elif ((!positional)) && subs=" $(__lambda_subcommands "$cmd") " && [[ $subs == *" $word "* ]]; then
       cmd+=" $word"
       # \`lambda help agent keys\`: the words after help name a command.

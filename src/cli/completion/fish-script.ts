@@ -63,6 +63,10 @@ function __lambda_state
                 if test $helping = 0; and not string match -q -- '*=*' $word; and __lambda_takes_value "$cmd" $word
                     set skip 1
                 end
+                # A subcommand comes right after its command; only a global flag (--verbose) may stand between.
+                if not string match -q -- '--verbose*' $word
+                    set positional 1
+                end
             case '*'
                 if test $positional = 0; and contains -- $word (__lambda_subcommands "$cmd")
                     set cmd "$cmd $word"

@@ -52,6 +52,8 @@ _lambda() {
       return
     elif [[ $word == -* ]]; then
       if ((!helping)) && [[ $word != *=* ]] && __lambda_takes_value "$cmd" "$word"; then ((j++)); fi
+      # A subcommand comes right after its command; only a global flag (--verbose) may stand between.
+      [[ $word == --verbose || $word == --verbose=* ]] || positional=1
     elif ((!positional)); then
       __lambda_subcommands "$cmd"
       names=(\${reply%%:*})
