@@ -4,6 +4,7 @@ import { ADMIN_PREFIX } from '../api/admin-api'
 import { LambdaError } from '../errors'
 import { createLambdaApp } from '../http/error-response'
 import { createGatewayMiddleware } from './gateway'
+import { functionURL } from './options'
 import { registerFunctionRoutes } from './routes/functions'
 import { registerHealthRoute } from './routes/health'
 import { registerInvocationRoutes } from './routes/invocations'
@@ -43,7 +44,7 @@ export function createAgentApp(ctx: AgentContext): H3 {
       code: 'NOT_FOUND',
       status: 404,
       message: `Nothing at ${event.url.pathname} on the bare domain: functions are served at <name>.${ctx.options.domain}, the admin API under /_lambda.`,
-      hint: `Call http://<name>.${ctx.options.domain}/ (see \`lambda list\`).`,
+      hint: `Call ${functionURL(ctx.options, '<name>')} (see \`lambda list\`).`,
     })
   })
   return app

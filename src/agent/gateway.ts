@@ -13,6 +13,7 @@ import { acceptEvent } from './async/accept-event'
 import { invocationTypeOf } from './async/invocation-type'
 import { auditRefusal } from './audit/audit-log'
 import { requireApiKey } from './auth/require-key'
+import { functionURL } from './options'
 import { functionNotFound } from './routes/not-found'
 
 const DROP_AUTHORIZATION: ReadonlySet<string> = new Set(['authorization'])
@@ -118,7 +119,7 @@ export function createGatewayMiddleware(ctx: AgentContext) {
         code: 'UNKNOWN_HOST',
         status: 404,
         message: `Host "${route.host}" is not served here: functions live at <name>.${ctx.options.domain}.`,
-        hint: `Call http://<name>.${ctx.options.domain}/, or start the agent with --domain set to the domain that points at it.`,
+        hint: `Call ${functionURL(ctx.options, '<name>')}, or start the agent with --domain set to the domain that points at it.`,
       })
     }
     if (route.kind !== 'function') return undefined

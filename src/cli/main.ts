@@ -1,10 +1,12 @@
 import { defineCommand } from 'citty'
 import { version } from '../../package.json'
+import { globalArgs } from './args/global-args'
 
 const load = <T>(loader: () => Promise<{ default: T }>) => () => loader().then(m => m.default)
 
 export const main = defineCommand({
   meta: { name: 'lambda', version, description: 'Mini Lambda: write functions, run them locally, deploy them to your own VM.' },
+  args: globalArgs,
   subCommands: {
     init: load(() => import('./commands/init')),
     new: load(() => import('./commands/new')),
@@ -26,5 +28,7 @@ export const main = defineCommand({
     metrics: load(() => import('./commands/metrics')),
     config: load(() => import('./commands/config')),
     agent: load(() => import('./commands/agent')),
+    completion: load(() => import('./commands/completion')),
+    help: load(() => import('./commands/help')),
   },
 })

@@ -25,8 +25,21 @@ function cells(window: MetricsWindow): string[] {
   return [String(window.invocations), String(window.errors['4xx']), String(window.serverErrors), formatRate(window.errorRate), String(window.coldStarts), formatMs(d?.avgMs), formatMs(d?.p50Ms), formatMs(d?.p95Ms), formatMs(d?.p99Ms), String(window.concurrencyPeak), failures(window)]
 }
 
-function gaugeLines(fn: FunctionMetrics): string[] {
-  return Object.entries(fn.gauges).map(([name, g]) => `  ${name.replaceAll('_', ' ')}: ${g.current ?? '-'} now, peak ${g.peak ?? '-'} in the window`)
+/** "0", "2 (peak 5)": the value now, and the window's peak when higher; a gauge with no sample above 0 reads 0. */
+function gaugeCell(gauge: { current: number | null, peak: number | null }): string {
+  const now = gauge.current ?? 0
+  const peak = Math.max(now, gauge.peak ?? 0)
+  return peak > now ? `${now} (peak ${peak})` : String(now)
+}
+
+const hasGaugeValues = (fn: FunctionMetrics) => Object.values(fn.gauges).some(g => (g.current ?? 0) > 0 || (g.peak ?? 0) > 0)
+
+/** One row per function, one column per gauge (`ASYNC QUEUE DEPTH`, `ASYNC DEAD LETTERS`). */
+function printGauges(functions: FunctionMetrics[]): void {
+  const names = [...new Set(functions.flatMap(fn => Object.keys(fn.gauges)))]
+  if (names.length === 0) return
+  process.stdout.write('\n')
+  printTable([['FUNCTION', ...names.map(name => name.replaceAll('_', ' ').toUpperCase())], ...functions.map(fn => [fn.name, ...names.map(name => fn.gauges[name] ? gaugeCell(fn.gauges[name]) : '-')])])
 }
 
 /** `lambda metrics`: one row per function, or per version of the one function asked for. */
@@ -34,8 +47,8 @@ export function printMetrics(result: MetricsResponse, one: boolean): void {
   process.stdout.write(`Window: ${result.since} → ${result.until} (whole minutes)\n\n`)
   if (!one) {
     printTable([['FUNCTION', ...HEADER], ...result.functions.map(fn => [fn.name, ...cells(fn.window)])])
-    const gauges = result.functions.filter(fn => Object.keys(fn.gauges).length > 0)
-    for (const fn of gauges) process.stdout.write(`\n${fn.name}:\n${gaugeLines(fn).join('\n')}\n`)
+    // Only the functions whose gauges say something: a row of zeros per function is noise.
+    printGauges(result.functions.filter(hasGaugeValues))
     return
   }
   const [fn] = result.functions
@@ -43,6 +56,5 @@ export function printMetrics(result: MetricsResponse, one: boolean): void {
   printTable([['VERSION', ...HEADER], ...fn.versions.map(v => [`v${v.version}`, ...cells(v.window)]), ...(fn.versions.length > 1 ? [['all', ...cells(fn.window)]] : [])])
   const { total } = fn
   process.stdout.write(`\nSince ${total.since ?? 'the first invocation'}: ${total.invocations} invocations, ${total.serverErrors} errors, ${total.errors['4xx']} 4xx, ${total.coldStarts} cold starts, avg ${formatMs(total.durationAvgMs ?? undefined)}\n`)
-  const lines = gaugeLines(fn)
-  if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`)
+  printGauges([fn])
 }

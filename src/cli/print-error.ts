@@ -2,15 +2,24 @@ import { consola } from 'consola'
 import { colors } from 'consola/utils'
 import { LambdaError } from '../errors'
 import { errorDocument, printJson } from './output/json-output'
+import { describeErrorChain, isVerbose } from './output/verbose'
 
-/** A failed command: message and hint for people, or the error document on stdout with `--json`. */
+/**
+ * A failed command: message and hint for people, or the error document on stdout with `--json`.
+ * With `--verbose` (or LAMBDA_DEBUG) the stack and every cause follow on stderr.
+ */
 export function printError(error: unknown, opts: { json?: boolean } = {}) {
-  if (opts.json) return printJson(errorDocument(error))
-  if (LambdaError.is(error)) {
+  const verbose = isVerbose()
+  if (opts.json) {
+    printJson(errorDocument(error))
+  }
+  else if (LambdaError.is(error)) {
     consola.error(error.message)
     if (error.hint) process.stderr.write(`${colors.dim(`  ${error.hint}`)}\n`)
-    if (process.env.LAMBDA_DEBUG && error.cause) console.error(error.cause)
-    return
   }
-  consola.error(error)
+  // Not a LambdaError: a bug or an unforeseen failure, printed with its stack.
+  else {
+    consola.error(verbose && error instanceof Error ? error.message : error)
+  }
+  if (verbose) process.stderr.write(`${colors.dim(describeErrorChain(error))}\n`)
 }

@@ -12,12 +12,14 @@ import { logInvocation } from '../log/function-log'
 import { invokeThroughPool } from '../proxy/invoke'
 import { resolveRoute } from '../router/route'
 
-export function functionNotFound(name: string, known: string[]): LambdaError {
+/** `port`: the one the request came in on, so that the example URL works as it is. */
+export function functionNotFound(name: string, known: string[], port: number | undefined): LambdaError {
+  const example = known[0] === undefined ? undefined : functionURLs(known[0], port ?? 3000)
   return new LambdaError({
     code: 'FUNCTION_NOT_FOUND',
     status: 404,
     message: `No function named "${name}". Known functions: ${known.length > 0 ? known.join(', ') : '(none)'}.`,
-    hint: known.length > 0 ? `Call one of them, e.g. http://${known[0]}.localhost/ or /${known[0]}/, or create it with \`lambda new ${name}\`.` : `Create one with \`lambda new ${name}\`.`,
+    hint: example ? `Call one of them, e.g. ${example.host} or ${example.path}, or create it with \`lambda new ${name}\`.` : `Create one with \`lambda new ${name}\`.`,
     data: { known },
   })
 }
@@ -32,7 +34,7 @@ export function functionURLs(name: string, port: number) {
 /** Serves one request for function `route.name`: its build must be done and good. */
 async function invokeDevFunction(registry: DevRegistry, req: IncomingMessage, res: ServerResponse, route: { name: string, path: string }): Promise<void> {
   const fn = registry.get(route.name)
-  if (!fn) throw functionNotFound(route.name, registry.names())
+  if (!fn) throw functionNotFound(route.name, registry.names(), req.socket.localPort)
   await fn.building
   if (fn.buildError) throw fn.buildError
   if (fn.fn.kind === 'dockerfile' || !fn.pool) {
@@ -66,7 +68,7 @@ export function createDevApp(registry: DevRegistry, getPort: () => number): H3 {
     if (route.kind === 'root') {
       return jsonResponse({ functions: registry.names().map(name => ({ name, urls: functionURLs(name, getPort()) })) })
     }
-    if (route.kind !== 'function') throw functionNotFound(route.kind === 'unknown-host' ? route.host : route.path, registry.names())
+    if (route.kind !== 'function') throw functionNotFound(route.kind === 'unknown-host' ? route.host : route.path, registry.names(), req.socket.localPort)
     return invokeDevFunction(registry, req, res, route)
   })
   return app

@@ -54,10 +54,14 @@ describe('lambda logs: the command line', () => {
   })
 
   it('refuses a bad command line with exit 2 and an unknown function with exit 1', async () => {
-    for (const args of [['--since', 'yesterday'], ['--tail', '-1'], ['--tail', '20000'], ['--version', 'latest'], ['--request', 'not an id'], ['--folow']]) {
+    for (const args of [['--since', 'yesterday'], ['--tail', '-1'], ['--tail', '20000'], ['--version', 'latest'], ['--request', 'not an id'], ['--request', 'zz'], ['--request', '1f0c2a3'], ['--folow']]) {
       const result = await suite.agent.cli(['logs', 'talk', ...args])
       expect(result.code, `${args.join(' ')}: ${result.output}`).toBe(2)
     }
+    // Too short to match a request: docs/cli.md says so, and the fix is in the message.
+    const short = await suite.agent.cli(['logs', 'talk', '--request', 'zz'])
+    expect(short.stderr).toContain('first 8 characters or more')
+    expect((await suite.agent.cli(['logs', 'talk', '--request', '1f0c2a3b'])).code).toBe(0)
     const unknown = await suite.agent.cli(['logs', 'nope', '--json'])
     expect(unknown.code).toBe(1)
     expect(JSON.parse(unknown.stdout).error.code).toBe('FUNCTION_NOT_FOUND')

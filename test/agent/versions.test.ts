@@ -274,8 +274,8 @@ describeDocker('versions, releases and rollback', () => {
       expect(imagesOf(suite.agent, 'alpha')).toEqual(['v3'])
       expect(await textOf(suite.agent, 'alpha')).toBe('alpha-2')
       expect((await suite.agent.call('v1.alpha')).status).toBe(404)
-      // alpha exists again, but not its v2: release #2 stays not restorable
-      expect((await releasesJson()).find(r => r.id === 2)).toMatchObject({ restorable: false, missing: [{ function: 'alpha', version: 2, reason: 'pruned' }] })
+      // alpha exists again, but not its v2, which went with the delete (not keepVersions): release #2 stays not restorable
+      expect((await releasesJson()).find(r => r.id === 2)).toMatchObject({ restorable: false, missing: [{ function: 'alpha', version: 2, reason: 'deleted' }] })
     })
   })
 

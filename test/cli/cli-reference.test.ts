@@ -28,7 +28,7 @@ describe('docs/cli-reference.md', () => {
       }
     }
     // Spot checks against what a user types.
-    for (const line of ['## `lambda agent keys create`', '`--cron <expr>`', '`--[no-]logs`', '`--json`', '`--port, -p <port>`']) { expect(text).toContain(line) }
+    for (const line of ['## `lambda agent keys create`', '## Global flags', '| `--verbose` |', '`--cron <expr>`', '`--[no-]logs`', '`--json`', '`--port, -p <port>`']) { expect(text).toContain(line) }
   })
 
   it('goes out of date when a command gains a flag or a subcommand', async () => {

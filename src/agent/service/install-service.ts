@@ -12,6 +12,9 @@ import { requireRoot, systemctl, systemdMissing, systemdRunning } from './system
 import { renderUnitFile } from './unit-file'
 
 export interface ServicePlan {
+  /** The Node and the CLI the unit runs: this install's own. */
+  nodePath: string
+  cliPath: string
   unitPath: string
   envPath: string
   unit: string
@@ -31,16 +34,18 @@ export async function planService(settings: ServiceSettings, user = SERVICE_USER
   }
   const group = existingGroup ?? user
   const root = packageRoot()
+  const nodePath = process.execPath
+  const cliPath = join(root, 'bin', 'lambda.mjs')
   const unit = renderUnitFile({
-    nodePath: process.execPath,
-    cliPath: join(root, 'bin', 'lambda.mjs'),
+    nodePath,
+    cliPath,
     docsPath: existsSync(join(root, 'docs', 'agent.md')) ? join(root, 'docs', 'agent.md') : undefined,
     user,
     group,
     dataDir: settings.dataDir,
     dockerGroup: user !== 'root' && settings.provider !== 'process' && await groupExists('docker'),
   })
-  return { unitPath: UNIT_PATH, envPath: ENV_PATH, unit, env: renderEnvFile(settings), user, group, createUser: existingGroup === undefined, settings }
+  return { nodePath, cliPath, unitPath: UNIT_PATH, envPath: ENV_PATH, unit, env: renderEnvFile(settings), user, group, createUser: existingGroup === undefined, settings }
 }
 
 export interface InstallResult {
@@ -48,8 +53,27 @@ export interface InstallResult {
   adminKey?: string
 }
 
+/** Where the unit's PrivateTmp=yes gives the service an empty folder of its own instead. */
+const PRIVATE_TMP_DIRS = ['/tmp/', '/var/tmp/']
+
+/** Node or this CLI under /tmp: the service would not see them, and would fail at every start. */
+export function hiddenByPrivateTmp(plan: Pick<ServicePlan, 'nodePath' | 'cliPath'>): string[] {
+  return [plan.nodePath, plan.cliPath].filter(path => PRIVATE_TMP_DIRS.some(dir => path.startsWith(dir)))
+}
+
+export function installFromTmp(paths: string[]): LambdaError {
+  return new LambdaError({
+    code: 'INSTALL_FROM_TMP',
+    status: 409,
+    message: `The service would run ${paths.join(' and ')}, under a temporary folder that its own private /tmp (PrivateTmp=yes in the unit) hides from it: the agent would never start.`,
+    hint: 'Install the package for good first (`npm pack` in the clone, then `sudo npm install -g ./mini-lambda-0.1.0.tgz`, see docs/install.md), or move the clone out of /tmp, and run `lambda agent install` from there.',
+  })
+}
+
 /** Writes the files, then `daemon-reload`, `enable` and (re)start: a reinstall applies new settings. */
 export async function installService(plan: ServicePlan, log: (line: string) => void): Promise<InstallResult> {
+  const hidden = hiddenByPrivateTmp(plan)
+  if (hidden.length > 0) throw installFromTmp(hidden)
   requireRoot('lambda agent install')
   if (!systemdRunning()) throw systemdMissing('lambda agent install')
   if (plan.createUser) {
@@ -79,11 +103,26 @@ export interface UninstallResult {
   dataDir?: string
 }
 
+export interface UninstallPlan {
+  /** The unit is there: uninstall stops and disables the service first. */
+  installed: boolean
+  /** The files uninstall removes, of those that exist. */
+  remove: string[]
+  /** Kept, as is the service user. */
+  dataDir?: string
+}
+
+/** What `lambda agent uninstall` would do here: read-only, so no root and no systemd needed (`--dry-run`). */
+export async function planUninstall(): Promise<UninstallPlan> {
+  const dataDir = existsSync(ENV_PATH) ? parseEnvFile(await readFile(ENV_PATH, 'utf8')).LAMBDA_DATA_DIR : undefined
+  return { installed: existsSync(UNIT_PATH), remove: [UNIT_PATH, ENV_PATH].filter(path => existsSync(path)), dataDir }
+}
+
 /** Stops and disables the service and removes its two files; the data dir and the user stay. */
 export async function uninstallService(log: (line: string) => void): Promise<UninstallResult> {
   requireRoot('lambda agent uninstall')
   if (!systemdRunning()) throw systemdMissing('lambda agent uninstall')
-  const dataDir = existsSync(ENV_PATH) ? parseEnvFile(await readFile(ENV_PATH, 'utf8')).LAMBDA_DATA_DIR : undefined
+  const { dataDir } = await planUninstall()
   if (existsSync(UNIT_PATH)) {
     await systemctl(['disable', '--now', `${SERVICE_NAME}.service`])
     log(`Stopped and disabled ${SERVICE_NAME}.service.`)

@@ -20,22 +20,35 @@ export function systemdRunning(): boolean {
   return existsSync('/run/systemd/system')
 }
 
+/** What `--dry-run` offers instead, per command: both take it. */
+const DRY_RUN_HINTS: Record<string, { systemd: string, root: string }> = {
+  'lambda agent install': {
+    systemd: 'Add --dry-run to print the unit and environment file and set the service up by hand, or run `lambda agent` under your own supervisor.',
+    root: 'or add --dry-run to see the files',
+  },
+  'lambda agent uninstall': {
+    systemd: 'Add --dry-run to see what it would remove, and remove those files by hand.',
+    root: 'or add --dry-run to see what it would remove',
+  },
+}
+
 export function systemdMissing(command: string): LambdaError {
   return new LambdaError({
     code: 'SYSTEMD_NOT_RUNNING',
     status: 409,
     message: `systemd is not running (PID 1 is ${initName()}), so \`${command}\` cannot install or manage a service here.`,
-    hint: `Add --dry-run to print the unit and environment file and set the service up by hand, or run \`lambda agent\` under your own supervisor.`,
+    hint: DRY_RUN_HINTS[command]?.systemd ?? 'Run `lambda agent` under your own supervisor.',
   })
 }
 
 export function requireRoot(command: string): void {
   if (process.getuid?.() === 0) return
+  const dryRun = DRY_RUN_HINTS[command]?.root
   throw new LambdaError({
     code: 'NEEDS_ROOT',
     status: 403,
     message: `\`${command}\` writes to /etc/systemd/system and manages a system service: it needs root.`,
-    hint: `Run it with sudo (\`sudo ${process.execPath} $(command -v lambda) …\` keeps this Node), or add --dry-run to see the files.`,
+    hint: `Run it with sudo (\`sudo ${process.execPath} $(command -v lambda) …\` keeps this Node)${dryRun ? `, ${dryRun}` : ''}.`,
   })
 }
 

@@ -40,10 +40,10 @@ export function releaseIncludesDeleted(id: number, deleted: MissingVersion[], ot
     status: 409,
     message: others === 0
       ? `Every function of release #${id} (${names}) has been deleted since: there is nothing to roll back.`
-      : `Release #${id} includes ${names}, which ${plural ? 'have' : 'has'} been deleted since (\`lambda delete\`); a rollback cannot bring ${plural ? 'them' : 'it'} back. Nothing was changed.`,
+      : `Release #${id} includes ${names}, which ${plural ? 'have' : 'has'} been deleted since (\`lambda delete\` removed ${and(deleted.map(m => `${m.function} v${m.version}`))}); a rollback cannot bring ${plural ? 'them' : 'it'} back. Nothing was changed.`,
     hint: others === 0
       ? 'Deploy the project again with `lambda deploy`.'
-      : `Run \`lambda rollback --release ${id} --force\` to roll back the other ${others === 1 ? 'function' : `${others} functions`} and leave ${names} deleted (admin API: {"id":${id},"force":true}).`,
+      : `Run \`lambda rollback --release ${id} --force\` to roll back the other ${others === 1 ? 'function' : `${others} functions`} and leave ${names} as ${plural ? 'they are' : 'it is'} (deleted, or as deployed again since; admin API: {"id":${id},"force":true}).`,
     data: { release: id, deleted: deleted.map(m => m.function) },
   })
 }

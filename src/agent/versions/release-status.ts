@@ -2,16 +2,22 @@ import type { MissingVersion, ReleaseListing } from '../../api/admin-api'
 import type { ReleaseRecord } from '../../store/records'
 import type { AgentContext } from '../context'
 
-/** Kept version numbers per function, null for a deleted one; read once per function, however many releases. */
-function keptVersionsReader(ctx: AgentContext) {
-  const cache = new Map<string, Promise<Set<number> | null>>()
+interface FunctionNow {
+  /** When the function as it is now was created: a delete and a redeploy make it anew. */
+  createdAt: number
+  kept: Set<number>
+}
+
+/** Each function's record and kept versions, null for a deleted one; read once per function, however many releases. */
+function functionReader(ctx: AgentContext) {
+  const cache = new Map<string, Promise<FunctionNow | null>>()
   return (name: string) => {
-    let kept = cache.get(name)
-    if (!kept) {
-      kept = ctx.functions.get(name).then(async record => record ? new Set((await ctx.functions.listVersions(name)).map(v => v.number)) : null)
-      cache.set(name, kept)
+    let now = cache.get(name)
+    if (!now) {
+      now = ctx.functions.get(name).then(async record => record ? { createdAt: Date.parse(record.createdAt), kept: new Set((await ctx.functions.listVersions(name)).map(v => v.number)) } : null)
+      cache.set(name, now)
     }
-    return kept
+    return now
   }
 }
 
@@ -20,13 +26,15 @@ function keptVersionsReader(ctx: AgentContext) {
  * a prune, a delete or a redeploy changes it, and a stored flag could only go stale.
  */
 export async function describeReleases(ctx: AgentContext, releases: ReleaseRecord[]): Promise<ReleaseListing[]> {
-  const keptVersions = keptVersionsReader(ctx)
+  const functionNow = functionReader(ctx)
   return Promise.all(releases.map(async (release) => {
     const missing: MissingVersion[] = []
     for (const [name, version] of Object.entries(release.functions)) {
-      const kept = await keptVersions(name)
-      if (!kept) missing.push({ function: name, version, reason: 'deleted' })
-      else if (!kept.has(version)) missing.push({ function: name, version, reason: 'pruned' })
+      const now = await functionNow(name)
+      if (now?.kept.has(version)) continue
+      // Made after the release: the function the release knew was deleted, and this is a redeploy.
+      const deleted = !now || now.createdAt > Date.parse(release.createdAt)
+      missing.push({ function: name, version, reason: deleted ? 'deleted' : 'pruned' })
     }
     return { ...release, restorable: missing.length === 0, missing }
   }))

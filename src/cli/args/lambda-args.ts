@@ -7,6 +7,8 @@ export type LambdaArgDef = ArgDef & {
   value?: ValueType<unknown>
   /** A flag that may be given more than once (`-H a -H b`), or a positional that takes all the rest. */
   multiple?: boolean
+  /** Values shell completion offers for it (`lambda completion`); an enum offers its options by itself. */
+  completions?: readonly string[]
 }
 
 export type LambdaArgsDef = Record<string, LambdaArgDef>

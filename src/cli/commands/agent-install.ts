@@ -4,6 +4,7 @@ import { SERVICE_DATA_DIR, SERVICE_NAME, SERVICE_USER } from '../../agent/servic
 import { port } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
+import { progressNotes } from '../output/notes'
 import { usageError } from '../usage-error'
 import { jsonArgs } from './_shared'
 
@@ -30,7 +31,7 @@ export default defineLambdaCommand({
     ...jsonArgs,
   },
   async run({ args, values, json }) {
-    const { planService, installService } = await import('../../agent/service/install-service')
+    const { planService, installService, hiddenByPrivateTmp, installFromTmp } = await import('../../agent/service/install-service')
     if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined)) {
       throw usageError({ code: 'TLS_INCOMPLETE', message: 'HTTPS needs both --tls-cert and --tls-key.', hint: 'Give both, e.g. --tls-cert /etc/mini-lambda/tls/fullchain.pem --tls-key /etc/mini-lambda/tls/privkey.pem.' })
     }
@@ -43,13 +44,16 @@ export default defineLambdaCommand({
       agentArgs: tlsArgs,
     }, args.user)
     if (args['dry-run']) {
+      // The files are still worth seeing; installing them as they are would make a service that never starts.
+      const hidden = hiddenByPrivateTmp(plan)
+      if (hidden.length > 0) consola.warn(`${installFromTmp(hidden).message} \`lambda agent install\` refuses it; install from elsewhere (see docs/install.md).`)
       if (json) return printJson({ dryRun: true, unitPath: plan.unitPath, unit: plan.unit, envPath: plan.envPath, env: plan.env, user: plan.user, createUser: plan.createUser })
       process.stdout.write(`# ${plan.unitPath}\n${plan.unit}\n# ${plan.envPath}\n${plan.env}`)
       if (plan.createUser) process.stderr.write(`Install would also create the system user ${plan.user}.\n`)
       return
     }
     if (plan.settings.domain === 'localhost') consola.warn('No --domain: functions answer only at <name>.localhost. On a VM use e.g. --domain <public-ip>.nip.io (edit LAMBDA_DOMAIN later in the environment file).')
-    const { adminKey } = await installService(plan, line => consola.info(line))
+    const { adminKey } = await installService(plan, line => progressNotes().info(line))
     if (json) return printJson({ dryRun: false, unitPath: plan.unitPath, envPath: plan.envPath, user: plan.user, createdUser: plan.createUser, dataDir: plan.settings.dataDir, adminKey: adminKey ?? null })
     const scheme = tlsArgs.length > 0 ? 'https' : 'http'
     consola.success(`${SERVICE_NAME}.service is enabled and started: port ${plan.settings.port}, functions at ${scheme}://<name>.${plan.settings.domain}/. Check it with \`lambda agent status\`.`)

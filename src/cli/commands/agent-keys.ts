@@ -81,11 +81,14 @@ function changeGrants(verb: 'grant' | 'ungrant') {
 
 const revoke = defineLambdaCommand({
   meta: { name: 'revoke', description: 'Revoke an API key by id (never the last admin key)' },
-  args: { ...agentStateArgs, ...idArg },
-  async run({ args }) {
+  args: { ...agentStateArgs, ...idArg, ...jsonArgs },
+  async run({ args, json }) {
     const { revokeApiKey } = await import('../../agent/auth/api-keys')
-    const record = await withAgentState(args, state => revokeApiKey(state.keys, args.id))
-    consola.success(`Revoked key ${record.id} ("${String(record.name)}").`)
+    const { describeKeys } = await import('../../agent/auth/describe-keys')
+    const [revoked] = describeKeys([await withAgentState(args, state => revokeApiKey(state.keys, args.id))])
+    // The admin API's answer to DELETE /_lambda/keys/<id>.
+    if (json) return printJson({ id: revoked!.id, name: revoked!.name, scope: revoked!.scope, revoked: true })
+    consola.success(`Revoked ${revoked!.scope} key ${revoked!.id} ("${revoked!.name}").`)
   },
 })
 

@@ -32,8 +32,8 @@ export default defineCommand({
   subCommands: {
     'set-host': defineLambdaCommand({
       meta: { name: 'set-host', description: 'Set the agent URL, e.g. http://203.0.113.7:7070 (checks that an agent answers there)' },
-      args: { url: { type: 'positional', required: true, description: 'Agent URL' } },
-      async run({ args }) {
+      args: { url: { type: 'positional', required: true, description: 'Agent URL' }, ...jsonArgs },
+      async run({ args, json }) {
         let host: string
         try {
           host = normalizeHost(args.url)
@@ -43,24 +43,29 @@ export default defineCommand({
           throw usageError({ code: error.code, message: error.message, hint: error.hint })
         }
         const file = await updateSettings({ host })
-        consola.success(`Agent set to ${host} (saved in ${file}).`)
+        if (!json) consola.success(`Agent set to ${host} (saved in ${file}).`)
         if (process.env.LAMBDA_HOST) consola.warn(`LAMBDA_HOST is set (${process.env.LAMBDA_HOST}) and wins over this setting while it is.`)
+        const result = { host, settingsFile: file, answers: 'agent' as 'agent' | 'not-an-agent' | 'nothing', agent: null as { version: string, provider: string, domain: string } | null, problem: null as string | null, overriddenBy: process.env.LAMBDA_HOST ? 'LAMBDA_HOST' : null }
         try {
           const health = await createAgentClient({ host, hostSource: 'settings' }).health()
           if (health.agent !== undefined && health.agent !== 'mini-lambda') throw new LambdaError({ code: 'NOT_AN_AGENT', message: `${host}/_lambda/health answered, but not as a Mini Lambda agent.` })
-          consola.info(`A Mini Lambda agent answers there: version ${health.version}, ${health.provider} provider, functions at <name>.${health.domain}.`)
+          result.agent = { version: health.version, provider: health.provider, domain: health.domain }
+          if (!json) consola.info(`A Mini Lambda agent answers there: version ${health.version}, ${health.provider} provider, functions at <name>.${health.domain}.`)
         }
         catch (error) {
           if (!LambdaError.is(error)) throw error
-          const what = error.code === 'AGENT_ERROR' || error.code === 'NOT_AN_AGENT' ? `something answers at ${host}, but it is not a Mini Lambda agent (${error.message})` : `no agent answers at ${host}: ${error.message}`
+          const notAnAgent = error.code === 'AGENT_ERROR' || error.code === 'NOT_AN_AGENT'
+          Object.assign(result, { answers: notAnAgent ? 'not-an-agent' : 'nothing', problem: error.message })
+          const what = notAnAgent ? `something answers at ${host}, but it is not a Mini Lambda agent (${error.message})` : `no agent answers at ${host}: ${error.message}`
           consola.warn(`Saved anyway, but ${what}\nCommands that talk to the agent fail until one answers there. Check the address and that \`lambda agent\` runs there and is reachable from here.`)
         }
+        if (json) printJson(result)
       },
     }),
     'set-key': defineLambdaCommand({
       meta: { name: 'set-key', description: 'Set the API key the CLI sends to the agent (checked with the agent when it answers)' },
-      args: { key: { type: 'positional', required: true, description: 'API key (printed by the agent on first start, or `lambda agent keys create`)' } },
-      async run({ args }) {
+      args: { key: { type: 'positional', required: true, description: 'API key (printed by the agent on first start, or `lambda agent keys create`)' }, ...jsonArgs },
+      async run({ args, json }) {
         const key = args.key.trim()
         if (!API_KEY_RE.test(key)) {
           throw usageError({
@@ -80,10 +85,13 @@ export default defineCommand({
           })
         }
         const file = await updateSettings({ apiKey: key })
-        if (!host) consola.success(`API key saved in ${file} (readable only by you). Not checked: no agent is set yet (\`lambda config set-host <url>\`).`)
-        else if ('scope' in check!) consola.success(`API key saved in ${file} (readable only by you). The agent at ${host} accepts it (${check.scope} scope).`)
-        else consola.warn(`API key saved in ${file}, but not checked: ${(check as { unchecked: LambdaError }).unchecked.message}`)
+        const scope = check && 'scope' in check ? check.scope : null
+        const problem = !host ? 'No agent is set yet (`lambda config set-host <url>`).' : check && 'unchecked' in check ? check.unchecked.message : null
         if (process.env.LAMBDA_API_KEY) consola.warn('LAMBDA_API_KEY is set and wins over this setting while it is.')
+        if (json) return printJson({ apiKey: mask(key), settingsFile: file, host: host ?? null, checked: scope !== null, scope, problem, overriddenBy: process.env.LAMBDA_API_KEY ? 'LAMBDA_API_KEY' : null })
+        if (!host) consola.success(`API key saved in ${file} (readable only by you). Not checked: no agent is set yet (\`lambda config set-host <url>\`).`)
+        else if (scope !== null) consola.success(`API key saved in ${file} (readable only by you). The agent at ${host} accepts it (${scope} scope).`)
+        else consola.warn(`API key saved in ${file}, but not checked: ${problem}`)
       },
     }),
     'show': defineLambdaCommand({

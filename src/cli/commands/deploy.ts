@@ -11,6 +11,7 @@ import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
 import { createDeployView } from '../deploy-view'
 import { printJson } from '../output/json-output'
+import { progressNotes } from '../output/notes'
 import { createProgress, duration } from '../output/progress'
 import { usageError } from '../usage-error'
 import { agentClientFromSettings } from './_agent-client'
@@ -63,7 +64,8 @@ export default defineLambdaCommand({
     const dryRun = args['dry-run']
     const wholeProject = !args.path && args.only === undefined
     const started = performance.now()
-    consola.info(`${dryRun ? 'Dry run: comparing' : 'Deploying'} ${functions.length} function(s) ${dryRun ? 'with' : 'to'} ${client.connection.host}`)
+    const notes = progressNotes()
+    notes.info(`${dryRun ? 'Dry run: comparing' : 'Deploying'} ${functions.length} function(s) ${dryRun ? 'with' : 'to'} ${client.connection.host}`)
     const progress = createProgress(json ? process.stderr : process.stdout)
     const view = createDeployView(progress, functions.map(f => f.name))
     // Ctrl-C closes the connections: the agent cancels what has not gone live; say so, not nothing.
@@ -90,7 +92,7 @@ export default defineLambdaCommand({
       : undefined
     if (release) consola.info(`Release #${release.id}${release.partial ? ' (partial)' : ''}: ${Object.entries(release.functions).map(([n, v]) => `${n}@v${v}`).join(' ')}`)
     const notInProject = wholeProject ? before.map(f => f.name).filter(name => !functions.some(f => f.name === name)) : []
-    if (notInProject.length > 0) consola.info(`On the agent but not in this project (a deploy leaves them alone; \`lambda delete\` removes one): ${notInProject.join(', ')}`)
+    if (notInProject.length > 0) notes.info(`On the agent but not in this project (a deploy leaves them alone; \`lambda delete\` removes one): ${notInProject.join(', ')}`)
 
     const summary = dryRun
       ? `Dry run: ${count('would-build')} would be built, ${count('unchanged')} unchanged, ${count('failed')} failed; nothing changed on ${client.connection.host}`

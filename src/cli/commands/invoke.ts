@@ -11,6 +11,9 @@ import { usageError } from '../usage-error'
 import { agentClientFromSettings } from './_agent-client'
 import { jsonArgs } from './_shared'
 
+/** The code of the 500 a function's runtime answers for an error the function threw (runtime/server.mjs). */
+const THROWN_ERROR_CODE = 'FUNCTION_ERROR'
+
 const httpMethod: ValueType<string> = { expected: 'an HTTP method such as GET or POST', example: 'POST', parse: raw => /^[A-Z]+$/i.test(raw) ? raw.toUpperCase() : undefined }
 
 function parseHeaders(values: string[]): Record<string, string> {
@@ -79,11 +82,18 @@ export default defineLambdaCommand({
     }
     const seen = `HTTP ${response.status} ${response.statusText || STATUS_CODES[response.status] || ''}`.trimEnd() + (requestId ? `, request id ${requestId}` : '')
     if (response.status >= 400) {
-      const agentError = LambdaError.fromBody(safeJSON(payload), response.status)
+      const bodyError = LambdaError.fromBody(safeJSON(payload), response.status)
+      // A thrown error is the function's answer too (its runtime writes the 500), not the agent refusing.
+      const thrown = bodyError?.code === THROWN_ERROR_CODE
+      const agentError = thrown ? undefined : bodyError
+      const response_ = { status: response.status, requestId, response: responseJson(args.name, response, payload) }
+      const answerHint = json ? 'The function\'s answer is under "response".' : 'The body above is the function\'s own answer.'
       // The agent's own error (no such function, timed out…), or the function's answer.
       const error = agentError
         ? new LambdaError({ code: agentError.code, status: agentError.status, message: `${agentError.message} (${seen})`, hint: agentError.hint, data: { ...agentError.data, status: response.status, requestId } })
-        : new LambdaError({ code: 'FUNCTION_ERROR_STATUS', status: response.status, message: `"${args.name}" answered ${seen}.`, hint: json ? 'The function\'s answer is under "response".' : 'The body above is the function\'s own answer.', data: { status: response.status, requestId, response: responseJson(args.name, response, payload) } })
+        : thrown
+          ? new LambdaError({ code: THROWN_ERROR_CODE, status: response.status, message: `"${args.name}" threw an error: ${bodyError!.message} (${seen}).`, hint: `${answerHint} Its stack is in the function's logs: \`lambda logs ${args.name}${requestId ? ` --request ${requestId.slice(0, 8)}` : ''}\`.`, data: response_ })
+          : new LambdaError({ code: 'FUNCTION_ERROR_STATUS', status: response.status, message: `"${args.name}" answered ${seen}.`, hint: answerHint, data: response_ })
       if (!agentError && !json) {
         process.stdout.write(payload)
         process.stdout.write(trailingNewline(payload, isTextBody(response.headers.get('content-type'), payload), process.stdout.isTTY === true))

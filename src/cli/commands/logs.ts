@@ -13,7 +13,8 @@ import { formatLogEntry } from '../logs-view'
 const requestId: ValueType<string> = {
   expected: 'a request id (the X-Request-Id of the call, or its first 8 characters or more)',
   example: '1f0c2a3b',
-  parse: raw => /^[\w.:-]{1,128}$/.test(raw) ? raw : undefined,
+  // The agent's ids are UUIDs, and a start of one matches from 8 characters on: anything shorter matches nothing.
+  parse: raw => /^[\w.:-]{8,128}$/.test(raw) ? raw : undefined,
 }
 
 /** Prints entries, waiting when stdout is full (a slow pipe) rather than holding them in memory. */

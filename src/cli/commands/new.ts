@@ -13,7 +13,7 @@ export default defineLambdaCommand({
   meta: { name: 'new', description: 'Add a function to the project' },
   args: {
     name: { type: 'positional', required: true, description: 'Function name (a DNS label: a-z, 0-9, -)' },
-    template: { type: 'string', alias: 't', valueHint: 'template', default: 'web', description: `Template: ${functionTemplates().join(', ')}` },
+    template: { type: 'string', alias: 't', valueHint: 'template', default: 'web', description: `Template: ${functionTemplates().join(', ')}`, completions: functionTemplates() },
     ...projectArgs,
     ...forceArgs,
   },

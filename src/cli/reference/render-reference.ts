@@ -80,6 +80,7 @@ export async function renderCliReference(main: AnyCommand): Promise<string> {
   const entries = await collectCommands(main)
   const commands = entries.filter(entry => entry.path.length > 0)
   const anchor = (entry: CommandEntry) => ['lambda', ...entry.path].join('-')
+  const globalFlags = Object.entries(entries[0]!.args).filter(([, def]) => def.type !== 'positional')
   return [
     '# CLI reference',
     '',
@@ -91,6 +92,9 @@ export async function renderCliReference(main: AnyCommand): Promise<string> {
     '',
     ...commands.map(entry => `${'  '.repeat(entry.path.length - 1)}- [\`lambda ${entry.path.join(' ')}\`](#${anchor(entry)})`),
     '',
+    ...(globalFlags.length > 0
+      ? ['## Global flags', '', 'Every command takes these, before or after its name (`lambda --verbose deploy`, `lambda deploy --verbose`).', '', '| Flag | Description |', '| --- | --- |', ...globalFlags.map(([n, def]) => `| ${code(flagSyntax(n, def))} | ${cell(describeArg(def))} |`), '']
+      : []),
     ...commands.map(renderCommand),
   ].join('\n').replace(/\n{3,}/g, '\n\n').trimEnd().concat('\n')
 }

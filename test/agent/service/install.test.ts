@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseEnvFile, renderEnvFile } from '../../../src/agent/service/env-file'
 import { runCli } from '../../helpers/cli'
 import { hasDocker } from '../../helpers/docker'
-import { cliPath } from '../../helpers/paths'
+import { cliPath, repoRoot } from '../../helpers/paths'
 
 const work = mkdtempSync(join(tmpdir(), 'lambda-install-'))
 
@@ -22,6 +22,8 @@ const nonRoot = process.getuid?.() !== 0
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 const systemdHere = existsSync('/run/systemd/system')
+/** A checkout under /tmp installs nothing: its own refusal (tested below) comes before root and systemd. */
+const checkoutInTmp = /^\/(?:var\/)?tmp\//.test(cliPath)
 const hasDockerGroup = spawnSync('getent', ['group', 'docker']).status === 0
 
 /** The files `--dry-run` prints, split at their `# <path>` headers. */
@@ -111,13 +113,16 @@ describe('lambda agent install --dry-run: the unit and environment file for this
 })
 
 describe('lambda agent install and uninstall where they cannot run', () => {
-  it.skipIf(systemdHere)('without systemd: a clear error naming PID 1, pointing to --dry-run; nothing is written', async () => {
+  it.skipIf(systemdHere || checkoutInTmp)('without systemd: a clear error naming PID 1, pointing to --dry-run; nothing is written', async () => {
     const pid1 = execFileSync('cat', ['/proc/1/comm'], { encoding: 'utf8' }).trim()
     for (const verb of ['install', 'uninstall']) {
       const result = await runCli(['agent', verb])
       expect(result.code, result.output).toBe(1)
       expect(result.stderr).toContain(`systemd is not running (PID 1 is ${pid1})`)
       expect(result.stderr).toContain('--dry-run')
+      // The flag the hint names is one the command has.
+      const dryRun = await runCli(['agent', verb, '--dry-run'])
+      expect(dryRun.code, dryRun.output).toBe(0)
     }
     expect(existsSync('/etc/systemd/system/mini-lambda.service')).toBe(false)
     expect(existsSync('/etc/mini-lambda/agent.env')).toBe(false)
@@ -126,11 +131,58 @@ describe('lambda agent install and uninstall where they cannot run', () => {
     expect(JSON.parse(json.stdout).error.code).toBe('SYSTEMD_NOT_RUNNING')
   })
 
-  it.skipIf(!nonRoot)('as another user than root: an error saying it needs root', () => {
+  it.skipIf(!nonRoot || checkoutInTmp)('as another user than root: an error saying it needs root', () => {
     const result = spawnSync(process.execPath, [cliPath, 'agent', 'install', '--domain', 'example.com'], { ...nonRoot, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, NO_COLOR: '1' } })
     expect(result.status, `${result.stdout}${result.stderr}`).toBe(1)
     expect(result.stderr).toContain('it needs root')
     expect(result.stderr).toContain('sudo')
+  })
+})
+
+describe('lambda agent uninstall --dry-run', () => {
+  it('says what uninstall would stop and remove, changes nothing, and needs neither root nor systemd', async () => {
+    const before = ['/etc/systemd/system/mini-lambda.service', '/etc/mini-lambda/agent.env'].map(path => existsSync(path))
+    const plain = await runCli(['agent', 'uninstall', '--dry-run'])
+    expect(plain.code, plain.output).toBe(0)
+    expect(plain.stdout).toMatch(before[0] ? /Would stop and disable mini-lambda\.service/ : /mini-lambda\.service is not installed: nothing to remove/)
+    const json = JSON.parse((await runCli(['agent', 'uninstall', '--dry-run', '--json'])).stdout)
+    expect(json).toMatchObject({ dryRun: true, installed: before[0], remove: ['/etc/systemd/system/mini-lambda.service', '/etc/mini-lambda/agent.env'].filter((_, i) => before[i]) })
+    expect(['/etc/systemd/system/mini-lambda.service', '/etc/mini-lambda/agent.env'].map(path => existsSync(path))).toEqual(before)
+    if (nonRoot) {
+      const asUser = spawnSync(process.execPath, [cliPath, 'agent', 'uninstall', '--dry-run'], { ...nonRoot, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, NO_COLOR: '1' } })
+      expect(asUser.status, `${asUser.stdout}${asUser.stderr}`).toBe(0)
+    }
+  })
+})
+
+describe('lambda agent install from a copy under /tmp', () => {
+  // The unit's PrivateTmp=yes gives the service an empty /tmp: a CLI there is one it cannot see.
+  const copy = mkdtempSync('/tmp/lambda-clone-')
+  afterAll(() => rmSync(copy, { recursive: true, force: true }))
+  const copyCli = join(copy, 'bin', 'lambda.mjs')
+  const setUp = () => {
+    for (const part of ['bin', 'dist', 'runtime', 'package.json']) cpSync(join(repoRoot, part), join(copy, part), { recursive: true })
+    symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'))
+    chmodSync(copy, 0o755)
+  }
+
+  // Run as another user where possible: the refusal must come before any root or systemd step.
+  it.skipIf(systemdHere && !nonRoot)('is refused, naming the path and the fix, before anything is written; --dry-run warns', async () => {
+    setUp()
+    const run = (args: string[]) => spawnSync(process.execPath, [copyCli, 'agent', 'install', ...args], { ...(nonRoot ?? {}), encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, NO_COLOR: '1' } })
+    const install = run(['--domain', 'example.com', '--provider', 'process'])
+    expect(install.status, `${install.stdout}${install.stderr}`).toBe(1)
+    expect(install.stderr).toContain(`The service would run ${copyCli}`)
+    expect(install.stderr).toContain('PrivateTmp=yes')
+    expect(install.stderr).toContain('npm install -g')
+    const json = run(['--domain', 'example.com', '--provider', 'process', '--json'])
+    expect(JSON.parse(json.stdout).error.code).toBe('INSTALL_FROM_TMP')
+    expect(existsSync('/etc/mini-lambda/agent.env')).toBe(false)
+
+    const dryRun = run(['--dry-run', '--provider', 'process'])
+    expect(dryRun.status, dryRun.stderr).toBe(0)
+    expect(dryRun.stdout).toContain(`ExecStart=${process.execPath} ${copyCli} agent`)
+    expect(dryRun.stderr).toContain('PrivateTmp=yes')
   })
 })
 

@@ -96,3 +96,21 @@ describe('lambda deploy --dry-run: what a deploy would do, changing nothing', ()
     ]))
   })
 })
+
+describe('lambda deploy in a pipe: results on stdout, progress on stderr', () => {
+  const suite = useAgent({ provider: 'process' }, () => createProject({ 'functions/hello/index.ts': hello('v1') }))
+
+  it('"Deploying 1 function(s)" and each phase go to stderr; the result line, the release and the summary to stdout', async () => {
+    await suite.agent.cli(['deploy', 'functions/hello', '--name', 'stray'], { cwd: suite.project.dir })
+    const deploy = await suite.agent.cli(['deploy'], { cwd: suite.project.dir })
+    expect(deploy.code, deploy.output).toBe(0)
+    expect(deploy.stderr).toContain(`Deploying 1 function(s) to http://127.0.0.1:${suite.agent.port}`)
+    expect(deploy.stderr).toMatch(/hello: bundled in \d+ms/)
+    expect(deploy.stderr).toContain('On the agent but not in this project (a deploy leaves them alone; `lambda delete` removes one): stray')
+    const stdout = deploy.stdout.trimEnd().split('\n')
+    expect(stdout).toHaveLength(3)
+    expect(stdout[0]).toMatch(new RegExp(`^hello\\s+built\\s+v1\\s+http://hello\\.localhost:${suite.agent.port}/`))
+    expect(stdout[1]).toBe('Release #1: hello@v1')
+    expect(stdout[2]).toMatch(/^1 built, 0 unchanged, 0 failed in /)
+  })
+})
