@@ -3,7 +3,7 @@ import { FetchError } from 'ofetch'
 import { LambdaError } from '../errors'
 import { seconds } from './timeouts'
 
-const setHostHint = (conn: Connection) => `Set where it runs with \`lambda config set-host <url>\`${conn.hostSource === 'LAMBDA_HOST' ? ' (LAMBDA_HOST is set and wins over the settings file)' : ' or LAMBDA_HOST'}.`
+export const setHostHint = (conn: Connection) => `Set where it runs with \`lambda config set-host <url>\`${conn.hostSource === 'LAMBDA_HOST' ? ' (LAMBDA_HOST is set and wins over the settings file)' : ' or LAMBDA_HOST'}.`
 
 /** Why a request got no answer at all: a timeout, nothing listening, an unknown name, no route. */
 function unreachable(conn: Connection, error: FetchError, timeoutMs: number): LambdaError {

@@ -52,7 +52,7 @@ export default defineCommand({
         }
         catch (error) {
           if (!LambdaError.is(error)) throw error
-          const what = error.code === 'AGENT_ERROR' || error.code === 'NOT_AN_AGENT' ? `something answers at ${host}, but it is not a Mini Lambda agent (${error.message})` : `no agent answers at ${host}: ${error.message}`
+          const what = ['AGENT_ERROR', 'AGENT_REDIRECT', 'NOT_AN_AGENT'].includes(error.code) ? `something answers at ${host}, but it is not a Mini Lambda agent (${error.message})` : `no agent answers at ${host}: ${error.message}`
           consola.warn(`Saved anyway, but ${what}\nCommands that talk to the agent fail until one answers there. Check the address and that \`lambda agent\` runs there and is reachable from here.`)
         }
       },

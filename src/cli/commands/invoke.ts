@@ -3,6 +3,7 @@ import type { ValueType } from '../args/value-types'
 import { readFile } from 'node:fs/promises'
 import { STATUS_CODES } from 'node:http'
 import { consola } from 'consola'
+import { isRedirect } from '../../client/refuse-redirects'
 import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
 import { isTextBody, responseJson, trailingNewline } from '../invoke-output'
@@ -31,6 +32,9 @@ function safeJSON(buffer: Buffer): unknown {
     return undefined
   }
 }
+
+/** `; Location: /x`, what a 3xx points at (printed, never followed). */
+const locationNote = (headers: Headers) => `; Location: ${headers.get('location') ?? '(none)'}`
 
 /** The id on stdout (`id=$(lambda invoke fn --async)`), what to do with it on stderr. */
 function printAccepted(name: string, accepted: AcceptedInvocation | undefined, json: boolean) {
@@ -90,10 +94,21 @@ export default defineLambdaCommand({
       }
       throw error
     }
-    if (args.async && response.status === 202) return printAccepted(args.name, safeJSON(payload) as AcceptedInvocation | undefined, json)
+    if (args.async) {
+      if (response.status === 202) return printAccepted(args.name, safeJSON(payload) as AcceptedInvocation | undefined, json)
+      throw new LambdaError({
+        code: 'UNEXPECTED_RESPONSE',
+        status: 502,
+        message: `The agent answered ${seen} instead of 202 Accepted for an asynchronous call to "${args.name}"${isRedirect(response.status) ? `${locationNote(response.headers)} (not followed)` : ''}.`,
+        hint: 'Is this address a Mini Lambda agent of this version? Check it with `lambda config show`.',
+        data: { status: response.status, requestId },
+      })
+    }
+    // A 3xx is the function's answer: shown, and never followed (it would take the key elsewhere).
+    if (isRedirect(response.status)) consola.warn(`"${args.name}" answered ${seen}${locationNote(response.headers)} (not followed: the CLI sends your API key only to the agent).`)
     if (json) return printJson(responseJson(args.name, response, payload))
     process.stdout.write(payload)
     process.stdout.write(trailingNewline(payload, isTextBody(response.headers.get('content-type'), payload), process.stdout.isTTY === true))
-    if (response.status >= 300) consola.warn(`Status ${seen}`)
+    if (response.status >= 300 && !isRedirect(response.status)) consola.warn(`Status ${seen}`)
   },
 })
