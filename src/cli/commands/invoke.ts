@@ -1,6 +1,5 @@
 import type { AcceptedInvocation } from '../../api/admin-api'
 import type { ValueType } from '../args/value-types'
-import { readFile } from 'node:fs/promises'
 import { STATUS_CODES } from 'node:http'
 import { consola } from 'consola'
 import { isRedirect } from '../../client/refuse-redirects'
@@ -8,6 +7,7 @@ import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
 import { isTextBody, responseJson, trailingNewline } from '../invoke-output'
 import { printJson } from '../output/json-output'
+import { readRequestBody } from '../request-body'
 import { usageError } from '../usage-error'
 import { agentClientFromSettings } from './_agent-client'
 import { jsonArgs } from './_shared'
@@ -48,7 +48,7 @@ export default defineLambdaCommand({
   meta: { name: 'invoke', description: 'Call a deployed function and print its response' },
   args: {
     name: { type: 'positional', required: true, description: 'Function name' },
-    data: { type: 'string', alias: 'd', description: 'Request body: JSON text, or @file to send a file', valueHint: 'json|@file' },
+    data: { type: 'string', alias: 'd', description: 'Request body: JSON text, @file to send a file, or @- to send stdin (files and stdin byte for byte)', valueHint: 'json|@file|@-' },
     header: { type: 'string', alias: 'H', multiple: true, description: 'Request header "name: value" (repeatable)', valueHint: 'name: value' },
     method: { type: 'string', alias: 'X', value: httpMethod, description: 'HTTP method (default: POST with --data, else GET)', valueHint: 'method' },
     path: { type: 'string', description: 'Path and query for the function (default: /)', default: '/', valueHint: 'path' },
@@ -59,17 +59,10 @@ export default defineLambdaCommand({
   async run({ args, values, json }) {
     const headers = parseHeaders(values.header)
     let body: string | Buffer | undefined
-    const data = args.data
-    if (data !== undefined) {
-      if (data.startsWith('@')) {
-        body = await readFile(data.slice(1)).catch((error) => {
-          throw new LambdaError({ code: 'FILE_NOT_READABLE', status: 400, message: `Cannot read ${data.slice(1)}: ${error.message}`, hint: 'Pass --data @<existing file> or inline JSON.' })
-        })
-      }
-      else {
-        body = data
-        headers['content-type'] ??= 'application/json'
-      }
+    if (args.data !== undefined) {
+      const data = await readRequestBody(args.data)
+      body = data.body
+      if (data.contentType) headers['content-type'] ??= data.contentType
     }
     const path = args.path.startsWith('/') ? args.path : `/${args.path}`
     if (args.async) headers['x-lambda-invocation-type'] = 'Event'
