@@ -1,7 +1,7 @@
 import type { $Fetch, FetchOptions } from 'ofetch'
 import type { AcceptedInvocation, AddScheduleRequest, DeleteResult, DeployResult, FunctionsResponse, HealthResponse, InvocationDetail, InvocationsResponse, InvocationStatus, KeysResponse, MetricsResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemovedSchedule, RemoveSecretResult, RollbackRequest, RollbackResult, ScheduleHistoryResponse, ScheduleListing, ScheduleRun, SchedulesResponse, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
 import type { ReleaseRecord } from '../store/records'
-import type { Connection } from './settings'
+import type { Connection } from './connection'
 import { Readable } from 'node:stream'
 import { ofetch } from 'ofetch'
 import { ADMIN_PREFIX } from '../api/admin-api'

@@ -1,5 +1,5 @@
 import type { LogEntry, LogsQuery } from '../api/admin-api'
-import type { Connection } from './settings'
+import type { Connection } from './connection'
 import { LambdaError } from '../errors'
 import { readLogStream } from './log-stream'
 

@@ -1,5 +1,5 @@
 import type { LogEntry, LogHeartbeat, LogsQuery } from '../api/admin-api'
-import type { Connection } from './settings'
+import type { Connection } from './connection'
 import { ofetch } from 'ofetch'
 import { ADMIN_PREFIX, LOG_HEARTBEAT_MS } from '../api/admin-api'
 import { LambdaError } from '../errors'

@@ -1,5 +1,5 @@
 import type { FetchContext } from 'ofetch'
-import type { Connection } from './settings'
+import type { Connection } from './connection'
 import { STATUS_CODES } from 'node:http'
 import { LambdaError } from '../errors'
 import { setHostHint } from './agent-errors'

@@ -20,3 +20,13 @@ export const forceArgs = {
 export const jsonArgs = {
   json: { type: 'boolean', description: 'Print the result as JSON (stable shape, see docs/cli.md); errors as { "error": … }', default: false },
 } satisfies LambdaArgsDef
+
+/**
+ * Commands that talk to an agent: which one, for this command only. Each wins over LAMBDA_HOST /
+ * LAMBDA_API_KEY, which win over the settings file (src/client/connection.ts).
+ */
+export const agentArgs = {
+  host: { type: 'string', description: 'Agent URL for this command (default: LAMBDA_HOST, else the current context\'s)', valueHint: 'url' },
+  key: { type: 'string', description: 'API key for this command; other users of this machine can read it in `ps`: prefer LAMBDA_API_KEY or `lambda config set-key`', valueHint: 'key' },
+  context: { type: 'string', description: 'Saved agent to use for this command (see `lambda config use-context`)', valueHint: 'name' },
+} satisfies LambdaArgsDef

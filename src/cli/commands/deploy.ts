@@ -13,8 +13,8 @@ import { createDeployView } from '../deploy-view'
 import { printJson } from '../output/json-output'
 import { createProgress, duration } from '../output/progress'
 import { usageError } from '../usage-error'
-import { agentClientFromSettings } from './_agent-client'
-import { jsonArgs, loadOptionsFromArgs, projectArgs } from './_shared'
+import { agentClientFromArgs } from './_agent-client'
+import { agentArgs, jsonArgs, loadOptionsFromArgs, projectArgs } from './_shared'
 
 /** `--only a,b`: every name must be a function of the project (a typo must not deploy nothing, or everything). */
 function selectFunctions(options: LambdaOptions, only: string | undefined): ResolvedFunction[] {
@@ -40,12 +40,13 @@ export default defineLambdaCommand({
     'only': { type: 'string', description: 'Comma-separated function names to deploy (default: all)', valueHint: 'names' },
     'dry-run': { type: 'boolean', description: 'Build and compare with the agent: show what would be built, unchanged or removed; change nothing', default: false },
     ...projectArgs,
+    ...agentArgs,
     ...jsonArgs,
   },
   async run({ args, json }) {
     if (args.path && args.only !== undefined) throw usageError({ code: 'CONFLICTING_ARGUMENTS', message: '--only picks functions of the project; a folder deploy has one.', hint: `Run \`lambda deploy ${args.path}\` or \`lambda deploy --only ${args.only}\`.` })
     if (!args.path && args.name !== undefined) throw usageError({ code: 'CONFLICTING_ARGUMENTS', message: '--name names the function of a folder deploy, and no folder was given.', hint: `e.g. \`lambda deploy functions/${args.name} --name ${args.name}\`; project functions take their names from the config.` })
-    const client = agentClientFromSettings()
+    const client = agentClientFromArgs(args)
     let options: LambdaOptions
     let functions: ResolvedFunction[]
     if (args.path) {

@@ -9,8 +9,8 @@ import { isTextBody, responseJson, trailingNewline } from '../invoke-output'
 import { printJson } from '../output/json-output'
 import { readRequestBody } from '../request-body'
 import { usageError } from '../usage-error'
-import { agentClientFromSettings } from './_agent-client'
-import { jsonArgs } from './_shared'
+import { agentClientFromArgs } from './_agent-client'
+import { agentArgs, jsonArgs } from './_shared'
 
 const httpMethod: ValueType<string> = { expected: 'an HTTP method such as GET or POST', example: 'POST', parse: raw => /^[A-Z]+$/i.test(raw) ? raw.toUpperCase() : undefined }
 
@@ -54,6 +54,7 @@ export default defineLambdaCommand({
     path: { type: 'string', description: 'Path and query for the function (default: /)', default: '/', valueHint: 'path' },
     include: { type: 'boolean', alias: 'i', description: 'Print status and headers too (on stderr)', default: false },
     async: { type: 'boolean', description: 'Do not wait: the agent stores the call, answers 202 with an invocation id, and runs it in the background', default: false },
+    ...agentArgs,
     ...jsonArgs,
   },
   async run({ args, values, json }) {
@@ -66,7 +67,7 @@ export default defineLambdaCommand({
     }
     const path = args.path.startsWith('/') ? args.path : `/${args.path}`
     if (args.async) headers['x-lambda-invocation-type'] = 'Event'
-    const response = await agentClientFromSettings().invoke(args.name, { method: values.method, path, headers, body })
+    const response = await agentClientFromArgs(args).invoke(args.name, { method: values.method, path, headers, body })
     const payload = Buffer.from(response._data as ArrayBuffer ?? new ArrayBuffer(0))
     const requestId = response.headers.get('x-request-id')
     if (args.include) {
