@@ -1,15 +1,21 @@
 import type { LoadOptions } from '../../config/load'
 import type { LambdaArgsDef } from '../args/lambda-args'
 import { resolve } from 'node:path'
+import { findProjectRoot } from '../../config/project-root'
 
 export const projectArgs = {
-  cwd: { type: 'string', description: 'Project directory', default: '.', valueHint: 'dir' },
+  cwd: { type: 'string', description: 'Project directory (default: the nearest folder with a lambda.config.*, from here up)', valueHint: 'dir' },
   config: { type: 'string', alias: 'c', description: 'Config file (default: lambda.config.ts)', valueHint: 'file' },
   env: { type: 'string', description: 'Config environment: applies $env.<name> overrides (default: NODE_ENV)', valueHint: 'name' },
 } satisfies LambdaArgsDef
 
-export function loadOptionsFromArgs(args: { cwd?: string, config?: string, env?: string }): LoadOptions {
-  return { cwd: resolve(args.cwd ?? '.'), configFile: args.config, envName: args.env }
+/**
+ * Where the project is: --cwd exactly; else, with --config, here; else the nearest folder from here up
+ * with a lambda.config.* (commands work from any folder of the project, as npm and git do).
+ */
+export async function loadOptionsFromArgs(args: { cwd?: string, config?: string, env?: string }): Promise<LoadOptions> {
+  const cwd = args.cwd !== undefined || args.config !== undefined ? resolve(args.cwd ?? '.') : await findProjectRoot(process.cwd())
+  return { cwd, configFile: args.config, envName: args.env }
 }
 
 export const forceArgs = {

@@ -56,7 +56,7 @@ export default defineLambdaCommand({
       functions = [fn]
     }
     else {
-      options = await loadLambdaOptions(loadOptionsFromArgs(args))
+      options = await loadLambdaOptions(await loadOptionsFromArgs(args))
       functions = selectFunctions(options, args.only)
     }
     if (functions.length === 0) throw new LambdaError({ code: 'NOTHING_TO_DEPLOY', status: 400, message: 'There are no functions to deploy.', hint: 'Create one with `lambda new hello`.' })

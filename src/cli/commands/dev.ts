@@ -15,7 +15,7 @@ export default defineLambdaCommand({
     schedules: { type: 'boolean', default: true, description: 'Fire the project\'s schedules (--no-schedules turns them off)' },
   },
   async run({ args, values }) {
-    const server = await startDevServer({ ...loadOptionsFromArgs(args), port: values.port, host: args.host, schedules: args.schedules })
+    const server = await startDevServer({ ...await loadOptionsFromArgs(args), port: values.port, host: args.host, schedules: args.schedules })
     const names = server.registry.names()
     const width = Math.max(8, ...names.map(n => n.length))
     consola.box([
