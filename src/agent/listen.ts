@@ -10,7 +10,7 @@ import { toNodeHandlerWithFastPath } from '../http/node-fast-path'
 /** What the agent says about a port it cannot have: clients are configured for it, so there is no fallback. */
 export const AGENT_PORT_HINTS: PortHints = {
   anotherPort: 'start the agent on another port with --port',
-  privileged: 'Use a port from 1024 up (e.g. --port 7070, with a proxy in front for port 80), or grant CAP_NET_BIND_SERVICE as the systemd unit in docs/ does.',
+  privileged: 'Run it as root or with CAP_NET_BIND_SERVICE (`sudo lambda agent install` runs it as a service that has it), or listen from 1024 up, e.g. --port 7070 (with a proxy on port 80 in front, or function URLs carry the port).',
 }
 
 /**
