@@ -9,6 +9,7 @@ import { version } from '../package.json'
 import { startAgentProcess } from './helpers/agent'
 import { runCli } from './helpers/cli'
 import { describeDocker } from './helpers/docker'
+import { npm, npmInstallOffline } from './helpers/npm'
 import { repoRoot } from './helpers/paths'
 
 const run = promisify(execFile)
@@ -18,36 +19,17 @@ const installed = join(prefix, 'lib', 'node_modules', 'mini-lambda')
 /** The `lambda` that `npm install -g` put on the PATH of the temporary prefix. */
 const lambdaBin = join(prefix, 'bin', 'lambda')
 
-/** npm as a user runs it: without the settings `npm test` passes down to its scripts. */
-function npmEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^npm_/i.test(key) && !key.startsWith('VITEST') && key !== 'NODE_ENV' && key !== 'TEST') env[key] = value
-  }
-  return env
-}
-
 let tarball: string
 let files: string[]
 
 beforeAll(async () => {
   // dist/ is what `npm run build` made before the tests: packing without scripts leaves it in place for the
   // suites running beside this one (the real `npm pack` rebuilds it first, through "prepare").
-  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: repoRoot, env: npmEnv(), timeout: 120_000 })
+  const { stdout } = await npm(['pack', '--ignore-scripts', '--pack-destination', work], repoRoot)
   tarball = join(work, stdout.trim().split('\n').pop()!)
   files = (await run('tar', ['tzf', tarball])).stdout.split('\n').filter(Boolean).map(f => f.replace(/^package\//, ''))
-  // Offline: only this machine's npm cache, no registry. A cache filled by `npm ci` alone (a fresh CI runner)
-  // holds the tarballs but not the registry's metadata npm needs to resolve the package's version ranges:
-  // then, and only then, npm may ask the registry for what is missing (--prefer-offline).
-  const install = (mode: string) => run('npm', ['install', '-g', '--prefix', prefix, mode, '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: work, env: npmEnv(), timeout: 300_000 })
-  try {
-    await install('--offline')
-  }
-  catch (error) {
-    if (!String((error as { stderr?: string }).stderr).includes('ENOTCACHED')) throw error
-    console.warn('npm cache lacks registry metadata for an offline install; installing with --prefer-offline')
-    await install('--prefer-offline')
-  }
+  // Offline, from this machine's npm cache (see npmInstallOffline).
+  await npmInstallOffline(['-g', '--prefix', prefix, tarball], work)
 }, 420_000)
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
@@ -94,6 +76,8 @@ describe('npm install -g ./mini-lambda-<version>.tgz in an empty prefix, offline
     it('a new project from the shipped templates deploys and answers', async () => {
       const init = await runCli(['init', 'app'], { cli: lambdaBin, cwd: work })
       expect(init.code, init.output).toBe(0)
+      // The installed package packs itself into the project it creates.
+      expect(existsSync(join(work, 'app', 'vendor', `mini-lambda-${version}.tgz`))).toBe(true)
       const deploy = await agent.cli(['deploy'], { cwd: join(work, 'app') })
       expect(deploy.code, deploy.output).toBe(0)
       const hello = await agent.call('hello')

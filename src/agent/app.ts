@@ -11,6 +11,7 @@ import { registerInvocationRoutes } from './routes/invocations'
 import { registerKeyRoutes } from './routes/keys'
 import { registerLogRoutes } from './routes/logs'
 import { registerMetricsRoutes } from './routes/metrics'
+import { redirectByPath } from './routes/path-redirect'
 import { registerScheduleRoutes } from './routes/schedules'
 import { registerSecretRoutes } from './routes/secrets'
 import { registerTlsAskRoute } from './routes/tls-ask'
@@ -40,6 +41,8 @@ export function createAgentApp(ctx: AgentContext): H3 {
         hint: 'The routes are listed in docs/agent.md (Admin API); e.g. GET /_lambda/functions, POST /_lambda/functions/<name>/rollback.',
       })
     }
+    const redirect = redirectByPath(ctx, event)
+    if (redirect) return redirect
     throw new LambdaError({
       code: 'NOT_FOUND',
       status: 404,

@@ -1,29 +1,16 @@
 import type { H3 } from 'h3'
 import type { Listener } from 'listhen'
+import type { PortHints } from '../http/check-port'
 import type { NodeFastPath } from '../http/node-fast-path'
 import type { TlsPems } from './tls/tls-files'
-import { createServer } from 'node:net'
 import { listen } from 'listhen'
-import { LambdaError } from '../errors'
+import { checkPortFree } from '../http/check-port'
 import { toNodeHandlerWithFastPath } from '../http/node-fast-path'
 
-/** Tries the port once, to tell "taken" from "needs privileges" before anything else starts. */
-export function checkPortFree(port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        reject(new LambdaError({ code: 'PORT_IN_USE', status: 500, message: `Port ${port} on ${host} is already in use.`, hint: `Stop whatever listens there (see \`ss -ltnp 'sport = :${port}'\`), or start the agent on another port with --port.` }))
-      }
-      else if (error.code === 'EACCES') {
-        reject(new LambdaError({ code: 'PORT_FORBIDDEN', status: 500, message: `Port ${port} needs privileges this process does not have (ports below 1024 are reserved for root).`, hint: 'Use a port from 1024 up (e.g. --port 7070, with a proxy in front for port 80), or grant CAP_NET_BIND_SERVICE as the systemd unit in docs/ does.' }))
-      }
-      else {
-        reject(new LambdaError({ code: 'PORT_UNAVAILABLE', status: 500, message: `Cannot listen on ${host}:${port}: ${error.message}.`, hint: 'Check --host and --port.' }))
-      }
-    })
-    probe.listen(port, host, () => probe.close(() => resolve()))
-  })
+/** What the agent says about a port it cannot have: clients are configured for it, so there is no fallback. */
+export const AGENT_PORT_HINTS: PortHints = {
+  anotherPort: 'start the agent on another port with --port',
+  privileged: 'Run it as root or with CAP_NET_BIND_SERVICE (`sudo lambda agent install` runs it as a service that has it), or listen from 1024 up, e.g. --port 7070 (with a proxy on port 80 in front, or function URLs carry the port).',
 }
 
 /**
@@ -33,6 +20,6 @@ export function checkPortFree(port: number, host: string): Promise<void> {
  */
 export async function listenStrict(app: H3, port: number, host: string, extras: { tls?: TlsPems, fastPath?: NodeFastPath } = {}): Promise<Listener> {
   const { tls, fastPath } = extras
-  await checkPortFree(port, host)
+  await checkPortFree(port, host, AGENT_PORT_HINTS)
   return listen(toNodeHandlerWithFastPath(app, fastPath), { port, hostname: host, isProd: true, showURL: false, autoClose: false, qr: false, public: host !== 'localhost' && host !== '127.0.0.1', https: tls && { cert: tls.cert, key: tls.key } })
 }

@@ -3,7 +3,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 export interface AgentOptions {
-  /** Port of the one server holding the gateway and the admin API. Default: 7070. */
+  /** Port of the one server holding the gateway and the admin API. Default: 80, or 443 with `tls`. */
   port: number
   /** Interface to listen on. Default: 0.0.0.0 (the agent is meant to be reached). */
   host: string
@@ -77,8 +77,21 @@ export function defaultDataDir(): string {
   return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'mini-lambda')
 }
 
+/**
+ * The agent's port when none is given, `lambda agent` and `lambda agent install` alike: functions answer at
+ * `http://<name>.<domain>/` with no port to type, and the admin API on the same server.
+ */
+export function defaultAgentPort(tls: boolean): number {
+  return tls ? 443 : 80
+}
+
+/** `http://<this-host>` (`:<port>` only when it is not the scheme's own): what to give `lambda config set-host`. */
+export function agentAddress(scheme: 'http' | 'https', host: string, port: number): string {
+  return `${scheme}://${host}${port === defaultAgentPort(scheme === 'https') ? '' : `:${port}`}`
+}
+
 export function resolveAgentOptions(input: AgentOptionsInput): AgentOptions {
-  const port = input.port ?? 7070
+  const port = input.port ?? defaultAgentPort(input.tls !== undefined)
   return {
     port,
     host: input.host ?? '0.0.0.0',

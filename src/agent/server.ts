@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { consola } from 'consola'
 import { ADMIN_PREFIX } from '../api/admin-api'
+import { checkPortFree } from '../http/check-port'
 import { logFunctionOutput, logInvocation } from '../log/function-log'
 import { createProvider } from '../providers'
 import { createAgentApp } from './app'
@@ -19,7 +20,7 @@ import { KeyedLock } from './deploy/keyed-lock'
 import { createGatewayFastPath } from './gateway'
 import { ensureAgentIdentity } from './identity'
 import { InvocationEvents } from './invocation-events'
-import { checkPortFree, listenStrict } from './listen'
+import { AGENT_PORT_HINTS, listenStrict } from './listen'
 import { LogService } from './logs/log-service'
 import { AgentMetrics } from './metrics/agent-metrics'
 import { listenMetricsPort } from './metrics/metrics-port'
@@ -64,7 +65,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
   }
   try {
     // Fail on a bad port before touching Docker.
-    await checkPortFree(options.port, options.host)
+    await checkPortFree(options.port, options.host, AGENT_PORT_HINTS)
     const tlsPems = options.tls && await readTlsFiles(options.tls)
     const { tmpDir, uploadsDir } = await resetTempDirs(options.dataDir)
 

@@ -26,6 +26,8 @@ export function responseJson(name: string, response: { status: number, statusTex
     status: response.status,
     statusText: response.statusText || STATUS_CODES[response.status] || '',
     requestId: response.headers.get('x-request-id'),
+    /** Where a 3xx points (printed, never followed); null for other answers. */
+    location: response.status >= 300 && response.status < 400 ? response.headers.get('location') : null,
     headers: Object.fromEntries(response.headers),
     body: body.toString(text ? 'utf8' : 'base64'),
     bodyEncoding: text ? 'utf8' : 'base64',

@@ -1,12 +1,13 @@
 import type { $Fetch, FetchOptions } from 'ofetch'
 import type { AcceptedInvocation, AddScheduleRequest, DeleteResult, DeployResult, FunctionsResponse, HealthResponse, InvocationDetail, InvocationsResponse, InvocationStatus, KeysResponse, MetricsResponse, RecordReleaseRequest, ReleaseRollbackRequest, ReleaseRollbackResult, ReleasesResponse, RemovedSchedule, RemoveSecretResult, RollbackRequest, RollbackResult, ScheduleHistoryResponse, ScheduleListing, ScheduleRun, SchedulesResponse, SecretsOverview, SetSecretRequest, SetSecretResult, VersionsResponse } from '../api/admin-api'
 import type { ReleaseRecord } from '../store/records'
-import type { Connection } from './settings'
+import type { Connection } from './connection'
 import { Readable } from 'node:stream'
 import { ofetch } from 'ofetch'
 import { ADMIN_PREFIX } from '../api/admin-api'
 import { fromFetchFailure, withoutCause } from './agent-errors'
 import { warnIfKeyInClear } from './cleartext-key'
+import { NO_REDIRECTS, refuseRedirects } from './refuse-redirects'
 import { AGENT_TIMEOUTS } from './timeouts'
 
 export type { HealthResponse as AgentHealth, FunctionSummary as DeployedFunction, DeployResult as DeployResponse, EnvEntry, VersionsResponse as FunctionVersions, SecretListing, SecretsOverview } from '../api/admin-api'
@@ -18,15 +19,22 @@ export interface InvokeInit {
   body?: string | Buffer
 }
 
-/** The admin API, over ofetch. Every request has a deadline (see timeouts.ts). */
+/**
+ * The admin API, over ofetch. Every request has a deadline (see timeouts.ts) and goes only where it was
+ * sent: a redirect is never followed (refuse-redirects.ts).
+ */
 export function createAgentClient(conn: Connection) {
   warnIfKeyInClear(conn)
-  const api: $Fetch = ofetch.create({
+  const defaults: FetchOptions = {
     baseURL: `${conn.host}${ADMIN_PREFIX}`,
     headers: conn.apiKey ? { authorization: `Bearer ${conn.apiKey}` } : {},
     retry: 0,
     timeout: AGENT_TIMEOUTS.request,
-  })
+    ...NO_REDIRECTS,
+  }
+  const api: $Fetch = ofetch.create({ ...defaults, onResponse: refuseRedirects(conn) })
+  // A function's answer, whatever its status: its 3xx is printed, not refused (and not followed either).
+  const callFunction: $Fetch = ofetch.create(defaults)
   const call = async <T>(run: () => Promise<T>, timeoutMs: number = AGENT_TIMEOUTS.request): Promise<T> => {
     try {
       return await run()
@@ -59,7 +67,7 @@ export function createAgentClient(conn: Connection) {
       ...{ duplex: 'half' },
     })),
     /** Calls a function through the admin API; resolves with the raw response whatever its status. */
-    invoke: (name: string, init: InvokeInit) => long(AGENT_TIMEOUTS.invoke, options => api.raw(`/functions/${encodeURIComponent(name)}/invoke${init.path ?? '/'}`, {
+    invoke: (name: string, init: InvokeInit) => long(AGENT_TIMEOUTS.invoke, options => callFunction.raw(`/functions/${encodeURIComponent(name)}/invoke${init.path ?? '/'}`, {
       ...options,
       method: (init.method ?? (init.body !== undefined ? 'POST' : 'GET')) as 'GET',
       headers: init.headers,

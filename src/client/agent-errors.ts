@@ -1,9 +1,15 @@
-import type { Connection } from './settings'
+import type { Connection } from './connection'
 import { FetchError } from 'ofetch'
 import { LambdaError } from '../errors'
 import { seconds } from './timeouts'
 
-const setHostHint = (conn: Connection) => `Set where it runs with \`lambda config set-host <url>\`${conn.hostSource === 'LAMBDA_HOST' ? ' (LAMBDA_HOST is set and wins over the settings file)' : ' or LAMBDA_HOST'}.`
+const HOST_SOURCE_NOTES: Record<Connection['hostSource'], string> = {
+  '--host': ' (this command\'s --host wins over both)',
+  'LAMBDA_HOST': ' (LAMBDA_HOST is set and wins over the settings file)',
+  'settings': ', LAMBDA_HOST or --host',
+}
+
+export const setHostHint = (conn: Connection) => `Set where it runs with \`lambda config set-host <url>\`${HOST_SOURCE_NOTES[conn.hostSource]}.`
 
 /** Why a request got no answer at all: a timeout, nothing listening, an unknown name, no route. */
 function unreachable(conn: Connection, error: FetchError, timeoutMs: number): LambdaError {

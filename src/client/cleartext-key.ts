@@ -1,4 +1,4 @@
-import type { Connection } from './settings'
+import type { Connection } from './connection'
 import { isIP } from 'node:net'
 import { consola } from 'consola'
 

@@ -1,5 +1,5 @@
 import type { LogEntry, LogsQuery } from '../api/admin-api'
-import type { Connection } from './settings'
+import type { Connection } from './connection'
 import { LambdaError } from '../errors'
 import { readLogStream } from './log-stream'
 
@@ -13,8 +13,8 @@ export interface FollowLogsOptions {
 
 const RETRY_DELAYS_MS = [250, 500, 1000, 2000]
 
-/** The agent said no (bad query, key, unknown function): asking again will not help. */
-const isRefusal = (error: unknown) => LambdaError.is(error) && error.status >= 400 && error.status < 500 && error.code !== 'AGENT_ERROR'
+/** The agent said no (bad query, key, unknown function) or sent the CLI elsewhere: asking again will not help. */
+const isRefusal = (error: unknown) => LambdaError.is(error) && ((error.status >= 400 && error.status < 500 && error.code !== 'AGENT_ERROR') || error.code === 'AGENT_REDIRECT')
 
 /**
  * `lambda logs --follow`: the stored entries asked for, then live ones, for as long as `signal` allows.

@@ -1,10 +1,11 @@
 import type { LogEntry, LogHeartbeat, LogsQuery } from '../api/admin-api'
-import type { Connection } from './settings'
+import type { Connection } from './connection'
 import { ofetch } from 'ofetch'
 import { ADMIN_PREFIX, LOG_HEARTBEAT_MS } from '../api/admin-api'
 import { LambdaError } from '../errors'
 import { fromFetchFailure } from './agent-errors'
 import { warnIfKeyInClear } from './cleartext-key'
+import { agentRedirected, isRedirect, NO_REDIRECTS } from './refuse-redirects'
 import { AGENT_TIMEOUTS } from './timeouts'
 
 /** A followed stream that sends nothing for this long (not even a heartbeat) is taken for dead. */
@@ -22,7 +23,8 @@ function queryString(query: LogsQuery): Record<string, string> {
   return out
 }
 
-async function agentRefusal(conn: Connection, response: Response): Promise<LambdaError> {
+async function agentRefusal(conn: Connection, url: string, response: Response): Promise<LambdaError> {
+  if (isRedirect(response.status)) return agentRedirected(conn, { method: 'GET', url }, response)
   const text = await response.text().catch(() => '')
   let body: unknown
   try {
@@ -52,10 +54,12 @@ export async function* readLogStream(conn: Connection, name: string, query: Logs
     clearTimeout(timer)
     if (query.follow) timer = setTimeout(() => aborter.abort(new DOMException('silent', 'TimeoutError')), SILENCE_MS)
   }
+  const url = `${conn.host}${ADMIN_PREFIX}/functions/${encodeURIComponent(name)}/logs`
   try {
     let response: Response
     try {
-      response = await ofetch.raw(`${conn.host}${ADMIN_PREFIX}/functions/${encodeURIComponent(name)}/logs`, {
+      response = await ofetch.raw(url, {
+        ...NO_REDIRECTS,
         query: queryString(query),
         headers: conn.apiKey ? { authorization: `Bearer ${conn.apiKey}` } : {},
         responseType: 'stream',
@@ -68,7 +72,7 @@ export async function* readLogStream(conn: Connection, name: string, query: Logs
     catch (error) {
       throw fromFetchFailure(conn, error, AGENT_TIMEOUTS.request)
     }
-    if (!response.ok) throw await agentRefusal(conn, response)
+    if (!response.ok) throw await agentRefusal(conn, url, response)
     watchSilence()
     const body = response.body as ReadableStream<Uint8Array> | null
     if (!body) return

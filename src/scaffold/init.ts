@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { basename, join, resolve, sep } from 'node:path'
-import { version } from '../../package.json'
 import { planTemplate, templatesDir, writePlannedFiles } from './templates'
+import { packToolkit } from './vendor-toolkit'
 
 export interface InitOptions {
   dir: string
@@ -17,15 +17,8 @@ export interface InitResult {
   wasEmpty: boolean
   /** The folder held a project already (a `lambda.config.*`): init only added what it lacked. */
   existingProject: boolean
-}
-
-/**
- * The dependency spec a new project uses for this toolkit: a version range, so the project's package.json
- * means the same on every machine (never a `file:` path of the machine that ran init). Until the package
- * is on a registry, `npm install -D <tarball from npm pack>` satisfies it (docs/quick-start.md, "The `lambda` command").
- */
-export function miniLambdaSpec(): string {
-  return `^${version}`
+  /** The toolkit's tarball put in vendor/ for the package.json written now (`mini-lambda-<version>.tgz`). */
+  toolkit?: string
 }
 
 const isProjectConfig = (name: string) => /^lambda\.config\.[cm]?[jt]s$|^lambda\.config\.json$/.test(name)
@@ -35,7 +28,9 @@ export async function initProject(opts: InitOptions): Promise<InitResult> {
   const entries = existsSync(dir) ? readdirSync(dir) : []
   const existingProject = entries.some(isProjectConfig)
   const name = basename(dir).toLowerCase().replace(/[^a-z0-9-_.]+/g, '-') || 'my-functions'
-  let files = planTemplate(join(templatesDir(), 'project'), dir, { name, miniLambdaSpec: miniLambdaSpec() })
+  // Only a package.json written now needs the copy of the toolkit it names.
+  const toolkit = opts.force || !existsSync(join(dir, 'package.json')) ? await packToolkit() : undefined
+  let files = planTemplate(join(templatesDir(), 'project'), dir, { name, miniLambdaSpec: toolkit?.spec ?? '' })
   let kept: string[] = []
   // An existing project gets what it lacks (say the deploy workflow of a newer toolkit), never the sample
   // function, and keeps every file it has; anything else that is in the way is refused (FILE_EXISTS).
@@ -45,5 +40,14 @@ export async function initProject(opts: InitOptions): Promise<InitResult> {
     kept = files.filter(file => existsSync(file.target)).map(file => file.target)
     files = files.filter(file => !existsSync(file.target))
   }
-  return { dir, files: await writePlannedFiles(files, opts.force ?? false), kept, wasEmpty: entries.length === 0, existingProject }
+  let written: string[]
+  try {
+    written = await writePlannedFiles(files, opts.force ?? false)
+  }
+  catch (error) {
+    await toolkit?.discard()
+    throw error
+  }
+  if (toolkit) written.push(await toolkit.placeInto(dir))
+  return { dir, files: written, kept, wasEmpty: entries.length === 0, existingProject, toolkit: toolkit?.fileName }
 }

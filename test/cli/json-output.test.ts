@@ -43,7 +43,7 @@ describe('--json: one document on stdout, in the documented shape', () => {
   })
 
   it('config show, secrets list, agent keys list', async () => {
-    expect(await json(['config', 'show'])).toEqual({ host: `http://127.0.0.1:${suite.agent.port}`, hostSource: 'LAMBDA_HOST', apiKey: expect.stringMatching(/^mlk_\w{8}_…$/), keySource: 'LAMBDA_API_KEY', settingsFile: expect.stringContaining('settings.json') })
+    expect(await json(['config', 'show'])).toEqual({ host: `http://127.0.0.1:${suite.agent.port}`, hostSource: 'LAMBDA_HOST', apiKey: expect.stringMatching(/^mlk_\w{8}_…$/), keySource: 'LAMBDA_API_KEY', context: 'default', contexts: ['default'], settingsFile: expect.stringContaining('settings.json') })
     expect(await json(['secrets', 'list'])).toEqual({ secrets: [{ name: 'tok', usedBy: ['hello'], createdAt: expect.stringMatching(ISO), updatedAt: expect.stringMatching(ISO) }], missing: [] })
     expect(await json(['agent', 'keys', 'list', '--data-dir', suite.agent.dataDir])).toEqual([{ id: expect.stringMatching(/^[a-z0-9]{8}$/), name: 'admin', scope: 'admin', secrets: ['*'], createdAt: expect.stringMatching(ISO) }])
   })

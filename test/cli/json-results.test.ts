@@ -20,6 +20,7 @@ describe('--json on the commands that change settings and keys', () => {
     expect(reached.code, reached.output).toBe(0)
     expect(JSON.parse(reached.stdout)).toEqual({
       host,
+      context: 'default',
       settingsFile: join(home, 'mini-lambda', 'settings.json'),
       answers: 'agent',
       agent: { version: expect.any(String), provider: 'process', domain: 'localhost' },
@@ -44,7 +45,7 @@ describe('--json on the commands that change settings and keys', () => {
     const accepted = await runCli(['config', 'set-key', key, '--json'], { env })
     expect(accepted.code, accepted.output).toBe(0)
     const doc = JSON.parse(accepted.stdout)
-    expect(doc).toEqual({ apiKey: `${key.slice(0, 13)}…`, settingsFile: join(home, 'mini-lambda', 'settings.json'), host: `http://127.0.0.1:${suite.agent.port}`, checked: true, scope: 'admin', problem: null, overriddenBy: null })
+    expect(doc).toEqual({ apiKey: `${key.slice(0, 13)}…`, context: 'default', settingsFile: join(home, 'mini-lambda', 'settings.json'), host: `http://127.0.0.1:${suite.agent.port}`, checked: true, scope: 'admin', problem: null, overriddenBy: null })
     expect(accepted.stdout).not.toContain(key)
 
     const rejected = await runCli(['config', 'set-key', `${key.slice(0, 13)}${'A'.repeat(43)}`, '--json'], { env })

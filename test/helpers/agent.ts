@@ -22,7 +22,7 @@ export interface AgentProcess {
   call: (fn: string, path?: string, init?: RequestInit) => Promise<HttpResult>
   /** A request to the admin API (`/_lambda…` on the bare host), with the key unless told otherwise. */
   admin: (path: string, init?: RequestInit & { key?: string | null }) => Promise<HttpResult>
-  cli: (args: string[], opts?: { cwd?: string, env?: Record<string, string | undefined>, input?: string }) => Promise<CliResult>
+  cli: (args: string[], opts?: { cwd?: string, env?: Record<string, string | undefined>, input?: string | Buffer }) => Promise<CliResult>
   /** Graceful stop (SIGTERM). */
   stop: () => Promise<void>
   /** Starts the agent again on the same port and data dir. */

@@ -19,7 +19,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 /** Runs the real `lambda` CLI as a process and collects its output. */
-export function runCli(args: string[], opts: { cwd?: string, env?: Record<string, string | undefined>, input?: string, timeoutMs?: number, cli?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { cwd?: string, env?: Record<string, string | undefined>, input?: string | Buffer, timeoutMs?: number, cli?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [opts.cli ?? cliPath, ...args], { cwd: opts.cwd, env: { ...cleanEnv(), ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -39,27 +40,30 @@ describe('lambda init', () => {
     }
   })
 
-  it('writes a project that means the same on another machine: a version range, no absolute path of this one', async () => {
+  it('writes a project that means the same on another machine: the toolkit it depends on inside it, no absolute path of this one', async () => {
     const dir = emptyDir()
     const init = await runCli(['init', 'portable'], { cwd: dir })
     expect(init.code, init.output).toBe(0)
     const app = join(dir, 'portable')
     const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'))
     const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'))
-    expect(pkg.devDependencies['mini-lambda']).toBe(`^${version}`)
+    // A path inside the project: it installs wherever the project is cloned, with or without a registry.
+    expect(pkg.devDependencies['mini-lambda']).toBe(`file:vendor/mini-lambda-${version}.tgz`)
+    const tarball = join(app, 'vendor', `mini-lambda-${version}.tgz`)
+    const packed = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n')
+    for (const file of ['package/package.json', 'package/dist/index.d.mts', 'package/bin/lambda.mjs']) expect(packed, file).toContain(file)
+    expect(packed.filter(file => /^package\/(?:src|test|node_modules)\//.test(file))).toEqual([])
 
     // No file of the project names a place on this machine: not the toolkit, not the project, not the home folder.
     const machinePaths = [repoRoot.replace(/\/$/, ''), realpathSync(repoRoot), dir, realpathSync(dir), homedir(), tmpdir()].filter(p => p.length > 1)
-    const files = readdirSync(app, { recursive: true, withFileTypes: true }).filter(entry => entry.isFile())
+    const files = readdirSync(app, { recursive: true, withFileTypes: true }).filter(entry => entry.isFile() && !entry.name.endsWith('.tgz'))
     expect(files.length).toBeGreaterThanOrEqual(5)
     for (const entry of files) {
       const content = readFileSync(join(entry.parentPath, entry.name), 'utf8')
       for (const path of machinePaths) expect(content, `${entry.name} names ${path}`).not.toContain(path)
-      expect(content, entry.name).not.toMatch(/file:/)
     }
-    // The CLI tells how to satisfy the range without a registry, and never prints where the toolkit lives.
-    expect(init.output).toContain(`mini-lambda ^${version}`)
-    expect(init.output).toContain('npm pack')
+    // The CLI says what to commit, and never prints where the toolkit lives.
+    expect(init.output).toContain(`vendor/mini-lambda-${version}.tgz: commit it`)
     expect(init.output).not.toContain(repoRoot.replace(/\/$/, ''))
   })
 

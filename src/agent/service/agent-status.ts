@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { version as cliVersion } from '../../../package.json'
 import { describeKeys } from '../auth/describe-keys'
 import { OWNER_FILE } from '../data-dir-lock'
-import { defaultDataDir } from '../options'
+import { defaultAgentPort, defaultDataDir } from '../options'
 import { openAgentState } from '../state'
 import { parseEnvFile } from './env-file'
 import { localHealth } from './local-health'
@@ -76,7 +76,7 @@ export async function agentStatus(input: { dataDir?: string, port?: number } = {
   const dataDir = resolve(input.dataDir ?? settings.LAMBDA_DATA_DIR ?? defaultDataDir())
   const owner = readOwner(dataDir)
   const alive = owner !== undefined && processAlive(owner.pid)
-  const port = input.port ?? (alive ? owner?.port : undefined) ?? (settings.LAMBDA_PORT ? Number(settings.LAMBDA_PORT) : 7070)
+  const port = input.port ?? (alive ? owner?.port : undefined) ?? (settings.LAMBDA_PORT ? Number(settings.LAMBDA_PORT) : defaultAgentPort(false))
   const scheme = alive && owner?.scheme === 'https' ? 'https' : 'http'
 
   const status: AgentStatus = { running: false, cliVersion, dataDir, functions: [], keys: { total: 0, admin: 0, deploy: 0, invoke: 0 }, service: null }

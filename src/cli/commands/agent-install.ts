@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { consola } from 'consola'
+import { agentAddress, defaultAgentPort } from '../../agent/options'
 import { SERVICE_DATA_DIR, SERVICE_NAME, SERVICE_USER } from '../../agent/service/service-paths'
 import { port } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
@@ -20,7 +21,7 @@ async function defaultProvider(): Promise<'docker' | 'auto'> {
 export default defineLambdaCommand({
   meta: { name: 'install', description: 'Install the agent as a systemd service on this machine (needs root); --dry-run prints the unit and environment file' },
   args: {
-    'port': { type: 'string', alias: 'p', value: { ...port, example: '80' }, description: 'Port (default: 80, or 443 with --tls-cert)', valueHint: 'port' },
+    'port': { type: 'string', alias: 'p', value: { ...port, example: '80' }, description: 'Port (default: 80, or 443 with --tls-cert, as `lambda agent`)', valueHint: 'port' },
     'domain': { type: 'string', description: 'Functions answer at <name>.<domain>, e.g. 203.0.113.7.nip.io (default: localhost)', valueHint: 'domain' },
     'data-dir': { type: 'string', description: `Where the agent keeps its state (default: ${SERVICE_DATA_DIR})`, valueHint: 'dir' },
     'user': { type: 'string', description: `User the service runs as (default: ${SERVICE_USER}, a system user created if missing)`, valueHint: 'user' },
@@ -37,7 +38,7 @@ export default defineLambdaCommand({
     }
     const tlsArgs = args['tls-cert'] && args['tls-key'] ? ['--tls-cert', resolve(args['tls-cert']), '--tls-key', resolve(args['tls-key'])] : []
     const plan = await planService({
-      port: values.port ?? (tlsArgs.length > 0 ? 443 : 80),
+      port: values.port ?? defaultAgentPort(tlsArgs.length > 0),
       domain: (args.domain ?? 'localhost').toLowerCase(),
       dataDir: resolve(args['data-dir'] ?? SERVICE_DATA_DIR),
       provider: (args.provider as 'docker' | 'process' | 'auto' | undefined) ?? await defaultProvider(),
@@ -56,8 +57,8 @@ export default defineLambdaCommand({
     const { adminKey } = await installService(plan, line => progressNotes().info(line))
     if (json) return printJson({ dryRun: false, unitPath: plan.unitPath, envPath: plan.envPath, user: plan.user, createdUser: plan.createUser, dataDir: plan.settings.dataDir, adminKey: adminKey ?? null })
     const scheme = tlsArgs.length > 0 ? 'https' : 'http'
-    consola.success(`${SERVICE_NAME}.service is enabled and started: port ${plan.settings.port}, functions at ${scheme}://<name>.${plan.settings.domain}/. Check it with \`lambda agent status\`.`)
-    if (adminKey) consola.box(`Admin API key (shown once; only its hash is stored):\n\n${adminKey}\n\nOn your machine: lambda config set-host ${scheme}://<this-host>:${plan.settings.port}\n                 lambda config set-key <the key>`)
+    consola.success(`${SERVICE_NAME}.service is enabled and started: port ${plan.settings.port}, functions at ${agentAddress(scheme, `<name>.${plan.settings.domain}`, plan.settings.port)}/. Check it with \`lambda agent status\`.`)
+    if (adminKey) consola.box(`Admin API key (shown once; only its hash is stored):\n\n${adminKey}\n\nOn your machine: lambda config set-host ${agentAddress(scheme, '<this-host>', plan.settings.port)}\n                 lambda config set-key <the key>`)
     else consola.info('The data dir already has API keys: they stay valid (`sudo lambda agent keys list`).')
   },
 })

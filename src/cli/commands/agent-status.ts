@@ -16,7 +16,7 @@ export default defineLambdaCommand({
   meta: { name: 'status', description: 'The agent on this machine: running, version, uptime, functions, keys, and its systemd service' },
   args: {
     'data-dir': { type: 'string', description: 'The agent\'s data dir (default: the installed service\'s, else the agent\'s default)', valueHint: 'dir' },
-    'port': { type: 'string', alias: 'p', value: { ...listenPort, example: '7070' }, description: 'Port the agent listens on (default: from its data dir, else the service\'s, else 7070)', valueHint: 'port' },
+    'port': { type: 'string', alias: 'p', value: { ...listenPort, example: '80' }, description: 'Port the agent listens on (default: from its data dir, else the service\'s, else 80)', valueHint: 'port' },
     ...jsonArgs,
   },
   async run({ args, values, json }) {

@@ -3,6 +3,7 @@ import type { ValueType } from '../args/value-types'
 import { consola } from 'consola'
 import { colors } from 'consola/utils'
 import { parseCallbackAllow } from '../../agent/async/callback-policy'
+import { agentAddress } from '../../agent/options'
 import { startAgent } from '../../agent/server'
 import { decimalNumber, duration, listenPort, port, wholeNumber } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
@@ -17,7 +18,7 @@ const STOP_TIMEOUT_MS = 20_000
 export default defineLambdaCommand({
   meta: { name: 'agent', description: 'Run the agent: the gateway and admin API that run your functions on this machine' },
   args: {
-    'port': { type: 'string', alias: 'p', value: { ...listenPort, example: '7070' }, description: 'Port (default: 7070)', valueHint: 'port' },
+    'port': { type: 'string', alias: 'p', value: { ...listenPort, example: '80' }, description: 'Port (default: 80, or 443 with --tls-cert; below 1024 needs root or CAP_NET_BIND_SERVICE)', valueHint: 'port' },
     'host': { type: 'string', description: 'Interface (default: 0.0.0.0)' },
     'domain': { type: 'string', description: 'Functions answer at <name>.<domain> (default: localhost), e.g. 203.0.113.7.nip.io' },
     ...agentStateArgs,
@@ -127,7 +128,7 @@ export default defineLambdaCommand({
     const scheme = options.tls ? 'https' : 'http'
     consola.success(`Mini Lambda agent listening on ${colors.cyan(`${scheme}://${options.host}:${options.port}`)} (provider: ${provider.name}, data: ${options.dataDir})`)
     if (options.tls) consola.info(`TLS: ${options.tls.cert} (reloaded when it changes, or on SIGHUP)`)
-    consola.info(`Functions answer at ${colors.cyan(`${options.publicScheme}://<name>.${options.domain}:${options.publicPort}/`)}; admin API at /_lambda on the bare host.`)
+    consola.info(`Functions answer at ${colors.cyan(`${agentAddress(options.publicScheme, `<name>.${options.domain}`, options.publicPort)}/`)}; admin API at /_lambda on the bare host.`)
     if (options.metricsPort !== undefined) consola.info(`Prometheus metrics (no key, this machine only) at ${colors.cyan(`http://127.0.0.1:${options.metricsPort}/metrics`)}`)
     if (!options.metrics) consola.info('Metrics are off (--no-metrics).')
     if (agent.instancesAdopted > 0) consola.info(`Adopted ${agent.instancesAdopted} running instance(s) of an earlier run.`)
@@ -136,7 +137,7 @@ export default defineLambdaCommand({
     if (agent.resumedInvocations > 0) consola.info(`Resuming ${agent.resumedInvocations} asynchronous call(s) accepted before the restart.`)
     if (options.callbackAllow.length > 0) consola.warn(`Callbacks may reach ${options.callbackAllow.join(', ')} (--callback-allow): callers choose callback URLs, so only allow hosts that expect them.`)
     if (agent.firstAdminKey) {
-      consola.box(`Admin API key (shown once; only its hash is stored):\n\n${agent.firstAdminKey}\n\nOn your machine: lambda config set-host ${scheme}://<this-host>:${options.port}\n                 lambda config set-key <the key>`)
+      consola.box(`Admin API key (shown once; only its hash is stored):\n\n${agent.firstAdminKey}\n\nOn your machine: lambda config set-host ${agentAddress(scheme, '<this-host>', options.port)}\n                 lambda config set-key <the key>`)
     }
     consola.ready('Agent ready')
   },

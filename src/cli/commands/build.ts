@@ -17,7 +17,7 @@ export default defineLambdaCommand({
     ...jsonArgs,
   },
   async run({ args, values, json }) {
-    const options = await loadLambdaOptions(loadOptionsFromArgs(args))
+    const options = await loadLambdaOptions(await loadOptionsFromArgs(args))
     const known = options.functions.map(fn => fn.name)
     for (const name of values.name) {
       if (known.includes(name)) continue

@@ -1,16 +1,22 @@
 import { defineCommand } from 'citty'
 import { consola } from 'consola'
-import { API_KEY_RE } from '../../api/admin-api'
 import { createAgentClient } from '../../client/agent-client'
 import { warnIfKeyInClear } from '../../client/cleartext-key'
-import { describeConnection, normalizeHost, settingsPath, updateSettings } from '../../client/settings'
+import { assertApiKeyFormat, describeConnection, normalizeHost } from '../../client/connection'
+import { assertContextName, contextNames, currentContextName, DEFAULT_CONTEXT, readSettings, savedContext, settingsPath, updateContext, useContext } from '../../client/settings'
 import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
-import { usageError } from '../usage-error'
-import { jsonArgs } from './_shared'
+import { asUsageError } from '../usage-error'
+import { agentArgs, jsonArgs } from './_shared'
 
 const mask = (key: string) => (key.length > 14 ? `${key.slice(0, 13)}…` : '***')
+
+const contextArg = { context: { type: 'string', description: 'Save it in this named context (default: the current one; see `use-context`)', valueHint: 'name' } } as const
+
+/** The context set-host and set-key write to: the one named, else the current one. */
+const targetContext = (name: string | undefined) => name ?? currentContextName(readSettings())
+const inContext = (name: string) => name === DEFAULT_CONTEXT ? '' : ` in context "${name}"`
 
 /** What the agent at `host` says about `key`: its scope, rejected, or no answer to tell. */
 async function checkKey(host: string, key: string): Promise<{ scope: string } | { rejected: LambdaError } | { unchecked: LambdaError }> {
@@ -31,21 +37,16 @@ export default defineCommand({
   meta: { name: 'config', description: 'Where the CLI finds your agent (per-user settings, mode 0600)' },
   subCommands: {
     'set-host': defineLambdaCommand({
-      meta: { name: 'set-host', description: 'Set the agent URL, e.g. http://203.0.113.7:7070 (checks that an agent answers there)' },
-      args: { url: { type: 'positional', required: true, description: 'Agent URL' }, ...jsonArgs },
+      meta: { name: 'set-host', description: 'Set the agent URL, e.g. http://203.0.113.7 (checks that an agent answers there)' },
+      args: { url: { type: 'positional', required: true, description: 'Agent URL' }, ...contextArg, ...jsonArgs },
       async run({ args, json }) {
-        let host: string
-        try {
-          host = normalizeHost(args.url)
-        }
-        catch (error) {
-          if (!LambdaError.is(error)) throw error
-          throw usageError({ code: error.code, message: error.message, hint: error.hint })
-        }
-        const file = await updateSettings({ host })
-        if (!json) consola.success(`Agent set to ${host} (saved in ${file}).`)
+        const host = asUsageError(() => normalizeHost(args.url))
+        const context = targetContext(args.context)
+        asUsageError(() => assertContextName(context))
+        const file = await updateContext(context, { host })
+        if (!json) consola.success(`Agent set to ${host}${inContext(context)} (saved in ${file}).`)
         if (process.env.LAMBDA_HOST) consola.warn(`LAMBDA_HOST is set (${process.env.LAMBDA_HOST}) and wins over this setting while it is.`)
-        const result = { host, settingsFile: file, answers: 'agent' as 'agent' | 'not-an-agent' | 'nothing', agent: null as { version: string, provider: string, domain: string } | null, problem: null as string | null, overriddenBy: process.env.LAMBDA_HOST ? 'LAMBDA_HOST' : null }
+        const result = { host, context, settingsFile: file, answers: 'agent' as 'agent' | 'not-an-agent' | 'nothing', agent: null as { version: string, provider: string, domain: string } | null, problem: null as string | null, overriddenBy: process.env.LAMBDA_HOST ? 'LAMBDA_HOST' : null }
         try {
           const health = await createAgentClient({ host, hostSource: 'settings' }).health()
           if (health.agent !== undefined && health.agent !== 'mini-lambda') throw new LambdaError({ code: 'NOT_AN_AGENT', message: `${host}/_lambda/health answered, but not as a Mini Lambda agent.` })
@@ -54,7 +55,7 @@ export default defineCommand({
         }
         catch (error) {
           if (!LambdaError.is(error)) throw error
-          const notAnAgent = error.code === 'AGENT_ERROR' || error.code === 'NOT_AN_AGENT'
+          const notAnAgent = ['AGENT_ERROR', 'AGENT_REDIRECT', 'NOT_AN_AGENT'].includes(error.code)
           Object.assign(result, { answers: notAnAgent ? 'not-an-agent' : 'nothing', problem: error.message })
           const what = notAnAgent ? `something answers at ${host}, but it is not a Mini Lambda agent (${error.message})` : `no agent answers at ${host}: ${error.message}`
           consola.warn(`Saved anyway, but ${what}\nCommands that talk to the agent fail until one answers there. Check the address and that \`lambda agent\` runs there and is reachable from here.`)
@@ -64,17 +65,14 @@ export default defineCommand({
     }),
     'set-key': defineLambdaCommand({
       meta: { name: 'set-key', description: 'Set the API key the CLI sends to the agent (checked with the agent when it answers)' },
-      args: { key: { type: 'positional', required: true, description: 'API key (printed by the agent on first start, or `lambda agent keys create`)' }, ...jsonArgs },
+      args: { key: { type: 'positional', required: true, description: 'API key (printed by the agent on first start, or `lambda agent keys create`)' }, ...contextArg, ...jsonArgs },
       async run({ args, json }) {
         const key = args.key.trim()
-        if (!API_KEY_RE.test(key)) {
-          throw usageError({
-            code: 'INVALID_API_KEY_FORMAT',
-            message: `That is not a Mini Lambda API key (${key.length} characters): keys look like mlk_<8 letters or digits>_<43 characters>.`,
-            hint: 'Copy the whole key the agent printed when it first started, or make one on the agent\'s machine with `lambda agent keys create`.',
-          })
-        }
-        const { host } = describeConnection()
+        asUsageError(() => assertApiKeyFormat(key, 'That'))
+        const context = targetContext(args.context)
+        asUsageError(() => assertContextName(context))
+        // A new context has no agent to check the key with yet.
+        const { host } = contextNames(readSettings()).includes(context) ? describeConnection({ context: args.context }) : {}
         const check = host ? await checkKey(host, key) : undefined
         if (check && 'rejected' in check) {
           throw new LambdaError({
@@ -84,33 +82,48 @@ export default defineCommand({
             hint: 'Check the key, or make a new one on the agent\'s machine with `lambda agent keys create`.',
           })
         }
-        const file = await updateSettings({ apiKey: key })
+        const file = await updateContext(context, { apiKey: key })
         const scope = check && 'scope' in check ? check.scope : null
         const problem = !host ? 'No agent is set yet (`lambda config set-host <url>`).' : check && 'unchecked' in check ? check.unchecked.message : null
         if (process.env.LAMBDA_API_KEY) consola.warn('LAMBDA_API_KEY is set and wins over this setting while it is.')
-        if (json) return printJson({ apiKey: mask(key), settingsFile: file, host: host ?? null, checked: scope !== null, scope, problem, overriddenBy: process.env.LAMBDA_API_KEY ? 'LAMBDA_API_KEY' : null })
-        if (!host) consola.success(`API key saved in ${file} (readable only by you). Not checked: no agent is set yet (\`lambda config set-host <url>\`).`)
-        else if (scope !== null) consola.success(`API key saved in ${file} (readable only by you). The agent at ${host} accepts it (${scope} scope).`)
-        else consola.warn(`API key saved in ${file}, but not checked: ${problem}`)
+        if (json) return printJson({ apiKey: mask(key), context, settingsFile: file, host: host ?? null, checked: scope !== null, scope, problem, overriddenBy: process.env.LAMBDA_API_KEY ? 'LAMBDA_API_KEY' : null })
+        const saved = `API key saved${inContext(context)} in ${file}`
+        if (!host) consola.success(`${saved} (readable only by you). Not checked: no agent is set yet (\`lambda config set-host <url>${args.context ? ` --context ${args.context}` : ''}\`).`)
+        else if (scope !== null) consola.success(`${saved} (readable only by you). The agent at ${host} accepts it (${scope} scope).`)
+        else consola.warn(`${saved}, but not checked: ${problem}`)
       },
     }),
     'show': defineLambdaCommand({
-      meta: { name: 'show', description: 'Show the agent URL and key the CLI uses' },
-      args: { ...jsonArgs },
-      async run({ json }) {
-        const connection = describeConnection()
+      meta: { name: 'show', description: 'Show the agent URL and key the CLI uses (with --host, --key or --context: what that command line would use)' },
+      args: { ...agentArgs, ...jsonArgs },
+      async run({ args, json }) {
+        const connection = asUsageError(() => describeConnection({ host: args.host, key: args.key, context: args.context }))
         if (connection.host) warnIfKeyInClear({ host: connection.host, apiKey: connection.apiKey })
         const view = {
           host: connection.host ?? null,
           hostSource: connection.hostSource ?? null,
           apiKey: connection.apiKey ? mask(connection.apiKey) : null,
           keySource: connection.keySource ?? null,
+          context: connection.context ?? DEFAULT_CONTEXT,
+          contexts: contextNames(readSettings()),
           settingsFile: settingsPath(),
         }
         if (json) return printJson(view)
         consola.log(`host:     ${view.host ?? '(not set: lambda config set-host <url>)'}${view.hostSource ? `  [${view.hostSource}]` : ''}`)
         consola.log(`api key:  ${view.apiKey ?? '(not set: lambda config set-key <key>)'}${view.keySource ? `  [${view.keySource}]` : ''}`)
+        consola.log(`context:  ${view.context}  (saved: ${view.contexts.join(', ')})`)
         consola.log(`settings: ${view.settingsFile}`)
+      },
+    }),
+    'use-context': defineLambdaCommand({
+      meta: { name: 'use-context', description: 'Make a saved context (an agent and its key) the one commands use; `default` for the plain set-host / set-key values' },
+      args: { name: { type: 'positional', required: true, description: 'Context name (saved with `lambda config set-host <url> --context <name>`)' } },
+      async run({ args }) {
+        const file = await useContext(args.name)
+        const { host } = savedContext(readSettings(), args.name)
+        consola.success(`Commands now use the context "${args.name}"${host ? ` (${host})` : ' (no host saved yet: `lambda config set-host <url>`)'}; saved in ${file}.`)
+        if (process.env.LAMBDA_CONTEXT) consola.warn(`LAMBDA_CONTEXT is set (${process.env.LAMBDA_CONTEXT}) and wins over this setting while it is.`)
+        if (process.env.LAMBDA_HOST) consola.warn('LAMBDA_HOST is set and wins over the context\'s host while it is.')
       },
     }),
   },

@@ -2,18 +2,19 @@ import { consola } from 'consola'
 import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
 import { usageError } from '../usage-error'
-import { agentClientFromSettings } from './_agent-client'
-import { jsonArgs } from './_shared'
+import { agentClientFromArgs } from './_agent-client'
+import { agentArgs, jsonArgs } from './_shared'
 
 export default defineLambdaCommand({
   meta: { name: 'delete', description: 'Delete a deployed function: routes, containers, images and state' },
   args: {
     name: { type: 'positional', required: true, description: 'Function name' },
     yes: { type: 'boolean', alias: 'y', description: 'Do not ask for confirmation', default: false },
+    ...agentArgs,
     ...jsonArgs,
   },
   async run({ args, json }) {
-    const client = agentClientFromSettings()
+    const client = agentClientFromArgs(args)
     if (!args.yes) {
       if (!process.stdin.isTTY || json) {
         throw usageError({ code: 'CONFIRMATION_REQUIRED', message: `Deleting "${args.name}" needs confirmation, and there is ${json ? 'no one to ask with --json' : 'no terminal to ask'}.`, hint: `Run \`lambda delete ${args.name} --yes\`.` })

@@ -14,8 +14,8 @@ import { printJson } from '../output/json-output'
 import { progressNotes } from '../output/notes'
 import { createProgress, duration } from '../output/progress'
 import { usageError } from '../usage-error'
-import { agentClientFromSettings } from './_agent-client'
-import { jsonArgs, loadOptionsFromArgs, projectArgs } from './_shared'
+import { agentClientFromArgs } from './_agent-client'
+import { agentArgs, jsonArgs, loadOptionsFromArgs, projectArgs } from './_shared'
 
 /** `--only a,b`: every name must be a function of the project (a typo must not deploy nothing, or everything). */
 function selectFunctions(options: LambdaOptions, only: string | undefined): ResolvedFunction[] {
@@ -41,12 +41,13 @@ export default defineLambdaCommand({
     'only': { type: 'string', description: 'Comma-separated function names to deploy (default: all)', valueHint: 'names' },
     'dry-run': { type: 'boolean', description: 'Build and compare with the agent: show what would be built, unchanged or removed; change nothing', default: false },
     ...projectArgs,
+    ...agentArgs,
     ...jsonArgs,
   },
   async run({ args, json }) {
     if (args.path && args.only !== undefined) throw usageError({ code: 'CONFLICTING_ARGUMENTS', message: '--only picks functions of the project; a folder deploy has one.', hint: `Run \`lambda deploy ${args.path}\` or \`lambda deploy --only ${args.only}\`.` })
     if (!args.path && args.name !== undefined) throw usageError({ code: 'CONFLICTING_ARGUMENTS', message: '--name names the function of a folder deploy, and no folder was given.', hint: `e.g. \`lambda deploy functions/${args.name} --name ${args.name}\`; project functions take their names from the config.` })
-    const client = agentClientFromSettings()
+    const client = agentClientFromArgs(args)
     let options: LambdaOptions
     let functions: ResolvedFunction[]
     if (args.path) {
@@ -56,7 +57,7 @@ export default defineLambdaCommand({
       functions = [fn]
     }
     else {
-      options = await loadLambdaOptions(loadOptionsFromArgs(args))
+      options = await loadLambdaOptions(await loadOptionsFromArgs(args))
       functions = selectFunctions(options, args.only)
     }
     if (functions.length === 0) throw new LambdaError({ code: 'NOTHING_TO_DEPLOY', status: 400, message: 'There are no functions to deploy.', hint: 'Create one with `lambda new hello`.' })

@@ -10,12 +10,12 @@ export default defineLambdaCommand({
   meta: { name: 'dev', description: 'Run every function locally with hot reload' },
   args: {
     ...projectArgs,
-    port: { type: 'string', alias: 'p', value: listenPort, description: 'Port (default: dev.port or 3000)', valueHint: 'port' },
+    port: { type: 'string', alias: 'p', value: listenPort, description: 'Port, exactly: taken is an error (default: dev.port or 3000, moving to a free port when taken)', valueHint: 'port' },
     host: { type: 'string', description: 'Interface to listen on (default: localhost)' },
     schedules: { type: 'boolean', default: true, description: 'Fire the project\'s schedules (--no-schedules turns them off)' },
   },
   async run({ args, values }) {
-    const server = await startDevServer({ ...loadOptionsFromArgs(args), port: values.port, host: args.host, schedules: args.schedules })
+    const server = await startDevServer({ ...await loadOptionsFromArgs(args), port: values.port, host: args.host, schedules: args.schedules })
     const names = server.registry.names()
     const width = Math.max(8, ...names.map(n => n.length))
     consola.box([
@@ -28,6 +28,7 @@ export default defineLambdaCommand({
           })
         : ['No functions yet: create one with `lambda new hello`.']),
     ].join('\n'))
+    if (server.port !== server.requestedPort && server.requestedPort !== 0) consola.warn(`Port ${server.requestedPort} is taken: serving on http://localhost:${server.port}/ instead (choose one with --port).`)
     if (!args.schedules) consola.info('Schedules are off (--no-schedules): nothing fires on its own.')
     const stop = async () => {
       await server.close()

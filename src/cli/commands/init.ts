@@ -1,6 +1,7 @@
 import { relative } from 'node:path'
 import { consola } from 'consola'
-import { initProject, miniLambdaSpec } from '../../scaffold/init'
+import { initProject } from '../../scaffold/init'
+import { VENDOR_DIR } from '../../scaffold/vendor-toolkit'
 import { defineLambdaCommand } from '../define-command'
 import { forceArgs } from './_shared'
 
@@ -29,8 +30,13 @@ export default defineLambdaCommand({
       'Deploys from GitHub: .github/workflows/deploy.yml runs `lambda deploy` on every push to main once the',
       'repository has the secrets LAMBDA_HOST and LAMBDA_API_KEY (see docs/quick-start.md).',
       '',
-      `Optional, for editor types and a project-local \`npx lambda\`: package.json asks for mini-lambda ${miniLambdaSpec()};`,
-      'make a tarball with `npm pack` in your Mini Lambda clone and install it here: npm install -D ./mini-lambda-<version>.tgz',
+      ...(result.toolkit
+        ? [
+            `package.json depends on the copy of Mini Lambda in ${VENDOR_DIR}/${result.toolkit}: commit it with the project.`,
+            '`npm install` (and `npm install <any package>`) then works on any machine and in CI, with editor types',
+            'and a project-local `npx lambda`. Once mini-lambda is on your registry: npm install -D mini-lambda',
+          ]
+        : []),
     ].join('\n'))
   },
 })

@@ -3,8 +3,8 @@ import type { ValueType } from '../args/value-types'
 import { INVOCATION_ID_RE } from '../../api/admin-api'
 import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
-import { agentClientFromSettings } from './_agent-client'
-import { jsonArgs } from './_shared'
+import { agentClientFromArgs } from './_agent-client'
+import { agentArgs, jsonArgs } from './_shared'
 
 const invocationId: ValueType<string> = { expected: 'an invocation id (a UUID, as `lambda invocations` lists them)', example: '3f2b8c1e-9d4a-4f6b-8e2c-1a5d7b9c0e3f', parse: raw => INVOCATION_ID_RE.test(raw) ? raw.toLowerCase() : undefined }
 const idArg = { id: { type: 'positional', required: true, value: invocationId, description: 'Invocation id' } } as const
@@ -42,18 +42,18 @@ function printAccepted(accepted: AcceptedInvocation, json: boolean) {
 
 export default defineLambdaCommand({
   meta: { name: 'invocation', description: 'Show one asynchronous invocation: status, every attempt, the result' },
-  args: { ...idArg, ...jsonArgs },
+  args: { ...idArg, ...agentArgs, ...jsonArgs },
   subCommands: {
     replay: () => Promise.resolve(defineLambdaCommand({
       meta: { name: 'replay', description: 'Run a finished invocation\'s call again, as a new invocation (e.g. a failed one, once the function is fixed)' },
-      args: { ...idArg, ...jsonArgs },
-      async run({ values, json }) {
-        printAccepted(await agentClientFromSettings().replayInvocation(values.id!), json)
+      args: { ...idArg, ...agentArgs, ...jsonArgs },
+      async run({ args, values, json }) {
+        printAccepted(await agentClientFromArgs(args).replayInvocation(values.id!), json)
       },
     })),
   },
-  async run({ values, json }) {
-    const detail = await agentClientFromSettings().getInvocation(values.id!)
+  async run({ args, values, json }) {
+    const detail = await agentClientFromArgs(args).getInvocation(values.id!)
     if (json) return printJson(detail)
     printDetail(detail)
   },

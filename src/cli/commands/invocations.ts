@@ -4,8 +4,8 @@ import { INVOCATION_STATUSES } from '../../api/admin-api'
 import { wholeNumber } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
-import { agentClientFromSettings } from './_agent-client'
-import { jsonArgs } from './_shared'
+import { agentClientFromArgs } from './_agent-client'
+import { agentArgs, jsonArgs } from './_shared'
 import { printTable } from './_table'
 
 const outcomeOf = (inv: InvocationSummary) => inv.resultStatus === undefined ? '-' : String(inv.resultStatus)
@@ -17,10 +17,11 @@ export default defineLambdaCommand({
     name: { type: 'positional', required: false, description: 'Only this function\'s' },
     status: { type: 'enum', options: [...INVOCATION_STATUSES], description: 'Only those in this state: queued, running, retrying, succeeded or failed' },
     limit: { type: 'string', value: wholeNumber({ min: 1, max: 1000, unit: 'invocations', example: 100 }), description: 'At most this many (default: 100)', valueHint: 'count' },
+    ...agentArgs,
     ...jsonArgs,
   },
   async run({ args, values, json }) {
-    const listing = await agentClientFromSettings().listInvocations({ function: args.name, status: args.status as InvocationStatus | undefined, limit: values.limit })
+    const listing = await agentClientFromArgs(args).listInvocations({ function: args.name, status: args.status as InvocationStatus | undefined, limit: values.limit })
     if (json) return printJson(listing)
     const scope = args.name ? `"${args.name}"` : 'any function'
     if (listing.invocations.length === 0) {

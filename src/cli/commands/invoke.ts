@@ -1,15 +1,16 @@
 import type { AcceptedInvocation } from '../../api/admin-api'
 import type { ValueType } from '../args/value-types'
-import { readFile } from 'node:fs/promises'
 import { STATUS_CODES } from 'node:http'
 import { consola } from 'consola'
+import { isRedirect } from '../../client/refuse-redirects'
 import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
 import { isTextBody, responseJson, trailingNewline } from '../invoke-output'
 import { printJson } from '../output/json-output'
+import { readRequestBody } from '../request-body'
 import { usageError } from '../usage-error'
-import { agentClientFromSettings } from './_agent-client'
-import { jsonArgs } from './_shared'
+import { agentClientFromArgs } from './_agent-client'
+import { agentArgs, jsonArgs } from './_shared'
 
 /** The code of the 500 a function's runtime answers for an error the function threw (runtime/server.mjs). */
 const THROWN_ERROR_CODE = 'FUNCTION_ERROR'
@@ -35,6 +36,9 @@ function safeJSON(buffer: Buffer): unknown {
   }
 }
 
+/** `; Location: /x`, what a 3xx points at (printed, never followed). */
+const locationNote = (headers: Headers) => `; Location: ${headers.get('location') ?? '(none)'}`
+
 /** The id on stdout (`id=$(lambda invoke fn --async)`), what to do with it on stderr. */
 function printAccepted(name: string, accepted: AcceptedInvocation | undefined, json: boolean) {
   if (!accepted?.id) throw new LambdaError({ code: 'UNEXPECTED_RESPONSE', status: 502, message: `The agent answered 202 for "${name}" without an invocation id.`, hint: 'Is LAMBDA_HOST a Mini Lambda agent of this version? Check it with `lambda config show`.' })
@@ -47,32 +51,26 @@ export default defineLambdaCommand({
   meta: { name: 'invoke', description: 'Call a deployed function and print its response' },
   args: {
     name: { type: 'positional', required: true, description: 'Function name' },
-    data: { type: 'string', alias: 'd', description: 'Request body: JSON text, or @file to send a file', valueHint: 'json|@file' },
+    data: { type: 'string', alias: 'd', description: 'Request body: JSON text, @file to send a file, or @- to send stdin (files and stdin byte for byte)', valueHint: 'json|@file|@-' },
     header: { type: 'string', alias: 'H', multiple: true, description: 'Request header "name: value" (repeatable)', valueHint: 'name: value' },
     method: { type: 'string', alias: 'X', value: httpMethod, description: 'HTTP method (default: POST with --data, else GET)', valueHint: 'method' },
     path: { type: 'string', description: 'Path and query for the function (default: /)', default: '/', valueHint: 'path' },
     include: { type: 'boolean', alias: 'i', description: 'Print status and headers too (on stderr)', default: false },
     async: { type: 'boolean', description: 'Do not wait: the agent stores the call, answers 202 with an invocation id, and runs it in the background', default: false },
+    ...agentArgs,
     ...jsonArgs,
   },
   async run({ args, values, json }) {
     const headers = parseHeaders(values.header)
     let body: string | Buffer | undefined
-    const data = args.data
-    if (data !== undefined) {
-      if (data.startsWith('@')) {
-        body = await readFile(data.slice(1)).catch((error) => {
-          throw new LambdaError({ code: 'FILE_NOT_READABLE', status: 400, message: `Cannot read ${data.slice(1)}: ${error.message}`, hint: 'Pass --data @<existing file> or inline JSON.' })
-        })
-      }
-      else {
-        body = data
-        headers['content-type'] ??= 'application/json'
-      }
+    if (args.data !== undefined) {
+      const data = await readRequestBody(args.data)
+      body = data.body
+      if (data.contentType) headers['content-type'] ??= data.contentType
     }
     const path = args.path.startsWith('/') ? args.path : `/${args.path}`
     if (args.async) headers['x-lambda-invocation-type'] = 'Event'
-    const response = await agentClientFromSettings().invoke(args.name, { method: values.method, path, headers, body })
+    const response = await agentClientFromArgs(args).invoke(args.name, { method: values.method, path, headers, body })
     const payload = Buffer.from(response._data as ArrayBuffer ?? new ArrayBuffer(0))
     const requestId = response.headers.get('x-request-id')
     if (args.include) {
@@ -100,10 +98,21 @@ export default defineLambdaCommand({
       }
       throw error
     }
-    if (args.async && response.status === 202) return printAccepted(args.name, safeJSON(payload) as AcceptedInvocation | undefined, json)
+    if (args.async) {
+      if (response.status === 202) return printAccepted(args.name, safeJSON(payload) as AcceptedInvocation | undefined, json)
+      throw new LambdaError({
+        code: 'UNEXPECTED_RESPONSE',
+        status: 502,
+        message: `The agent answered ${seen} instead of 202 Accepted for an asynchronous call to "${args.name}"${isRedirect(response.status) ? `${locationNote(response.headers)} (not followed)` : ''}.`,
+        hint: 'Is this address a Mini Lambda agent of this version? Check it with `lambda config show`.',
+        data: { status: response.status, requestId },
+      })
+    }
+    // A 3xx is the function's answer: shown, and never followed (it would take the key elsewhere).
+    if (isRedirect(response.status)) consola.warn(`"${args.name}" answered ${seen}${locationNote(response.headers)} (not followed: the CLI sends your API key only to the agent).`)
     if (json) return printJson(responseJson(args.name, response, payload))
     process.stdout.write(payload)
     process.stdout.write(trailingNewline(payload, isTextBody(response.headers.get('content-type'), payload), process.stdout.isTTY === true))
-    if (response.status >= 300) consola.warn(`Status ${seen}`)
+    if (response.status >= 300 && !isRedirect(response.status)) consola.warn(`Status ${seen}`)
   },
 })

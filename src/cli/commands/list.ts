@@ -4,8 +4,8 @@ import { defineLambdaCommand } from '../define-command'
 import { instancesCell, memoryCell } from '../instances-view'
 import { formatRate } from '../metrics-view'
 import { printJson } from '../output/json-output'
-import { agentClientFromSettings } from './_agent-client'
-import { jsonArgs } from './_shared'
+import { agentClientFromArgs } from './_agent-client'
+import { agentArgs, jsonArgs } from './_shared'
 import { printTable } from './_table'
 
 const envLine = (entry: EnvEntry) => entry.source === 'secret'
@@ -15,12 +15,13 @@ const envLine = (entry: EnvEntry) => entry.source === 'secret'
 export default defineLambdaCommand({
   meta: { name: 'list', description: 'List deployed functions' },
   args: {
+    ...agentArgs,
     ...jsonArgs,
     'show-env': { type: 'boolean', description: 'Include plain env values (secret values are never shown)', default: false },
   },
   async run({ args, json }) {
     const showEnv = args['show-env']
-    const functions = await agentClientFromSettings().listFunctions({ showEnv })
+    const functions = await agentClientFromArgs(args).listFunctions({ showEnv })
     if (json) return printJson(functions)
     if (functions.length === 0) {
       consola.info('No functions deployed yet. Deploy with `lambda deploy`.')

@@ -4,11 +4,12 @@ import { once } from 'node:events'
 import { colors } from 'consola/utils'
 import { followLogs } from '../../client/follow-logs'
 import { readLogStream } from '../../client/log-stream'
-import { resolveConnection } from '../../client/settings'
 import { parseDuration, parseSince } from '../../log/since'
 import { sinceValue, versionNumber, wholeNumber } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
 import { formatLogEntry } from '../logs-view'
+import { connectionFromArgs } from './_agent-client'
+import { agentArgs } from './_shared'
 
 const requestId: ValueType<string> = {
   expected: 'a request id (the X-Request-Id of the call, or its first 8 characters or more)',
@@ -35,10 +36,11 @@ export default defineLambdaCommand({
     tail: { type: 'string', alias: 'n', value: wholeNumber({ min: 0, max: 10_000, unit: 'entries', example: 100 }), description: 'Only the last N entries (default: 100, or all with --since)', valueHint: 'count' },
     version: { type: 'string', value: versionNumber, description: 'Only entries of this version', valueHint: 'version' },
     request: { type: 'string', value: requestId, description: 'Only the lines of one invocation: its X-Request-Id (or its first 8 characters)', valueHint: 'id' },
+    ...agentArgs,
     json: { type: 'boolean', default: false, description: 'One JSON object per entry and line (shape: docs/cli.md)' },
   },
   async run({ args, values, json }) {
-    const conn = resolveConnection()
+    const conn = connectionFromArgs(args)
     const query: LogsQuery = {
       // A moment is sent as UTC; a duration is measured back from the agent's clock.
       since: args.since === undefined || parseDuration(args.since) !== undefined ? args.since : new Date(parseSince(args.since)!).toISOString(),

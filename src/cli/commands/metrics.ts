@@ -3,8 +3,8 @@ import { isSince, SINCE_EXPECTED } from '../../agent/metrics/since'
 import { defineLambdaCommand } from '../define-command'
 import { printMetrics } from '../metrics-view'
 import { printJson } from '../output/json-output'
-import { agentClientFromSettings } from './_agent-client'
-import { jsonArgs } from './_shared'
+import { agentClientFromArgs } from './_agent-client'
+import { agentArgs, jsonArgs } from './_shared'
 
 const since: ValueType<string> = { expected: SINCE_EXPECTED, example: '15m', parse: raw => isSince(raw) ? raw : undefined }
 
@@ -13,10 +13,11 @@ export default defineLambdaCommand({
   args: {
     name: { type: 'positional', required: false, description: 'Only this function, per version (default: every function)' },
     since: { type: 'string', value: since, description: 'Window start: 90s, 15m, 1h, 1d or an ISO time (default: 1h; at most 24h back)', valueHint: 'when' },
+    ...agentArgs,
     ...jsonArgs,
   },
   async run({ args, values, json }) {
-    const result = await agentClientFromSettings().metrics({ name: args.name, since: values.since })
+    const result = await agentClientFromArgs(args).metrics({ name: args.name, since: values.since })
     if (json) return printJson(result)
     printMetrics(result, args.name !== undefined)
   },

@@ -4,6 +4,7 @@ import { consola } from 'consola'
 import { closestMatch } from '../../closest-match'
 import { assertFunctionName } from '../../config/function-name'
 import { loadLambdaOptions } from '../../config/load'
+import { CONFIG_FILE_NAMES } from '../../config/project-root'
 import { createFunction, functionTemplates } from '../../scaffold/new-function'
 import { defineLambdaCommand } from '../define-command'
 import { asUsageError, usageError } from '../usage-error'
@@ -24,9 +25,9 @@ export default defineLambdaCommand({
       const guess = closestMatch(args.template, templates)
       throw usageError({ code: 'UNKNOWN_TEMPLATE', message: `There is no function template "${args.template}".${guess ? ` Did you mean ${guess}?` : ''}`, hint: `Use --template with one of: ${templates.join(', ')}.` })
     }
-    const load = loadOptionsFromArgs(args)
+    const load = await loadOptionsFromArgs(args)
     // Without a config (or with a broken one) functions go to the default folder.
-    const hasConfig = ['ts', 'mts', 'js', 'mjs', 'json'].some(ext => existsSync(resolve(load.cwd!, `lambda.config.${ext}`)))
+    const hasConfig = CONFIG_FILE_NAMES.some(name => existsSync(resolve(load.cwd!, name)))
     const functionsDir = hasConfig ? (await loadLambdaOptions(load)).functionsDir ?? resolve(load.cwd!, 'functions') : resolve(load.cwd!, 'functions')
     const files = await createFunction({ name: args.name, template: args.template, functionsDir, force: args.force })
     for (const file of files) consola.log(`  created ${relative(process.cwd(), file)}`)

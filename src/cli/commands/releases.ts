@@ -1,14 +1,14 @@
 import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
-import { agentClientFromSettings } from './_agent-client'
-import { jsonArgs } from './_shared'
+import { agentClientFromArgs } from './_agent-client'
+import { agentArgs, jsonArgs } from './_shared'
 import { printTable } from './_table'
 
 export default defineLambdaCommand({
   meta: { name: 'releases', description: 'List releases: what each whole-project deploy or rollback made current' },
-  args: { ...jsonArgs },
-  async run({ json }) {
-    const { releases } = await agentClientFromSettings().listReleases()
+  args: { ...agentArgs, ...jsonArgs },
+  async run({ args, json }) {
+    const { releases } = await agentClientFromArgs(args).listReleases()
     if (json) return printJson(releases)
     printTable([
       ['RELEASE', 'CREATED', 'KIND', 'FUNCTIONS', 'RESTORABLE'],

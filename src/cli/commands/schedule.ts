@@ -15,8 +15,8 @@ import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
 import { describeOutcome, printRuns, printSchedules, shortTime } from '../schedule-view'
 import { asUsageError, usageError } from '../usage-error'
-import { agentClientFromSettings } from './_agent-client'
-import { jsonArgs } from './_shared'
+import { agentClientFromArgs } from './_agent-client'
+import { agentArgs, jsonArgs } from './_shared'
 
 const scheduleId: ValueType<string> = {
   expected: 'a schedule id such as cli-k7x2m9qa4b1c or cfg-3fa9c2d1e0b4 (see `lambda schedules`)',
@@ -33,6 +33,7 @@ const addArgs = {
   'overlap': { type: 'enum', options: [...SCHEDULE_OVERLAPS], description: 'When a run is still going: skip the next (default), allow both, or queue one' },
   'payload': { type: 'string', description: 'JSON sent with each run (the body; `detail` for Lambda handlers): inline, or @file', valueHint: 'json|@file' },
   'catch-up': { type: 'boolean', default: false, description: 'After the agent was down, run once for the times it missed' },
+  ...agentArgs,
   ...jsonArgs,
 } satisfies LambdaArgsDef
 
@@ -64,7 +65,7 @@ async function addSchedule({ args, json }: LambdaCommandContext<typeof addArgs>)
   const input = { cron: args.cron, timezone: args.tz ?? 'UTC', payload }
   // The agent checks again, whatever sent it; here the same rules make a bad flag exit 2 before any request.
   asUsageError(() => checkScheduleInput(input, { cron: 'Invalid value for --cron:', timezone: 'Invalid value for --tz:', payload: 'Invalid value for --payload: it' }))
-  const added = await agentClientFromSettings().addSchedule({ function: args.name, ...input, overlap: (args.overlap ?? 'skip') as ScheduleListing['overlap'], catchUp: args['catch-up'] })
+  const added = await agentClientFromArgs(args).addSchedule({ function: args.name, ...input, overlap: (args.overlap ?? 'skip') as ScheduleListing['overlap'], catchUp: args['catch-up'] })
   if (json) return printJson(added)
   printAdded(added)
 }
@@ -80,36 +81,36 @@ export default defineLambdaCommand({
     }),
     rm: defineLambdaCommand({
       meta: { name: 'rm', description: 'Remove a schedule added with the CLI, and its history' },
-      args: { ...idArg, ...jsonArgs },
-      async run({ values, json }) {
-        const removed = await agentClientFromSettings().removeSchedule(values.id!)
+      args: { ...idArg, ...agentArgs, ...jsonArgs },
+      async run({ args, values, json }) {
+        const removed = await agentClientFromArgs(args).removeSchedule(values.id!)
         if (json) return printJson(removed)
         consola.success(`Removed schedule ${removed.id} of "${removed.function}".`)
       },
     }),
     pause: defineLambdaCommand({
       meta: { name: 'pause', description: 'Stop a schedule firing (it stays defined; `lambda schedule resume` starts it again)' },
-      args: { ...idArg, ...jsonArgs },
-      async run({ values, json }) {
-        const schedule = await agentClientFromSettings().pauseSchedule(values.id!)
+      args: { ...idArg, ...agentArgs, ...jsonArgs },
+      async run({ args, values, json }) {
+        const schedule = await agentClientFromArgs(args).pauseSchedule(values.id!)
         if (json) return printJson(schedule)
         consola.success(`Paused schedule ${schedule.id} of "${schedule.function}".`)
       },
     }),
     resume: defineLambdaCommand({
       meta: { name: 'resume', description: 'Start a paused schedule again from its next time (missed times are not run)' },
-      args: { ...idArg, ...jsonArgs },
-      async run({ values, json }) {
-        const schedule = await agentClientFromSettings().resumeSchedule(values.id!)
+      args: { ...idArg, ...agentArgs, ...jsonArgs },
+      async run({ args, values, json }) {
+        const schedule = await agentClientFromArgs(args).resumeSchedule(values.id!)
         if (json) return printJson(schedule)
         consola.success(`Resumed schedule ${schedule.id} of "${schedule.function}". Next runs: ${schedule.nextRuns.map(shortTime).join(', ') || '-'}`)
       },
     }),
     run: defineLambdaCommand({
       meta: { name: 'run', description: 'Fire a schedule now (under its overlap rule) and wait for the run' },
-      args: { ...idArg, ...jsonArgs },
-      async run({ values, json }) {
-        const run = await agentClientFromSettings().runSchedule(values.id!)
+      args: { ...idArg, ...agentArgs, ...jsonArgs },
+      async run({ args, values, json }) {
+        const run = await agentClientFromArgs(args).runSchedule(values.id!)
         if (run.outcome !== 'ok') {
           throw new LambdaError({
             code: run.outcome === 'skipped' ? 'SCHEDULE_RUN_SKIPPED' : 'SCHEDULE_RUN_FAILED',
@@ -125,9 +126,9 @@ export default defineLambdaCommand({
     }),
     history: defineLambdaCommand({
       meta: { name: 'history', description: `A schedule's runs, newest first (the last ${SCHEDULE_RUNS_KEPT} are kept)` },
-      args: { ...idArg, limit: { type: 'string', value: wholeNumber({ min: 1, max: SCHEDULE_RUNS_KEPT, unit: 'runs', example: 20 }), description: `Runs to show (default: all ${SCHEDULE_RUNS_KEPT} kept)`, valueHint: 'n' }, ...jsonArgs },
-      async run({ values, json }) {
-        const history = await agentClientFromSettings().scheduleHistory(values.id!, values.limit)
+      args: { ...idArg, limit: { type: 'string', value: wholeNumber({ min: 1, max: SCHEDULE_RUNS_KEPT, unit: 'runs', example: 20 }), description: `Runs to show (default: all ${SCHEDULE_RUNS_KEPT} kept)`, valueHint: 'n' }, ...agentArgs, ...jsonArgs },
+      async run({ args, values, json }) {
+        const history = await agentClientFromArgs(args).scheduleHistory(values.id!, values.limit)
         if (json) return printJson(history)
         if (history.schedule) printSchedules([history.schedule])
         else consola.info(`Schedule ${values.id} is no longer defined (a deploy replaced it); its runs:`)

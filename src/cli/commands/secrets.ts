@@ -5,8 +5,8 @@ import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
 import { readSecretValue } from '../read-secret-value'
 import { asUsageError } from '../usage-error'
-import { agentClientFromSettings } from './_agent-client'
-import { jsonArgs } from './_shared'
+import { agentClientFromArgs } from './_agent-client'
+import { agentArgs, jsonArgs } from './_shared'
 import { printTable } from './_table'
 
 const nameArg = { name: { type: 'positional', required: true, description: 'Secret name (a-z, 0-9, -, _, .; at most 64 characters)' } } as const
@@ -18,10 +18,10 @@ export default defineCommand({
   subCommands: {
     set: defineLambdaCommand({
       meta: { name: 'set', description: 'Create or replace a secret; the value comes from stdin, or a prompt that does not echo' },
-      args: { ...nameArg, ...jsonArgs },
+      args: { ...nameArg, ...agentArgs, ...jsonArgs },
       async run({ args, json }) {
         asUsageError(() => assertSecretName(args.name))
-        const client = agentClientFromSettings()
+        const client = agentClientFromArgs(args)
         const value = await readSecretValue(args.name)
         assertSecretValue(args.name, value)
         const result = await client.setSecret(args.name, value)
@@ -31,9 +31,9 @@ export default defineCommand({
     }),
     list: defineLambdaCommand({
       meta: { name: 'list', description: 'List secret names, when they changed and which functions use them (never values)' },
-      args: { ...jsonArgs },
-      async run({ json }) {
-        const overview = await agentClientFromSettings().listSecrets()
+      args: { ...agentArgs, ...jsonArgs },
+      async run({ args, json }) {
+        const overview = await agentClientFromArgs(args).listSecrets()
         if (json) return printJson(overview)
         if (overview.secrets.length === 0) consola.info('No secrets set. Add one with `lambda secrets set <name>`.')
         else printTable([['NAME', 'USED BY', 'CREATED', 'UPDATED'], ...overview.secrets.map(s => [s.name, s.usedBy.join(', ') || '-', s.createdAt, s.updatedAt])])
@@ -42,10 +42,10 @@ export default defineCommand({
     }),
     rm: defineLambdaCommand({
       meta: { name: 'rm', description: 'Remove a secret (refused while a deployed function uses it, unless --yes)' },
-      args: { ...nameArg, yes: { type: 'boolean', alias: 'y', description: 'Remove it even if deployed functions use it', default: false }, ...jsonArgs },
+      args: { ...nameArg, yes: { type: 'boolean', alias: 'y', description: 'Remove it even if deployed functions use it', default: false }, ...agentArgs, ...jsonArgs },
       async run({ args, json }) {
         asUsageError(() => assertSecretName(args.name))
-        const client = agentClientFromSettings()
+        const client = agentClientFromArgs(args)
         const result = await client.removeSecret(args.name, args.yes)
         if (json) return printJson(result)
         consola.success(`Removed secret "${result.name}".${result.usedBy.length > 0 ? ` ${result.usedBy.join(', ')} now start${result.usedBy.length === 1 ? 's' : ''} without it.` : ''}`)

@@ -1,19 +1,20 @@
 import { consola } from 'consola'
 import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
-import { agentClientFromSettings } from './_agent-client'
-import { jsonArgs } from './_shared'
+import { agentClientFromArgs } from './_agent-client'
+import { agentArgs, jsonArgs } from './_shared'
 import { printTable } from './_table'
 
 export default defineLambdaCommand({
   meta: { name: 'versions', description: 'List the kept versions of a function' },
   args: {
     name: { type: 'positional', required: true, description: 'Function name' },
+    ...agentArgs,
     ...jsonArgs,
     history: { type: 'boolean', default: false, description: 'Also show what was current when' },
   },
   async run({ args, json }) {
-    const info = await agentClientFromSettings().listVersions(args.name)
+    const info = await agentClientFromArgs(args).listVersions(args.name)
     if (json) return printJson(info)
     printTable([
       ['VERSION', 'CURRENT', 'HASH', 'CREATED', 'IMAGE'],

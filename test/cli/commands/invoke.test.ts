@@ -59,3 +59,51 @@ describe('lambda invoke: the body, then a newline; on an error status, the statu
     expect(error.message).toContain(error.requestId)
   })
 })
+
+describe('lambda invoke --data: inline, @file and @- (stdin), as curl reads them', () => {
+  const suite = useAgent({ provider: 'process' }, () => createProject({
+    // Answers with the request's own method, content type and body, byte for byte.
+    'functions/echo/index.ts': [
+      'export default async (request: Request) => new Response(await request.arrayBuffer(), {',
+      '  headers: { \'content-type\': \'application/octet-stream\', \'x-method\': request.method, \'x-content-type\': request.headers.get(\'content-type\') ?? \'none\' },',
+      '})',
+      '',
+    ].join('\n'),
+  }), async ({ agent, project }) => {
+    const deploy = await agent.cli(['deploy'], { cwd: project.dir })
+    expect(deploy.code, deploy.output).toBe(0)
+  })
+
+  it('-d @- sends what is piped to stdin, byte for byte, as a POST', async () => {
+    const body = Buffer.from([0x7B, 0x0A, 0x00, 0xFF, 0x0D, 0x0A, 0x7D, 0x0A])
+    const result = await suite.agent.cli(['invoke', 'echo', '-d', '@-', '--include'], { input: body })
+    expect(result.code, result.output).toBe(0)
+    expect(result.stderr).toContain('x-method: POST')
+    expect(result.stderr).toContain('x-content-type: none')
+    const json = await suite.agent.cli(['invoke', 'echo', '--data', '@-', '--json'], { input: body })
+    expect(json.code, json.output).toBe(0)
+    expect(Buffer.from(JSON.parse(json.stdout).body, 'base64')).toEqual(body)
+  })
+
+  it('-d @- with JSON on stdin and a content type of its own; an empty stdin is an empty body', async () => {
+    const piped = await suite.agent.cli(['invoke', 'echo', '-d', '@-', '-H', 'content-type: application/json', '--json'], { input: '{"name":"Ada"}\n' })
+    expect(piped.code, piped.output).toBe(0)
+    const doc = JSON.parse(piped.stdout)
+    expect(Buffer.from(doc.body, 'base64').toString()).toBe('{"name":"Ada"}\n')
+    expect(doc.headers['x-content-type']).toBe('application/json')
+    const empty = await suite.agent.cli(['invoke', 'echo', '-d', '@-', '--json'], { input: '' })
+    expect(empty.code, empty.output).toBe(0)
+    expect(JSON.parse(empty.stdout)).toMatchObject({ body: '', headers: { 'x-method': 'POST' } })
+  })
+
+  it('-d @file sends the file as it is; a missing file names it, and nothing is sent', async () => {
+    suite.project.write('payload.bin', '{"from":"file"}\r\n')
+    const file = await suite.agent.cli(['invoke', 'echo', '-d', '@payload.bin', '--json'], { cwd: suite.project.dir })
+    expect(file.code, file.output).toBe(0)
+    expect(Buffer.from(JSON.parse(file.stdout).body, 'base64').toString()).toBe('{"from":"file"}\r\n')
+    const missing = await suite.agent.cli(['invoke', 'echo', '-d', '@nope.json'], { cwd: suite.project.dir })
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('Cannot read nope.json')
+    expect(missing.stderr).toContain('@- to read stdin')
+  })
+})
