@@ -28,6 +28,24 @@ function orIfMissing<T>(fallback: T) {
   }
 }
 
+/**
+ * A write the disk refused: a full disk, a quota, a read-only mount are the machine's state, not a bug
+ * (503 with what to do, never a bare 500); the record keeps its old content (see writeFileAtomic).
+ */
+function storeWriteFailed(base: string) {
+  return (error: NodeJS.ErrnoException): never => {
+    const full = error.code === 'ENOSPC' || error.code === 'EDQUOT'
+    if (!full && error.code !== 'EROFS' && error.code !== 'EACCES' && error.code !== 'EPERM') throw error
+    throw new LambdaError({
+      code: full ? 'STORE_FULL' : 'STORE_NOT_WRITABLE',
+      status: 503,
+      message: full ? `The agent's state could not be saved: the disk holding ${base} is full. Nothing was changed.` : `The agent's state could not be saved: ${base} is not writable (${error.code}). Nothing was changed.`,
+      hint: full ? 'Free space on the agent\'s machine (`df -h`; old images: `docker image prune`; logs: --log-max-mb), then try again.' : 'Give the agent\'s user write access to its data dir again, then try again.',
+      cause: error,
+    })
+  }
+}
+
 // Records may hold what only the agent's user should read (config, key hashes, encrypted secrets).
 const RECORD_MODE = 0o600
 const FOLDER_MODE = 0o700
@@ -102,10 +120,10 @@ export const atomicFsDriver = defineDriver((options: AtomicFsDriverOptions) => {
       return info ? { atime: info.atime, mtime: info.mtime, size: info.size } : null
     },
     async setItem(key, value) {
-      if (!readOnly) await writeFileAtomic(toPath(key), value, { mode: RECORD_MODE, dirMode: FOLDER_MODE })
+      if (!readOnly) await writeFileAtomic(toPath(key), value, { mode: RECORD_MODE, dirMode: FOLDER_MODE }).catch(storeWriteFailed(base))
     },
     async setItemRaw(key, value) {
-      if (!readOnly) await writeFileAtomic(toPath(key), value instanceof ArrayBuffer ? new Uint8Array(value) : value, { mode: RECORD_MODE, dirMode: FOLDER_MODE })
+      if (!readOnly) await writeFileAtomic(toPath(key), value instanceof ArrayBuffer ? new Uint8Array(value) : value, { mode: RECORD_MODE, dirMode: FOLDER_MODE }).catch(storeWriteFailed(base))
     },
     async removeItem(key, opts) {
       if (readOnly) return

@@ -1,5 +1,5 @@
 import type { Driver } from 'unstorage'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -249,5 +249,37 @@ for (let seq = 1; ; seq++) {
       problems = await readBack(stockFsDriver({ base }), round)
     }
     expect(problems.join('\n')).toMatch(/not a JSON record|checksum mismatch/)
+  })
+})
+
+/** A tiny tmpfs of our own, where mounting is allowed (root, as in CI); else the suite says why it skips. */
+function tinyDisk(): string | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'ml-full-disk-'))
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]).status === 0
+  if (!mounted) rmSync(dir, { recursive: true, force: true })
+  return mounted ? dir : undefined
+}
+
+describe('a full disk under the store', () => {
+  const disk = tinyDisk()
+  afterAll(() => {
+    if (!disk) return
+    spawnSync('umount', [disk])
+    rmSync(disk, { recursive: true, force: true })
+  })
+
+  it.skipIf(!disk)('a write the disk refuses is a 503 naming the disk and the fix, and the record keeps its old content', async () => {
+    const storage = createStorage({ driver: atomicFsDriver({ base: join(disk!, 'state') }) })
+    await storage.setItem('keys:a', { v: 1 })
+    writeFileSync(join(disk!, 'filler'), Buffer.alloc(0))
+    // Fill what is left, then ask for more.
+    try {
+      writeFileSync(join(disk!, 'filler'), Buffer.alloc(64 * 1024))
+    }
+    catch {}
+    const error = await storage.setItem('keys:a', { v: 2, padding: 'x'.repeat(8192) }).then(() => undefined, (e: unknown) => e)
+    expect(error).toMatchObject({ name: 'LambdaError', code: 'STORE_FULL', status: 503 })
+    expect((error as Error).message).toContain('is full')
+    expect(await storage.getItem('keys:a')).toEqual({ v: 1 })
   })
 })

@@ -2,6 +2,7 @@ import type { InvocationDetail, InvocationResult, InvocationSummary, StoredBody 
 import type { FunctionCallResult } from '../../proxy/call-function'
 import type { InvocationRecord } from './invocation-record'
 import { isTextBody } from '../../cli/invoke-output'
+import { redactApiKeys } from '../secrets/credential-seal'
 import { ASYNC_LIMITS } from './async-limits'
 
 /** The start of a body, as text when it is text (a character cut in two at the end is replaced). */
@@ -13,13 +14,14 @@ export function bodyView(body: Buffer, contentType: string | undefined, maxBytes
 
 const flat = (value: string | string[] | undefined) => Array.isArray(value) ? value.join(', ') : value
 
+/** A function's answer as it is kept and shown: an API key it echoes (one it was sent, say) is cut out. */
 export function resultOf(call: FunctionCallResult): InvocationResult {
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(call.headers)) {
     const v = flat(value)
-    if (v !== undefined) headers[name] = v
+    if (v !== undefined) headers[name] = redactApiKeys(Buffer.from(v, 'latin1')).toString('latin1')
   }
-  return { status: call.status, headers, ...bodyView(call.body, headers['content-type'], ASYNC_LIMITS.resultBodyBytes, call.truncated) }
+  return { status: call.status, headers, ...bodyView(redactApiKeys(call.body), headers['content-type'], ASYNC_LIMITS.resultBodyBytes, call.truncated) }
 }
 
 export function toSummary(record: InvocationRecord): InvocationSummary {
@@ -38,7 +40,9 @@ export function toSummary(record: InvocationRecord): InvocationSummary {
 }
 
 export function toDetail(record: InvocationRecord): InvocationDetail {
-  const body = Buffer.from(record.request.body, 'base64')
+  const stored = Buffer.from(record.request.body, 'base64')
+  // Replayed as it came; shown with any API key in it cut out.
+  const body = redactApiKeys(stored)
   return {
     ...toSummary(record),
     request: {
@@ -46,7 +50,7 @@ export function toDetail(record: InvocationRecord): InvocationDetail {
       path: record.request.path,
       headers: record.request.headers,
       ...(record.request.sealed ? { sealedHeaders: record.request.sealed.names } : {}),
-      bodyBytes: body.length,
+      bodyBytes: stored.length,
       ...bodyView(body, record.request.headers['content-type'], ASYNC_LIMITS.requestExcerptBytes),
     },
     attempts: record.attempts,

@@ -29,8 +29,14 @@ export interface AuditEntry {
   detail?: Record<string, unknown>
 }
 
-/** Refused keys may come at any rate (a scanner): at most this many lines a second, the rest counted. */
+/**
+ * Refused keys may come at any rate (a scanner): at most this many lines a second, the rest counted.
+ * Unknown keys share one budget; each real key refused for its scope has its own, so a flood of made-up
+ * keys cannot crowd a real key's refusals out of the log.
+ */
 const REFUSALS_PER_SECOND = 20
+/** Real keys are few; past this many budgets the oldest goes (only a key refused again gets a new one). */
+const MAX_REFUSAL_BUDGETS = 1000
 
 export const AUDIT_PREFIX = 'audit '
 
@@ -40,15 +46,27 @@ export const AUDIT_PREFIX = 'audit '
  * (the journal under systemd): `audit {"at":…,"action":"function.deploy",…}`. `grep '^audit '` finds them.
  */
 export class AuditLog {
-  private readonly refusals = new LineRateLimit(REFUSALS_PER_SECOND)
+  private readonly refusals = new Map<string, LineRateLimit>()
 
   constructor(private readonly write: (line: string) => void = line => process.stdout.write(line)) {}
 
   record(entry: AuditEntry): void {
-    if (entry.outcome === 'refused' && !this.refusals.allow()) return
-    const dropped = entry.outcome === 'refused' ? this.refusals.takeDropped() : 0
+    const budget = entry.outcome === 'refused' ? this.budgetOf(entry) : undefined
+    if (budget && !budget.allow()) return
+    const dropped = budget?.takeDropped() ?? 0
     const line = { at: new Date().toISOString(), ...entry, ...(dropped > 0 ? { refusalsNotLogged: dropped } : {}) }
     this.write(`${AUDIT_PREFIX}${JSON.stringify(line)}\n`)
+  }
+
+  private budgetOf(entry: AuditEntry): LineRateLimit {
+    // 401: the key is unknown (whatever id it claims); 403: a real key, refused for what it asked.
+    const name = entry.status === 401 || entry.key.id === null ? 'unknown' : `key:${entry.key.id}`
+    let budget = this.refusals.get(name)
+    if (!budget) {
+      if (this.refusals.size >= MAX_REFUSAL_BUDGETS) this.refusals.delete(this.refusals.keys().next().value!)
+      this.refusals.set(name, budget = new LineRateLimit(REFUSALS_PER_SECOND))
+    }
+    return budget
   }
 }
 

@@ -21,7 +21,7 @@ export function maySecretBeGiven(key: ApiKeyRecord, secret: string): boolean {
   return grants.includes(ANY_SECRET) || grants.includes(secret)
 }
 
-/** Refuses (403) a deploy whose function would receive a secret this key was not granted; nothing is built. */
+/** Refuses (403) a deploy or rollback whose function would receive a secret this key was not granted; nothing is built or switched. */
 export function assertSecretsGranted(key: ApiKeyRecord, fn: string, env: FunctionRuntimeConfig['env']): void {
   const refused = secretNamesOf(env).filter(secret => !maySecretBeGiven(key, secret))
   if (refused.length === 0) return
@@ -29,7 +29,7 @@ export function assertSecretsGranted(key: ApiKeyRecord, fn: string, env: Functio
   throw new LambdaError({
     code: 'SECRET_NOT_GRANTED',
     status: 403,
-    message: `The API key ${key.id} (${describeName(key.name)}) may not give ${refused.length === 1 ? 'secret' : 'secrets'} ${listed} to function "${fn}": a key that deploys code receiving a secret can read it, so each needs an admin's grant. Nothing was deployed.`,
+    message: `The API key ${key.id} (${describeName(key.name)}) may not give ${refused.length === 1 ? 'secret' : 'secrets'} ${listed} to function "${fn}": a key that puts code receiving a secret into service (a deploy or a rollback) can read it, so each needs an admin's grant. Nothing was changed.`,
     hint: `An admin grants ${refused.length === 1 ? 'it' : 'them'} on the agent's machine with \`lambda agent keys grant ${key.id} ${refused.join(' ')}\` (or PUT /_lambda/keys/${key.id}/secrets with an admin key); or deploy with an admin key.`,
     data: { function: fn, key: key.id, secrets: refused },
   })

@@ -71,10 +71,10 @@ export function registerVersionRoutes(app: H3, ctx: AgentContext) {
     }
   }))
 
-  app.post(`${ADMIN_PREFIX}/functions/:name/rollback`, defineAdminHandler(ctx, 'deploy', async (event) => {
+  app.post(`${ADMIN_PREFIX}/functions/:name/rollback`, defineAdminHandler(ctx, 'deploy', async (event, key) => {
     const name = functionNameParam(event)
     const { version } = await readJsonBody(event, rollbackBody, { example: '{"version":3}' })
-    return rollbackFunction(ctx, name, version)
+    return rollbackFunction(ctx, name, version, key)
   }, { action: 'function.rollback', detail: result => ({ from: result.from, to: result.to }) }))
 
   app.get(`${ADMIN_PREFIX}/releases`, defineAdminHandler(ctx, 'deploy', async (): Promise<ReleasesResponse> => ({ releases: await describeReleases(ctx, await ctx.functions.listReleases()) })))
@@ -84,8 +84,8 @@ export function registerVersionRoutes(app: H3, ctx: AgentContext) {
     return recordRelease(ctx, functions, partial === true, keepVersions)
   }, { action: 'release.record', detail: release => ({ release: release.id, functions: release.functions }) }))
 
-  app.post(`${ADMIN_PREFIX}/releases/rollback`, defineAdminHandler(ctx, 'deploy', async (event) => {
+  app.post(`${ADMIN_PREFIX}/releases/rollback`, defineAdminHandler(ctx, 'deploy', async (event, key) => {
     const { id, force } = await readJsonBody(event, releaseRollbackBody, { example: '{"id":3,"force":false}' })
-    return rollbackRelease(ctx, id, force === true)
+    return rollbackRelease(ctx, id, force === true, key)
   }, { action: 'release.rollback', detail: result => ({ release: result.release.id, rollbackOf: result.release.rollbackOf, functions: result.release.functions }) }))
 }

@@ -2,15 +2,27 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import { API_KEY_PATTERN } from '../../api/admin-api'
 
 /**
- * Request headers that carry a credential. Proxy-Authorization is hop-by-hop and never reaches a
- * function anyway; any header holding a Mini Lambda API key counts, whatever its name.
+ * What marks a request header as a credential, by its name: `authorization`, `cookie`, `x-api-key`,
+ * `x-auth-token`, `x-amz-security-token`, `x-vault-token`, `private-token`, `x-goog-api-key`, a
+ * webhook's `x-hub-signature`… Any header holding a Mini Lambda API key counts too, whatever its name.
  */
-export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization', 'x-api-key', 'x-auth-token', 'x-amz-security-token'])
+const CREDENTIAL_NAME = /auth|token|secret|passw|api-?key|session|credential|signature|cookie|private/
 
 const EMBEDDED_KEY = new RegExp(API_KEY_PATTERN)
+const EMBEDDED_KEYS = new RegExp(API_KEY_PATTERN, 'g')
 
 export function isCredentialHeader(name: string, value: string): boolean {
-  return CREDENTIAL_HEADERS.has(name) || EMBEDDED_KEY.test(value)
+  return CREDENTIAL_NAME.test(name) || EMBEDDED_KEY.test(value)
+}
+
+/**
+ * Bytes with every Mini Lambda API key's secret part cut out (`mlk_<id>_(redacted)`): for what the agent
+ * keeps and shows of a function's answer, which may echo what it was sent.
+ */
+export function redactApiKeys(bytes: Buffer): Buffer {
+  const text = bytes.toString('latin1')
+  if (!text.includes('mlk_')) return bytes
+  return Buffer.from(text.replace(EMBEDDED_KEYS, (_key, id: string) => `mlk_${id}_(redacted)`), 'latin1')
 }
 
 /** Credentials of one stored call: their names in the clear (what `lambda invocation` shows), their values sealed. */

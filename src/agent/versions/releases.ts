@@ -1,6 +1,7 @@
 import type { ReleaseRollbackResult } from '../../api/admin-api'
-import type { ReleaseRecord, VersionRecord } from '../../store/records'
+import type { ApiKeyRecord, ReleaseRecord, VersionRecord } from '../../store/records'
 import type { AgentContext } from '../context'
+import { assertSecretsGranted } from '../auth/secret-grants'
 import { warmVersion, withSwitch } from './activate-version'
 import { pruneFunction, pruneReleases } from './prune'
 import { releaseIncludesDeleted, releaseNotFound, releaseNotRestorable, releaseVersionUnknown } from './release-errors'
@@ -70,7 +71,7 @@ async function applySwitches(ctx: AgentContext, release: ReleaseRecord, targets:
  * so a crash in the middle is completed at the next start. A release with a pruned version is
  * refused; one with a since-deleted function rolls back the others only with `force`.
  */
-export async function rollbackRelease(ctx: AgentContext, id?: number, force = false): Promise<ReleaseRollbackResult> {
+export async function rollbackRelease(ctx: AgentContext, id: number | undefined, force: boolean, key: ApiKeyRecord): Promise<ReleaseRollbackResult> {
   return ctx.locks.run(RELEASES_LOCK, async () => {
     const releases = await ctx.functions.listReleases()
     const target = id === undefined ? releases.at(-2) : releases.find(r => r.id === id)
@@ -95,6 +96,8 @@ export async function rollbackRelease(ctx: AgentContext, id?: number, force = fa
         targets.push((await ctx.functions.getVersion(name, target.functions[name]!))!)
         from[name] = (await ctx.functions.get(name))!.currentVersion
       }
+      // Switching code back on hands it its secrets again: only what this key may still give.
+      for (const version of targets) assertSecretsGranted(key, version.function, version.config.env)
       await Promise.all(targets.map(version => warmVersion(ctx, version)))
       const functions = Object.fromEntries(restoring.map(name => [name, target.functions[name]!]))
       const release: ReleaseRecord = { id: await nextReleaseId(ctx), createdAt: new Date().toISOString(), kind: 'rollback', rollbackOf: target.id, partial: false, functions, ...(skipped.length > 0 ? { skipped } : {}) }

@@ -44,18 +44,39 @@ async function readUploadedDockerfile(contextDir: string): Promise<string> {
   if (!info) throw badUpload('a `kind: dockerfile` upload has no Dockerfile at its top.')
   if (!info.isFile()) throw badUpload('the Dockerfile must be a regular file, not a link or a folder.')
   if (info.size > MAX_DOCKERFILE_BYTES) throw badUpload(`the Dockerfile is ${info.size} bytes; at most ${MAX_DOCKERFILE_BYTES / 1024} KB are read.`)
-  return readFile(file, 'utf8')
+  try {
+    // Bytes that are not UTF-8 would be read one way here and another by the daemon.
+    return new TextDecoder('utf-8', { fatal: true }).decode(await readFile(file))
+  }
+  catch {
+    throw badUpload('the Dockerfile is not UTF-8 text.')
+  }
 }
 
-/** What is wrong with an image a FROM or COPY --from names: it must be here (no pull), and not another function's. */
+/** An image id or a prefix of one: the daemon would take it, and it names the layers of any build on the machine. */
+const IMAGE_ID_RE = /^(?:sha256:)?[0-9a-f]{1,64}$/
+
+/** `node:20` as Docker lists it in RepoTags: no default registry or library prefix, `:latest` when no tag. */
+function listedName(ref: string): string {
+  const name = ref.replace(/^(?:docker\.io\/)?(?:library\/)?/, '')
+  return name.includes('@') || /:[^/]*$/.test(name) ? name : `${name}:latest`
+}
+
+/**
+ * What is wrong with an image a FROM or COPY --from names: it must be an image loaded on the machine,
+ * named by one of its own names (never an id or id prefix, which reach the untagged layers of other
+ * functions' builds), and not another function's. Every way of not being there answers the same.
+ */
 async function imageProblem(docker: Dockerode, image: ImageReference, input: BuildCheckInput): Promise<DockerfileProblem | undefined> {
-  // The name goes into a Docker API path: nothing but what image references are made of.
-  if (!IMAGE_REF_RE.test(image.ref) || image.ref.includes('..')) return { line: image.line, problem: `${JSON.stringify(image.ref.slice(0, 100))} is not an image reference` }
+  const absent = { line: image.line, problem: `${JSON.stringify(image.ref.slice(0, 100))} is not an image loaded on the agent's machine under that name: the agent never pulls (the daemon would fetch it from wherever its name points), and builds only from images named by repository and tag` }
+  // The name goes into a Docker API path: nothing but what image names are made of.
+  if (IMAGE_ID_RE.test(image.ref) || !IMAGE_REF_RE.test(image.ref) || image.ref.includes('..')) return absent
   const info = await withDockerDeadline('inspecting an image', () => docker.getImage(image.ref).inspect()).catch((error: { statusCode?: number }) => {
     if (error.statusCode === 404 || error.statusCode === 400) return undefined
     throw error
   })
-  if (!info) return { line: image.line, problem: `image ${JSON.stringify(image.ref)} is not on the agent's machine, and the agent never pulls (the daemon would fetch it from wherever its name points)` }
+  const names = [...(info?.RepoTags ?? []), ...(info?.RepoDigests ?? [])].map(listedName)
+  if (!info || !names.includes(listedName(image.ref))) return absent
   const labels = info.Config?.Labels ?? {}
   const fn = labels[CONTAINER_LABELS.function]
   if (fn !== undefined && (fn !== input.name || labels[CONTAINER_LABELS.agent] !== input.agentId)) {

@@ -12,12 +12,13 @@ const project = () => createProject({
   'functions/whoami/index.ts': [
     'import { createHash } from \'node:crypto\'',
     'const digest = (v: string | null) => v && createHash(\'sha256\').update(v).digest(\'hex\')',
-    'export default (req: Request) => ({ auth: digest(req.headers.get(\'authorization\')), cookie: digest(req.headers.get(\'cookie\')), other: req.headers.get(\'x-other\') })',
+    'export default (req: Request) => ({ auth: digest(req.headers.get(\'authorization\')), cookie: digest(req.headers.get(\'cookie\')), vault: digest(req.headers.get(\'x-vault-token\')), other: req.headers.get(\'x-other\'), echoed: req.headers.get(\'x-echo\') })',
     '',
   ].join('\n'),
 })
 
 const COOKIE = 'session=cookie-VALUE-9d27e1f0'
+const VAULT = 'hvs.vault-TOKEN-2c81f0'
 const digest = (value: string) => createHash('sha256').update(value).digest('hex')
 
 /** The invocation's detail once it has succeeded. */
@@ -45,23 +46,24 @@ describe('an asynchronous call\'s credentials are sealed while it is stored, and
     // An admin key made after the start: the start's own output (which shows the first key once) cannot hold it.
     const admin = (await suite.agent.admin('/keys', { method: 'POST', body: '{"name":"someone","scope":"admin"}' })).json().key as string
     const deployKey = (await suite.agent.admin('/keys', { method: 'POST', body: '{"scope":"deploy"}' })).json().key as string
-    const headers = { 'authorization': `Bearer ${admin}`, 'cookie': COOKIE, 'x-other': 'kept', 'x-lambda-invocation-type': 'Event' }
+    // x-echo: a function may answer with what it was sent; an API key in its answer is cut out of what is kept.
+    const headers = { 'authorization': `Bearer ${admin}`, 'cookie': COOKIE, 'x-vault-token': VAULT, 'x-other': 'kept', 'x-echo': admin, 'x-lambda-invocation-type': 'Event' }
     const accepted = await suite.agent.call('whoami', '/', { method: 'POST', headers, body: '{}' })
     expect(accepted.status).toBe(202)
     const id = accepted.json().id as string
-    const expected = { auth: digest(`Bearer ${admin}`), cookie: digest(COOKIE), other: 'kept' }
+    const expected = { auth: digest(`Bearer ${admin}`), cookie: digest(COOKIE), vault: digest(VAULT), other: 'kept', echoed: `${admin.slice(0, 13)}(redacted)` }
 
     const done = await finished(() => suite.agent.admin(`/invocations/${id}`, { key: deployKey }))
     expect(JSON.parse(done.result.body)).toEqual(expected)
     expect(done.request.headers).toMatchObject({ 'x-other': 'kept' })
     expect(done.request.headers).not.toHaveProperty('authorization')
     expect(done.request.headers).not.toHaveProperty('cookie')
-    expect(done.request.sealedHeaders).toEqual(['authorization', 'cookie'])
+    expect(done.request.sealedHeaders).toEqual(['authorization', 'cookie', 'x-vault-token', 'x-echo'])
 
     // Replaying hands the credentials to the function's code as it is now, which a deploy key can replace first.
     const refused = await suite.agent.admin(`/invocations/${id}/replay`, { key: deployKey, method: 'POST' })
     expect(refused.status).toBe(403)
-    expect(refused.json().error).toMatchObject({ code: 'REPLAY_NEEDS_ADMIN', sealedHeaders: ['authorization', 'cookie'] })
+    expect(refused.json().error).toMatchObject({ code: 'REPLAY_NEEDS_ADMIN', sealedHeaders: ['authorization', 'cookie', 'x-vault-token', 'x-echo'] })
     const replayed = await suite.agent.admin(`/invocations/${id}/replay`, { method: 'POST' })
     expect(replayed.status).toBe(202)
     const again = await finished(() => suite.agent.admin(`/invocations/${replayed.json().id}`))
@@ -69,7 +71,7 @@ describe('an asynchronous call\'s credentials are sealed while it is stored, and
 
     const cli = await suite.agent.cli(['invocation', id, '--json'])
     expect(cli.code, cli.output).toBe(0)
-    for (const secret of [admin, COOKIE]) {
+    for (const secret of [admin, COOKIE, VAULT]) {
       expect(filesHolding(suite.agent.dataDir, secret)).toEqual([])
       expect(JSON.stringify(done)).not.toContain(secret)
       expect(JSON.stringify(again)).not.toContain(secret)

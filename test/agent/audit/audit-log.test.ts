@@ -84,9 +84,13 @@ describe('the agent keeps an audit trail of what each key did', () => {
     expect(output).not.toContain(SECRET_VALUE)
   })
 
-  it('a flood of refused keys is rate-limited, and the next logged line says how many were left out', async () => {
+  it('a flood of refused keys is rate-limited, and the next logged line says how many were left out; it cannot crowd out a real key\'s refusal', async () => {
     const forged = `mlk_ffff0000_${'R'.repeat(43)}`
-    await Promise.all(Array.from({ length: 200 }, () => suite.agent.admin('/functions', { key: forged })))
+    const invoke = (await suite.agent.admin('/keys', { method: 'POST', body: '{"name":"flooded","scope":"invoke"}' })).json().key as string
+    await Promise.all(Array.from({ length: 200 }, (_, i) => i === 150
+      ? suite.agent.admin('/secrets/tok', { key: invoke, method: 'PUT', body: '{"value":"x"}' })
+      : suite.agent.admin('/functions', { key: forged })))
+    expect(auditLines().filter(line => line.key.id === idOf(invoke) && line.outcome === 'refused')).toHaveLength(1)
     await new Promise(resolve => setTimeout(resolve, 1100))
     await suite.agent.admin('/functions', { key: forged })
     const flood = auditLines().filter(line => line.key.id === 'ffff0000')

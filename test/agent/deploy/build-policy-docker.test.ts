@@ -1,5 +1,6 @@
 import type { Server } from 'node:http'
 import type { AgentProcess } from '../../helpers/agent'
+import { execFileSync } from 'node:child_process'
 import { createServer } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useAgent } from '../../helpers/agent'
@@ -26,6 +27,11 @@ const attacks: Array<[string, (port: number) => string]> = [
   ['a FROM image in a build argument', port => `ARG IMG=127.0.0.1:${port}/evil/arg\nFROM \${IMG}\n`],
   ['a COPY --from image the daemon would pull', port => `${ON_BASE}COPY --from=127.0.0.1:${port}/evil/img:1 /a /b\n`],
   ['an ONBUILD trigger', port => `${ON_BASE}ONBUILD ADD http://127.0.0.1:${port}/onbuild /x\n`],
+  // Found by a red team: a general-purpose parser read these differently from Docker's classic builder.
+  ['an ADD hidden in what another reader takes for a heredoc', port => `${ON_BASE}RUN true <<"#X"\nADD http://127.0.0.1:${port}/heredoc /x\n#X\n`],
+  ['an ADD after a lone carriage return', port => `${ON_BASE}LABEL a=b \\\r\r\nADD http://127.0.0.1:${port}/cr /x\n`],
+  ['an ADD in JSON form with something after the array', port => `${ON_BASE}ADD ["http:\\u002f\\u002f127.0.0.1:${port}/json-junk","/x"] junk\n`],
+  ['a quoted FROM image', port => `FROM "127.0.0.1:${port}/evil/quoted"\n`],
 ]
 
 describeDocker('image builds of uploaded code reach nothing outside', () => {
@@ -78,9 +84,15 @@ describeDocker('image builds of uploaded code reach nothing outside', () => {
     expect((await suite.agent.cli(['deploy', '--only', 'hello'], { cwd: suite.project.dir })).code).toBe(0)
     const helloImage = (await suite.agent.admin('/functions/hello/versions')).json().versions[0].image
     const missing = await deployDockerfile(suite.agent, 'from-nowhere', 'FROM registry.invalid/nothing:1\n')
-    expect(missing.outcome.error.message).toContain('"registry.invalid/nothing:1" is not on the agent\'s machine')
+    expect(missing.outcome.error.message).toContain('"registry.invalid/nothing:1" is not an image loaded on the agent\'s machine')
     const borrowed = await deployDockerfile(suite.agent, 'borrower', `FROM ${helloImage}\n`)
     expect(borrowed.outcome.error.message).toContain('is the image of another function')
+    // The layers of any build on the machine answer to their id or a prefix of it; only names are taken.
+    const helloId = execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', helloImage], { encoding: 'utf8' }).trim().replace('sha256:', '')
+    for (const ref of [helloId.slice(0, 3), helloId.slice(0, 12), `sha256:${helloId}`]) {
+      const byId = await deployDockerfile(suite.agent, 'by-id', `${ON_BASE}COPY --from=${ref} /var/task/index.mjs /var/task/loot.mjs\n`)
+      expect(byId.outcome.error.message).toContain('is not an image loaded on the agent\'s machine under that name')
+    }
   })
 
   it('rUN steps see no network interface but lo, and a Dockerfile on the base still builds and serves', async () => {

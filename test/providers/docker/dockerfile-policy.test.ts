@@ -46,6 +46,23 @@ describe('what an uploaded Dockerfile may ask of the Docker daemon', () => {
     expect(problemsOf('FROM x\nFETCH http://a /b\n')).toEqual([expect.stringContaining('"FETCH" is not a Dockerfile instruction')])
   })
 
+  // Each of these passed a review by a general-purpose parser while Docker's classic builder ran the ADD.
+  it.each([
+    ['a heredoc that swallows the next lines', 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN true <<"#X"\nADD http://127.0.0.1:1/hidden /x\n#X\n', 3],
+    ['a lone carriage return after an escape', 'FROM x\nLABEL a=b \\\r\r\nADD http://127.0.0.1:1/cr /x\n', 2],
+    ['JSON with something after the array', 'FROM x\nADD ["http:\\u002f\\u002f127.0.0.1:1/json","/x"] junk\n', 2],
+    ['a non-breaking space a reader may take for a space', 'FROM x\nADD\u00A0http://127.0.0.1:1/nbsp /x\n', 2],
+  ])('refuses what readers could disagree on: %s', (_, text, line) => {
+    expect(review(text).problems.map(p => p.line)).toContain(line)
+  })
+
+  it('refuses quotes in image names and flags in any form but --name=value', () => {
+    expect(problemsOf('FROM "127.0.0.1:1/evil"\n')[0]).toContain('without quotes')
+    expect(problemsOf('FROM x\nCOPY --from 127.0.0.1:1/evil /a /b\n')[0]).toContain('flags are written')
+    expect(problemsOf('FROM x\nCOPY "--from=127.0.0.1:1/evil" /a /b\n')).toEqual([])
+    expect(review('FROM x\nCOPY "--from=127.0.0.1:1/evil" /a /b\n').images.map(i => i.ref)).toEqual(['x'])
+  })
+
   it('a URL elsewhere (a RUN, a LABEL, an ENV) is the build\'s business, not the daemon\'s', () => {
     expect(review('FROM x\nLABEL url=https://example.com\nENV A=http://b\nRUN echo http://c\nCOPY a.txt /a\n').problems).toEqual([])
   })
