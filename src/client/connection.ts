@@ -71,8 +71,9 @@ export function describeConnection(flags: ConnectionFlags = {}): Partial<Connect
   const [host, hostSource] = flags.host !== undefined
     ? [normalizeHost(flags.host), '--host' as const]
     : env.host ? [normalizeHost(env.host), 'LAMBDA_HOST' as const] : saved.host ? [normalizeHost(saved.host), 'settings' as const] : [undefined, undefined]
-  // An address given with --host gets only the key saved for that address, never the current agent's.
-  const savedKey = flags.host !== undefined ? (host && keySavedFor(settings, host, context)) : saved.apiKey
+  // An address given with --host or LAMBDA_HOST gets only the key saved for that address, never the
+  // current agent's: a saved key never goes to another agent.
+  const savedKey = hostSource === 'settings' ? saved.apiKey : host && keySavedFor(settings, host, context)
   const [apiKey, keySource] = flags.key !== undefined
     ? [flags.key, '--key' as const]
     : env.key ? [env.key, 'LAMBDA_API_KEY' as const] : savedKey ? [savedKey, 'settings' as const] : [undefined, undefined]

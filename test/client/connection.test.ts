@@ -56,8 +56,15 @@ describe('which agent and key a command uses: --host / --key, then LAMBDA_HOST /
 
     const shown = await cli(['config', 'show', '--json', '--host', c!.url, '--key', KEY_C], { LAMBDA_HOST: b!.url, LAMBDA_API_KEY: KEY_B })
     expect(JSON.parse(shown.stdout)).toMatchObject({ host: c!.url, hostSource: '--host', keySource: '--key', apiKey: `${KEY_C.slice(0, 13)}…` })
+    // LAMBDA_HOST naming another agent gets no saved key: the one saved is for a's address.
     const fromEnv = await cli(['config', 'show', '--json'], { LAMBDA_HOST: b!.url })
-    expect(JSON.parse(fromEnv.stdout)).toMatchObject({ host: b!.url, hostSource: 'LAMBDA_HOST', keySource: 'settings', context: 'default' })
+    expect(JSON.parse(fromEnv.stdout)).toMatchObject({ host: b!.url, hostSource: 'LAMBDA_HOST', keySource: null, apiKey: null, context: 'default' })
+    clear()
+    await cli(['list'], { LAMBDA_HOST: b!.url })
+    expect(listedAt()).toEqual([[], [null], []])
+    // The same address as the saved one keeps its key.
+    const same = await cli(['config', 'show', '--json'], { LAMBDA_HOST: a!.url })
+    expect(JSON.parse(same.stdout)).toMatchObject({ hostSource: 'LAMBDA_HOST', keySource: 'settings' })
   })
 
   it('a key saved for one agent never goes to another address given with --host', async () => {
