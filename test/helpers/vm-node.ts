@@ -1,5 +1,5 @@
 import type { Vm } from './vm'
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
@@ -77,4 +77,32 @@ export async function installNodeInVm(vm: Vm): Promise<void> {
     'ln -sf ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx',
     `printf 'cache=${VM_NPM_CACHE}\\noffline=true\\nlogs-dir=/var/log/npm\\nupdate-notifier=false\\nfund=false\\naudit=false\\n' > /usr/local/etc/npmrc`,
   ].join(' && '))
+}
+
+/** The base image the VM's agent assembled or found, as its journal names it, and whether it assembled it. */
+export async function vmAgentBase(vm: Vm): Promise<{ tag: string, assembled: boolean } | undefined> {
+  const journal = await vm.sh('journalctl -u mini-lambda -o cat --no-pager')
+  const assembled = journal.match(/Assembling (mini-lambda\/runtime:[0-9a-f]{12})/)?.[1]
+  const found = journal.match(/Functions build on the base image (mini-lambda\/runtime:[0-9a-f]{12})/)?.[1]
+  return assembled ? { tag: assembled, assembled: true } : found ? { tag: found, assembled: false } : undefined
+}
+
+/**
+ * What a VM's agent left in the host's Docker: its containers and images, and its base (its Node path
+ * differs from the host's, so no suite outside the VMs uses that base). The base stays while the other
+ * VM suite's images are built on it: the same VM layout makes the same base, and the last one removes it.
+ */
+export function removeVmAgentLeftovers(agentId: string | undefined, base: string | undefined): void {
+  if (agentId) {
+    for (const [kind, list] of [['rm', ['ps', '-aq']], ['rmi', ['images', '-q']]] as const) {
+      const ids = execFileSync('docker', [...list, '--filter', `label=mini-lambda.agent=${agentId}`], { encoding: 'utf8' }).split('\n').filter(Boolean)
+      if (ids.length > 0) execFileSync('docker', [kind, '-f', ...new Set(ids)], { stdio: 'ignore' })
+    }
+  }
+  if (base) {
+    try {
+      execFileSync('docker', ['rmi', base], { stdio: 'ignore' })
+    }
+    catch {}
+  }
 }

@@ -10,7 +10,7 @@ import { freePort } from '../helpers/ports'
 import { createProject } from '../helpers/project'
 import { until } from '../helpers/until'
 import { describeVm, startVm } from '../helpers/vm'
-import { hostNpmCache, installNodeInVm, newerTarball, packForVm, VM_NPM_CACHE } from '../helpers/vm-node'
+import { hostNpmCache, installNodeInVm, newerTarball, packForVm, removeVmAgentLeftovers, VM_NPM_CACHE, vmAgentBase } from '../helpers/vm-node'
 
 // docs/install.md, run for real: the package installed from its tarball on a Debian 12 "VM" with systemd,
 // `lambda agent install` as root, deploys from outside, crashes, a reboot, an upgrade, the uninstall.
@@ -33,6 +33,7 @@ describeVm('the agent as a systemd service on a Debian 12 VM', () => {
   let adminKey: string
   let agentId: string | undefined
   let vmBase: string | undefined
+  let assembledHere = false
   const project = createProject({ 'functions/hello/index.ts': 'export default () => ({ message: \'Hello from the VM\', pid: process.pid })\n' })
 
   const timed = async <T>(what: string, step: () => Promise<T>): Promise<T> => {
@@ -49,8 +50,6 @@ describeVm('the agent as a systemd service on a Debian 12 VM', () => {
   const callHello = () => request(port, '/', { host: `hello.${domain}:${port}`, timeoutMs: 10_000 })
   const unit = async () => Object.fromEntries((await vm.sh('systemctl show mini-lambda.service --property=ActiveState,SubState,MainPID,NRestarts,UnitFileState')).trim().split('\n').map(line => line.split('=', 2) as [string, string]))
   const helloContainers = () => execFileSync('docker', ['ps', '-q', '--no-trunc', '--filter', `label=mini-lambda.agent=${agentId}`, '--filter', 'label=mini-lambda.function=hello'], { encoding: 'utf8' }).split('\n').filter(Boolean)
-  /** The base the VM's agent assembled, as its journal names it. */
-  const assembledBase = async () => (await vm.sh('journalctl -u mini-lambda -o cat --no-pager')).match(/Assembling (mini-lambda\/runtime:[0-9a-f]{12})/)?.[1]
   const healthy = async () => {
     const res = await request(port, '/_lambda/health', { host: `127.0.0.1:${port}`, timeoutMs: 2000 }).catch(() => undefined)
     return res?.status === 200 ? res.json() as { version: string } : undefined
@@ -65,16 +64,9 @@ describeVm('the agent as a systemd service on a Debian 12 VM', () => {
   }, 300_000)
 
   afterAll(async () => {
-    vmBase ??= await assembledBase().catch(() => undefined)
+    vmBase ??= (await vmAgentBase(vm).catch(() => undefined))?.tag
     await vm?.remove()
-    // What the VM's agent left in the host's Docker: its containers and images, and the base it assembled.
-    if (agentId) {
-      for (const [kind, list] of [['rm', ['ps', '-aq']], ['rmi', ['images', '-q']]] as const) {
-        const ids = execFileSync('docker', [...list, '--filter', `label=mini-lambda.agent=${agentId}`], { encoding: 'utf8' }).split('\n').filter(Boolean)
-        if (ids.length > 0) execFileSync('docker', [kind, '-f', ...new Set(ids)], { stdio: 'ignore' })
-      }
-    }
-    if (vmBase) execFileSync('docker', ['rmi', vmBase], { stdio: 'ignore' })
+    removeVmAgentLeftovers(agentId, vmBase)
     rmSync(dataDir, { recursive: true, force: true })
     rmSync(work, { recursive: true, force: true })
     project.remove()
@@ -123,10 +115,13 @@ describeVm('the agent as a systemd service on a Debian 12 VM', () => {
     const status = await lambda(['agent', 'status', '--json'])
     expect(status.code, status.output).toBe(0)
     expect(JSON.parse(status.stdout)).toMatchObject({ running: true, version: '0.1.0', provider: 'docker', domain, dataDir, keys: { admin: 1 }, service: { installed: true, activeState: 'active', unitFileState: 'enabled' } })
-    // Its Node is at another path than the host's, so it assembles a base of its own, under UMask=0077
-    // (unless an interrupted earlier run of this suite left that base behind).
-    vmBase = await assembledBase()
-    if (!vmBase) console.warn('[vm] the VM\'s base image existed already (left by an interrupted run): its assembly under UMask=0077 is not seen this time')
+    // Its Node is at another path than the host's, so the base is the VMs' own, assembled under UMask=0077
+    // by this agent or by the ssh suite's, which runs beside this one (or left by an interrupted run).
+    const base = await vmAgentBase(vm)
+    expect(base).toBeDefined()
+    vmBase = base!.tag
+    assembledHere = base!.assembled
+    if (!assembledHere) console.info(`[vm] ${vmBase} was already there: its assembly is not in this VM's journal`)
   }, 300_000)
 
   it('a deploy from outside the VM, over its port on 127.0.0.1, builds on that base and is served', async () => {
@@ -147,7 +142,7 @@ describeVm('the agent as a systemd service on a Debian 12 VM', () => {
     expect(agentLines).toContainEqual(expect.objectContaining({ MESSAGE: 'Agent ready', PRIORITY: '6' }))
     expect(agentLines).toContainEqual(expect.objectContaining({ MESSAGE: expect.stringMatching(/^Error: The Docker daemon does not answer/), PRIORITY: '3' }))
     // The base's assembly, step by step, when it happened here.
-    if (vmBase) expect(agentLines).toContainEqual(expect.objectContaining({ MESSAGE: expect.stringMatching(/^Step \d+\/\d+ : COPY rootfs\/ \//), PRIORITY: '6' }))
+    if (assembledHere) expect(agentLines).toContainEqual(expect.objectContaining({ MESSAGE: expect.stringMatching(/^Step \d+\/\d+ : COPY rootfs\/ \//), PRIORITY: '6' }))
     const errors = await vm.sh('journalctl -u mini-lambda -p err -o cat --no-pager')
     expect(errors).toContain('connect EACCES /var/run/docker.sock')
     expect(errors).not.toContain('Agent ready')
