@@ -131,7 +131,13 @@ export async function startVm(opts: VmOptions = {}): Promise<Vm> {
     '/sbin/init',
   ]
   await run('docker', args, { timeout: 60_000 })
-  await waitForBoot(name)
+  try {
+    await waitForBoot(name)
+  }
+  catch (error) {
+    await run('docker', ['rm', '-f', name]).catch(() => {})
+    throw error
+  }
 
   const exec: Vm['exec'] = async (command, execOpts = {}) => {
     const flags = [...(execOpts.input !== undefined ? ['-i'] : []), ...(execOpts.user ? ['--user', execOpts.user] : []), ...Object.entries(execOpts.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`])]
