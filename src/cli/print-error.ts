@@ -1,6 +1,7 @@
 import { consola } from 'consola'
 import { colors } from 'consola/utils'
 import { LambdaError } from '../errors'
+import { journalLines, stdoutIsJournal } from './output/journal-reporter'
 import { errorDocument, printJson } from './output/json-output'
 import { describeErrorChain, isVerbose } from './output/verbose'
 
@@ -15,7 +16,8 @@ export function printError(error: unknown, opts: { json?: boolean } = {}) {
   }
   else if (LambdaError.is(error)) {
     consola.error(error.message)
-    if (error.hint) process.stderr.write(`${colors.dim(`  ${error.hint}`)}\n`)
+    // In the journal the hint is part of the error: `journalctl -p err` shows both.
+    if (error.hint) process.stderr.write(stdoutIsJournal() ? journalLines(3, `  ${error.hint}`) : `${colors.dim(`  ${error.hint}`)}\n`)
   }
   // Not a LambdaError: a bug or an unforeseen failure, printed with its stack.
   else {

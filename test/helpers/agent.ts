@@ -43,6 +43,8 @@ export interface AgentStartOptions {
   settingsDir?: string
   /** Another `lambda` entry than this checkout's bin/lambda.mjs (an installed package's). */
   cli?: string
+  /** What runs the agent instead of this Node (a copy of it, or a wrapper script that ends in `exec`). */
+  node?: string
 }
 
 /** Images the agent built are labelled with its id; tests leave none behind. */
@@ -61,7 +63,7 @@ export async function startAgentProcess(opts: AgentStartOptions): Promise<AgentP
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'lambda-agent-'))
   const domain = opts.domain ?? 'localhost'
   const args = ['agent', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--provider', opts.provider, '--domain', domain, ...(opts.idleTimeout ? ['--idle-timeout', String(opts.idleTimeout)] : []), ...(opts.extraArgs ?? [])]
-  const proc = startCli(args, { cli: opts.cli })
+  const proc = startCli(args, { cli: opts.cli, node: opts.node })
   await proc.waitFor(/Agent ready/, 120_000)
   const key = opts.key ?? proc.output().match(/mlk_[a-z0-9]{8}_[\w-]{43}/)?.[0]
   if (!key) throw new Error(`no admin key printed:\n${proc.output()}`)

@@ -53,8 +53,8 @@ export interface LongRunning {
 }
 
 /** Starts a long-running CLI command (dev, agent) and follows its output. */
-export function startCli(args: string[], opts: { cwd?: string, env?: Record<string, string | undefined>, cli?: string } = {}): LongRunning {
-  const child = spawn(process.execPath, [opts.cli ?? cliPath, ...args], { cwd: opts.cwd, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+export function startCli(args: string[], opts: { cwd?: string, env?: Record<string, string | undefined>, cli?: string, node?: string } = {}): LongRunning {
+  const child = spawn(opts.node ?? process.execPath, [opts.cli ?? cliPath, ...args], { cwd: opts.cwd, env: { ...cleanEnv(), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const listeners = new Set<() => void>()
   const onData = (d: Buffer) => {

@@ -1,15 +1,18 @@
 import type { ServiceSettings } from './env-file'
+import type { ServiceProbe } from './wait-for-service'
 import { existsSync } from 'node:fs'
-import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { LambdaError } from '../../errors'
 import { packageRoot } from '../../package-root'
-import { parseEnvFile, renderEnvFile } from './env-file'
+import { renderEnvFile } from './env-file'
 import { createFirstAdminKey } from './first-admin-key'
+import { journalExcerpt } from './service-journal'
 import { ENV_DIR, ENV_PATH, SERVICE_NAME, SERVICE_USER, UNIT_PATH } from './service-paths'
 import { chownTree, createSystemUser, groupExists, primaryGroupOf } from './service-user'
 import { requireRoot, systemctl, systemdMissing, systemdRunning } from './systemd'
 import { renderUnitFile } from './unit-file'
+import { waitForService } from './wait-for-service'
 
 export interface ServicePlan {
   /** The Node and the CLI the unit runs: this install's own. */
@@ -51,6 +54,10 @@ export async function planService(settings: ServiceSettings, user = SERVICE_USER
 export interface InstallResult {
   /** The first admin key, when this install made it (a data dir without keys); shown once. */
   adminKey?: string
+  /** The service's process that answered, and its version. */
+  answered?: { pid: number, version: string }
+  /** Why the service is installed but not serving: its own words from the journal. Shown after the key. */
+  problem?: LambdaError
 }
 
 /** Where the unit's PrivateTmp=yes gives the service an empty folder of its own instead. */
@@ -70,7 +77,26 @@ export function installFromTmp(paths: string[]): LambdaError {
   })
 }
 
-/** Writes the files, then `daemon-reload`, `enable` and (re)start: a reinstall applies new settings. */
+/** Where install asks the agent's health: its port, its scheme (TLS flags), its --host. */
+function probeOf(plan: ServicePlan): ServiceProbe {
+  const args = plan.settings.agentArgs
+  const host = args.includes('--host') ? args[args.indexOf('--host') + 1] : undefined
+  return { port: plan.settings.port, scheme: args.includes('--tls-cert') ? 'https' : 'http', host, dataDir: plan.settings.dataDir }
+}
+
+function notAnswering(reason: string, journal: string[]): LambdaError {
+  return new LambdaError({
+    code: 'SERVICE_NOT_ANSWERING',
+    status: 503,
+    message: `${SERVICE_NAME}.service is installed and enabled, but the agent is not serving: ${reason}.${journal.length > 0 ? `\nThe journal says (journalctl -u ${SERVICE_NAME} -p warning):\n${journal.map(line => `  ${line}`).join('\n')}` : ''}`,
+    hint: `Fix what it says, then run \`sudo lambda agent install\` again with the same flags (the data dir and its keys are kept). All of it: \`journalctl -u ${SERVICE_NAME} -e\`; stop the retries: \`sudo systemctl stop ${SERVICE_NAME}\`.`,
+  })
+}
+
+/**
+ * Writes the files, then `daemon-reload`, `enable` and (re)start: a reinstall applies new settings.
+ * Then waits for the agent to answer: a service that crash-loops is reported with the journal's words.
+ */
 export async function installService(plan: ServicePlan, log: (line: string) => void): Promise<InstallResult> {
   const hidden = hiddenByPrivateTmp(plan)
   if (hidden.length > 0) throw installFromTmp(hidden)
@@ -83,6 +109,8 @@ export async function installService(plan: ServicePlan, log: (line: string) => v
   // Parents the service user can pass through; the data dir itself private to it.
   await mkdir(dirname(plan.settings.dataDir), { recursive: true, mode: 0o755 })
   await mkdir(plan.settings.dataDir, { recursive: true, mode: 0o700 })
+  // One that existed (made by hand, a mounted volume) is made private too: keys and secrets live there.
+  await chmod(plan.settings.dataDir, 0o700)
   const adminKey = await createFirstAdminKey(plan.settings.dataDir)
   // After the key: everything in the data dir is the service user's.
   await chownTree(plan.settings.dataDir, plan.user, plan.group)
@@ -93,47 +121,11 @@ export async function installService(plan: ServicePlan, log: (line: string) => v
   log(`Wrote ${plan.unitPath} and ${plan.envPath}.`)
   await systemctl(['daemon-reload'])
   await systemctl(['enable', `${SERVICE_NAME}.service`])
+  // journalctl --since counts whole seconds: a second back, so the first lines are not missed.
+  const since = new Date(Date.now() - 1000)
   await systemctl(['restart', `${SERVICE_NAME}.service`])
-  return { adminKey }
-}
-
-export interface UninstallResult {
-  removed: string[]
-  /** Kept: the functions, keys, secrets and logs, for a later install. */
-  dataDir?: string
-}
-
-export interface UninstallPlan {
-  /** The unit is there: uninstall stops and disables the service first. */
-  installed: boolean
-  /** The files uninstall removes, of those that exist. */
-  remove: string[]
-  /** Kept, as is the service user. */
-  dataDir?: string
-}
-
-/** What `lambda agent uninstall` would do here: read-only, so no root and no systemd needed (`--dry-run`). */
-export async function planUninstall(): Promise<UninstallPlan> {
-  const dataDir = existsSync(ENV_PATH) ? parseEnvFile(await readFile(ENV_PATH, 'utf8')).LAMBDA_DATA_DIR : undefined
-  return { installed: existsSync(UNIT_PATH), remove: [UNIT_PATH, ENV_PATH].filter(path => existsSync(path)), dataDir }
-}
-
-/** Stops and disables the service and removes its two files; the data dir and the user stay. */
-export async function uninstallService(log: (line: string) => void): Promise<UninstallResult> {
-  requireRoot('lambda agent uninstall')
-  if (!systemdRunning()) throw systemdMissing('lambda agent uninstall')
-  const { dataDir } = await planUninstall()
-  if (existsSync(UNIT_PATH)) {
-    await systemctl(['disable', '--now', `${SERVICE_NAME}.service`])
-    log(`Stopped and disabled ${SERVICE_NAME}.service.`)
-  }
-  const removed: string[] = []
-  for (const path of [UNIT_PATH, ENV_PATH]) {
-    if (!existsSync(path)) continue
-    await rm(path, { force: true })
-    removed.push(path)
-  }
-  if (existsSync(ENV_DIR) && (await readdir(ENV_DIR)).length === 0) await rm(ENV_DIR, { recursive: true, force: true })
-  await systemctl(['daemon-reload'])
-  return { removed, dataDir }
+  log(`Started ${SERVICE_NAME}.service; waiting for the agent to answer (its first start assembles the base image).`)
+  const outcome = await waitForService(probeOf(plan))
+  if (outcome.ok) return { adminKey, answered: { pid: outcome.pid, version: outcome.health.version } }
+  return { adminKey, problem: notAnswering(outcome.reason, await journalExcerpt(since)) }
 }

@@ -7,9 +7,9 @@ import { ADMIN_PREFIX } from '../../api/admin-api'
  * The agent's health, asked on this machine's loopback. Over TLS the certificate is for the agent's
  * public name, not 127.0.0.1, so it is not checked: nothing secret is sent (health needs no key).
  */
-export function localHealth(port: number, scheme: 'http' | 'https', timeoutMs = 3000): Promise<HealthResponse> {
+export function localHealth(port: number, scheme: 'http' | 'https', timeoutMs = 3000, host = '127.0.0.1'): Promise<HealthResponse> {
   return new Promise((resolve, reject) => {
-    const request = (scheme === 'https' ? httpsRequest : httpRequest)({ host: '127.0.0.1', port, path: `${ADMIN_PREFIX}/health`, timeout: timeoutMs, rejectUnauthorized: false, headers: { host: `127.0.0.1:${port}` } }, (res) => {
+    const request = (scheme === 'https' ? httpsRequest : httpRequest)({ host, port, path: `${ADMIN_PREFIX}/health`, timeout: timeoutMs, rejectUnauthorized: false, headers: { host: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}` } }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => {

@@ -52,7 +52,10 @@ KillMode=mixed
 KillSignal=SIGTERM
 TimeoutStopSec=30s
 LimitNOFILE=65536
+# Files it creates are its own (the data dir is 0700 anyway); files it writes for images set their modes.
 UMask=0077
+# Journal lines as \`mini-lambda[pid]\`, not \`node[pid]\`; the agent prefixes each with its priority.
+SyslogIdentifier=mini-lambda
 
 # Port 80/443 without root; no other capability.
 AmbientCapabilities=CAP_NET_BIND_SERVICE

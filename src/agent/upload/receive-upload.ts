@@ -6,6 +6,7 @@ import { x as extractTar } from 'tar'
 import { LambdaError } from '../../errors'
 import { listArchive } from './archive-entries'
 import { checkEntries } from './check-entries'
+import { makeTreeReadable } from './readable-tree'
 import { spoolUpload } from './spool-upload'
 import { unpackError, uploadFailed } from './upload-errors'
 
@@ -69,6 +70,7 @@ async function extractInto(tarFile: string, dir: string) {
       zstd: false,
       onReadEntry: (entry: ReadEntry) => { entry.mode = saneMode(entry) },
     })
+    await makeTreeReadable(dir)
   }
   catch (error) {
     const added = existing ? (await readdir(dir).catch(() => [])).filter(name => !existing.includes(name)) : undefined

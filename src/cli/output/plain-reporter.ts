@@ -1,6 +1,7 @@
 import { formatWithOptions } from 'node:util'
 import type { ConsolaReporter } from 'consola'
 import { consola } from 'consola'
+import { journalReporter, stdoutIsJournal } from './journal-reporter'
 
 const PREFIX: Record<string, string> = { warn: 'Warning: ', error: 'Error: ', fatal: 'Error: ' }
 
@@ -17,7 +18,8 @@ export const plainReporter: ConsolaReporter = {
   },
 }
 
-/** consola's icons and badges on a terminal, plain lines everywhere else. */
+/** consola's icons and badges on a terminal, lines with their priority in the journal, plain lines everywhere else. */
 export function useReporterForOutput(): void {
-  if (!process.stdout.isTTY || process.env.TERM === 'dumb') consola.setReporters([plainReporter])
+  if (stdoutIsJournal()) consola.setReporters([journalReporter])
+  else if (!process.stdout.isTTY || process.env.TERM === 'dumb') consola.setReporters([plainReporter])
 }

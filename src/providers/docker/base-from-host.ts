@@ -6,7 +6,7 @@ import { existsSync, realpathSync } from 'node:fs'
 import { realpath, rm, symlink, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, posix } from 'node:path'
 import { promisify } from 'node:util'
-import { BASE_IMAGE_LAYOUT, BASE_IMAGE_REPOSITORY, baseError, baseLabels, buildFromContext, dockerfileTail, ensureTag, fingerprintOf, LAMBDA_UID, makeDir, makeParents, taskDirStep, writeRuntimeTree } from './base-image-recipe'
+import { BASE_IMAGE_LAYOUT, BASE_IMAGE_REPOSITORY, baseError, baseLabels, buildFromContext, dockerfileTail, ensureTag, fingerprintOf, LAMBDA_UID, makeDir, makeParents, taskDirStep, writeReadableFile, writeRuntimeTree } from './base-image-recipe'
 import { BASE_PATH_ENV, findHostTools, toolsFingerprint } from './host-tools'
 
 // The base from this host's own Node binary, a shell and basic tools for RUN steps, and the shared
@@ -106,9 +106,9 @@ async function writeHostContext(dir: string, nodeBinary: string, tools: HostTool
   }
 
   const etc = await makeDir(rootfs, 'etc')
-  await writeFile(join(etc, 'passwd'), `root:x:0:0:root:/root:/sbin/nologin\nlambda:x:${LAMBDA_UID}:${LAMBDA_UID}:Mini Lambda function:/tmp:/sbin/nologin\n`, { mode: 0o644 })
-  await writeFile(join(etc, 'group'), `root:x:0:\nlambda:x:${LAMBDA_UID}:\n`, { mode: 0o644 })
-  await writeFile(join(etc, 'nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files dns\n', { mode: 0o644 })
+  await writeReadableFile(join(etc, 'passwd'), `root:x:0:0:root:/root:/sbin/nologin\nlambda:x:${LAMBDA_UID}:${LAMBDA_UID}:Mini Lambda function:/tmp:/sbin/nologin\n`)
+  await writeReadableFile(join(etc, 'group'), `root:x:0:\nlambda:x:${LAMBDA_UID}:\n`)
+  await writeReadableFile(join(etc, 'nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files dns\n')
   const certificates = '/etc/ssl/certs/ca-certificates.crt'
   if (existsSync(certificates)) await place(certificates, await realpath(certificates))
   await makeDir(rootfs, 'tmp', 0o1777)

@@ -50,8 +50,11 @@ export const BASE_IMAGE_LABELS = {
   link: 'mini-lambda.link',
 } as const
 
-/** Bump when the way a base is put together changes, so existing bases are not reused. */
-const RECIPE_VERSION = 3
+/**
+ * Bump when the way a base is put together changes, so existing bases are not reused. 4: file modes no
+ * longer depend on the agent's umask (a base assembled under UMask=0077 had an unreadable runtime).
+ */
+const RECIPE_VERSION = 4
 export const LAMBDA_UID = 10001
 
 const building = new Map<string, Promise<void>>()
@@ -117,6 +120,15 @@ export function dockerfileTail(extraEnv: string[] = []): string[] {
   ]
 }
 
+/**
+ * A file every user of the image may read (the function runs as ${LAMBDA_UID}, which owns none of them).
+ * The mode is set after writing: `writeFile`'s own is masked by the umask, 0077 under the systemd unit.
+ */
+export async function writeReadableFile(path: string, content: string | Uint8Array, mode = 0o644): Promise<void> {
+  await writeFile(path, content)
+  await chmod(path, mode)
+}
+
 export async function makeDir(root: string, path: string, mode = 0o755): Promise<string> {
   const full = join(root, path)
   await mkdir(full, { recursive: true })
@@ -134,7 +146,7 @@ export async function makeParents(root: string, path: string): Promise<void> {
 export async function writeRuntimeTree(rootfs: string): Promise<void> {
   await makeParents(rootfs, BASE_IMAGE_LAYOUT.runtimeDir)
   const runtimeDir = await makeDir(rootfs, BASE_IMAGE_LAYOUT.runtimeDir)
-  for (const file of runtimeFiles()) await writeFile(join(runtimeDir, file.name), file.content, { mode: 0o644 })
+  for (const file of runtimeFiles()) await writeReadableFile(join(runtimeDir, file.name), file.content)
   // The task folder itself comes from taskDirStep(), owned by the function user; its parents stay root's.
   await makeParents(rootfs, BASE_IMAGE_LAYOUT.taskDir)
   await makeParents(rootfs, BASE_IMAGE_LAYOUT.socketDir)

@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode'
 import { LambdaError } from '../../errors'
+import { printableLine } from '../../log/printable-line'
 import { BUILD_TOOLS } from './host-tools'
 
 export interface BuildImageOptions {
@@ -39,9 +40,6 @@ const ERROR_LOG_LINES = 15
 
 /** Bookkeeping of the classic builder: layer ids, intermediate containers, context upload. */
 const LOG_NOISE = /^(?:\s*--->|Removing intermediate container|Sending build context|Successfully (?:built|tagged))/
-
-/** The classic builder colours a step's stderr red; logs and errors are plain text. */
-const ANSI_ESCAPE = /\x1B\[[0-9;]*[A-Z]/gi
 
 const UNREACHABLE_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EACCES', 'EPERM', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'])
 
@@ -155,11 +153,12 @@ export async function buildImage(docker: Dockerode, context: NodeJS.ReadableStre
     log.push(line)
     opts.onLog?.(line)
   }
-  // `stream` chunks are not line-aligned: a RUN step's output can arrive in pieces.
+  // `stream` chunks are not line-aligned: a RUN step's output can arrive in pieces. Whatever a step
+  // prints (colours, progress bars, raw bytes), logs and errors get text.
   const write = (text: string) => {
     const lines = (partial + text).split('\n')
     partial = lines.pop()!
-    for (const line of lines) push(line.replace(ANSI_ESCAPE, '').replace(/\r$/, ''))
+    for (const line of lines) push(printableLine(line))
   }
 
   const streamError = await new Promise<Error | null>((resolve) => {
@@ -170,7 +169,7 @@ export async function buildImage(docker: Dockerode, context: NodeJS.ReadableStre
       if (event.error || event.errorDetail?.message) failure ??= (event.errorDetail?.message || event.error)!.trim()
     })
   })
-  if (partial) push(partial.replace(ANSI_ESCAPE, ''))
+  if (partial) push(printableLine(partial))
   if (abortSignal.aborted) throw timedOut(log)
 
   if (failure) throw buildFailed(opts, failure, log)

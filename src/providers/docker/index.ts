@@ -120,7 +120,10 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       const { adoptable, removed: orphansRemoved } = await sortLeftovers(docker, ctx.agentId, lasting)
       runDir = await makeLinkDir(ctx.dataDir, new Set(adoptable.map(leftover => leftover.link)))
       if (lasting) leftovers = new Leftovers(adoptable, docker, lasting)
-      baseTag = (await ensureBaseImage(docker, { source: options.baseImage, tmpDir: ctx.tmpDir, onLog: options.onLog })).tag
+      const base = await ensureBaseImage(docker, { source: options.baseImage, tmpDir: ctx.tmpDir, onLog: options.onLog })
+      baseTag = base.tag
+      // Assembling it logs every step; finding it says which one the functions build on.
+      if (!base.created) options.onLog?.(`Functions build on the base image ${base.tag} (already here)`)
       return { orphansRemoved }
     },
     async checkBuild(request) {

@@ -1,11 +1,11 @@
 import type Dockerode from 'dockerode'
 import type { ImageRef } from '../../store/records'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { create as createTar } from 'tar'
 import { runtimeFiles } from '../../build/runtime-files'
 import { withDockerDeadline } from './api-deadline'
-import { BASE_IMAGE_LABELS, BASE_IMAGE_LAYOUT } from './base-image-recipe'
+import { BASE_IMAGE_LABELS, BASE_IMAGE_LAYOUT, makeDir, writeReadableFile } from './base-image-recipe'
 import { buildImage } from './build-image'
 
 const LINK_LABEL = BASE_IMAGE_LABELS.link
@@ -32,9 +32,8 @@ export async function upgradeToLink(docker: Dockerode, image: ImageRef, kind: 'n
   if (!info || info.Config.Labels?.[LINK_LABEL] === '1' || info.Config.Labels?.[BASE_IMAGE_LABELS.base] !== '1') return undefined
   const dir = await mkdtemp(join(tmpDir, 'link-upgrade-'))
   try {
-    const runtimeDir = join(dir, 'runtime')
-    await mkdir(runtimeDir)
-    for (const file of runtimeFiles()) await writeFile(join(runtimeDir, file.name), file.content, { mode: 0o644 })
+    const runtimeDir = await makeDir(dir, 'runtime')
+    for (const file of runtimeFiles()) await writeReadableFile(join(runtimeDir, file.name), file.content)
     await writeFile(join(dir, 'Dockerfile'), `FROM ${info.Id}\nCOPY runtime/ ${BASE_IMAGE_LAYOUT.runtimeDir}/\n`)
     const context = createTar({ cwd: dir, portable: true, noMtime: true }, ['Dockerfile', 'runtime'])
     const { imageId } = await buildImage(docker, context as unknown as NodeJS.ReadableStream, { tag: image.ref, labels: { [LINK_LABEL]: '1' }, subject: `the upgrade of ${image.ref}` })

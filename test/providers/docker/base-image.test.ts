@@ -215,6 +215,18 @@ describeDocker('base image: functions run on this host\'s Node without any regis
     })
   }, 120_000)
 
+  it('hands every line of the build output on as text, whatever a RUN step prints (the agent logs them to the journal)', async () => {
+    const lines: string[] = []
+    const tag = `mini-lambda-test/noisy-${run}:1`
+    imagesToRemove.push(tag)
+    // Colours, a terminal title, a progress bar redrawn with carriage returns, a NUL and a bell.
+    const noisy = String.raw`printf '\033[1mbold\033[0m \033]0;title\007\033[?25lstep\n10%%\r55%%\r100%%\nnul\000bell\007\n'`
+    await buildImage(docker, contextOf({ Dockerfile: `FROM ${base.tag}\nRUN ${noisy}\n` }), { tag, labels, subject: 'test image noisy', onLog: line => lines.push(line) })
+
+    expect(lines.filter(line => /[\x00-\x08\x0A-\x1F\x7F-\x9F]/.test(line))).toEqual([])
+    expect(lines).toEqual(expect.arrayContaining(['bold step', '100%', 'nul\\x00bell\\x07']))
+  }, 60_000)
+
   it('stays small: the tools add a few MB to the host\'s Node', async () => {
     const { Size } = await docker.getImage(base.tag).inspect()
     const node = statSync(realpathSync(process.execPath)).size
