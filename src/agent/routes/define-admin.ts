@@ -35,7 +35,8 @@ export function defineAdminHandler<T>(ctx: Pick<AgentContext, 'keys' | 'audit'>,
     const base = { action, target: targetOf(event), key: actorOf(key), ip: req.socket.remoteAddress }
     try {
       const result = await handler(event, key)
-      ctx.audit.record({ ...base, outcome: 'ok', status: 200, detail: audited.detail?.(result as Awaited<T>) })
+      const status = result instanceof Response ? result.status : event.res.status ?? 200
+      ctx.audit.record({ ...base, outcome: 'ok', status, detail: audited.detail?.(result as Awaited<T>) })
       return result
     }
     catch (error) {

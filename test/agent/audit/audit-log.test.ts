@@ -48,7 +48,7 @@ describe('the agent keeps an audit trail of what each key did', () => {
     expect(of('release.record').length).toBeGreaterThanOrEqual(2)
     expect(of('function.rollback')[0]).toMatchObject({ target: 'hello', outcome: 'ok', detail: { from: 2, to: 1 } })
     expect(of('key.create')[0]).toMatchObject({ outcome: 'ok', detail: { id: idOf(ci), name: 'ci', scope: 'deploy' } })
-    expect(of('schedule.add')[0]).toMatchObject({ outcome: 'ok', detail: { function: 'hello', cron: '0 3 * * *' } })
+    expect(of('schedule.add')[0]).toMatchObject({ outcome: 'ok', status: 201, detail: { function: 'hello', cron: '0 3 * * *' } })
     expect(of('function.delete')[0]).toMatchObject({ target: 'private', key: { id: idOf(ci), name: 'ci', scope: 'deploy' }, outcome: 'ok' })
     expect(of('key.revoke')[0]).toMatchObject({ target: idOf(ci), outcome: 'ok' })
     expect(of('secret.remove')[0]).toMatchObject({ target: 'tok', outcome: 'ok', detail: { usedBy: ['hello'] } })
