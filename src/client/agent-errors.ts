@@ -13,7 +13,7 @@ export const setHostHint = (conn: Connection) => `Set where it runs with \`lambd
 
 /** Why a request got no answer at all: a timeout, nothing listening, an unknown name, no route. */
 function unreachable(conn: Connection, error: FetchError, timeoutMs: number): LambdaError {
-  const cause = error.cause as { name?: string, code?: string, message?: string, cause?: { code?: string } } | undefined
+  const cause = error.cause as { name?: string, code?: string, message?: string, cause?: { code?: string, message?: string } } | undefined
   if (cause?.name === 'TimeoutError' || cause?.name === 'AbortError') {
     return new LambdaError({
       code: 'AGENT_TIMEOUT',
@@ -23,7 +23,8 @@ function unreachable(conn: Connection, error: FetchError, timeoutMs: number): La
       cause: error,
     })
   }
-  const code = cause?.cause?.code ?? cause?.code ?? cause?.message ?? error.message
+  // fetch's own message (`fetch failed`) says nothing: its cause does (`ECONNREFUSED`, or `bad port` for a port fetch refuses).
+  const code = cause?.cause?.code ?? cause?.code ?? cause?.cause?.message ?? cause?.message ?? error.message
   return new LambdaError({
     code: 'AGENT_UNREACHABLE',
     status: 503,
