@@ -61,6 +61,14 @@ export default defineLambdaCommand({
     ...jsonArgs,
   },
   async run({ args, values, json }) {
+    // fetch (and HTTP itself) gives GET and HEAD no body: say so before anything is sent.
+    if (args.data !== undefined && (values.method === 'GET' || values.method === 'HEAD')) {
+      throw usageError({
+        code: 'CONFLICTING_ARGUMENTS',
+        message: `-X ${values.method} sends no body, and --data gives one.`,
+        hint: `Drop -X ${values.method} (with --data the method is POST), choose a method with a body (-X PUT, PATCH…), or put the data in the query: --path '/?name=value'.`,
+      })
+    }
     const headers = parseHeaders(values.header)
     let body: string | Buffer | undefined
     if (args.data !== undefined) {
