@@ -60,7 +60,7 @@ export default defineCommand({
         try {
           const health = await createAgentClient({ host, hostSource: 'settings' }).health()
           // Every agent says what it is; a server that answers 200 to any path is not one.
-          if ((health as { agent?: unknown } | string | null)?.agent !== 'mini-lambda') throw new LambdaError({ code: 'NOT_AN_AGENT', message: `${host}/_lambda/health answered, but not as a Mini Lambda agent.` })
+          if ((health as { agent?: unknown } | null)?.agent !== 'mini-lambda') throw new LambdaError({ code: 'NOT_AN_AGENT', message: `${host}/_lambda/health answered, but not as a Mini Lambda agent.` })
           result.agent = { version: health.version, provider: health.provider, domain: health.domain }
           if (!json) consola.info(`A Mini Lambda agent answers there: version ${health.version}, ${health.provider} provider, functions at <name>.${health.domain}.`)
         }
