@@ -4,7 +4,7 @@ import { functionURLs, reachedAsLocalhost } from '../../dev/dev-address'
 import { startDevServer } from '../../dev/dev-server'
 import { listenPort } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
-import { loadOptionsFromArgs, projectArgs } from './_shared'
+import { loadOptionsFromArgs, projectArgs, requireProject } from './_shared'
 
 export default defineLambdaCommand({
   meta: { name: 'dev', description: 'Run every function locally with hot reload' },
@@ -15,7 +15,9 @@ export default defineLambdaCommand({
     schedules: { type: 'boolean', default: true, description: 'Fire the project\'s schedules (--no-schedules turns them off)' },
   },
   async run({ args, values }) {
-    const server = await startDevServer({ ...await loadOptionsFromArgs(args), port: values.port, host: args.host, schedules: args.schedules })
+    const load = await loadOptionsFromArgs(args)
+    requireProject(load)
+    const server = await startDevServer({ ...load, port: values.port, host: args.host, schedules: args.schedules })
     const names = server.registry.names()
     const width = Math.max(8, ...names.map(n => n.length))
     consola.box([
