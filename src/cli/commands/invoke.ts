@@ -2,6 +2,7 @@ import type { AcceptedInvocation } from '../../api/admin-api'
 import type { ValueType } from '../args/value-types'
 import { STATUS_CODES } from 'node:http'
 import { consola } from 'consola'
+import { explainKeyRefusal } from '../../client/agent-errors'
 import { isRedirect } from '../../client/refuse-redirects'
 import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
@@ -78,7 +79,8 @@ export default defineLambdaCommand({
     }
     const path = args.path.startsWith('/') ? args.path : `/${args.path}`
     if (args.async) headers['x-lambda-invocation-type'] = 'Event'
-    const response = await agentClientFromArgs(args).invoke(args.name, { method: values.method, path, headers, body })
+    const client = agentClientFromArgs(args)
+    const response = await client.invoke(args.name, { method: values.method, path, headers, body })
     const payload = Buffer.from(response._data as ArrayBuffer ?? new ArrayBuffer(0))
     const requestId = response.headers.get('x-request-id')
     if (args.include) {
@@ -91,7 +93,7 @@ export default defineLambdaCommand({
       const bodyError = LambdaError.fromBody(safeJSON(payload), response.status)
       // A thrown error is the function's answer too (its runtime writes the 500), not the agent refusing.
       const thrown = bodyError?.code === THROWN_ERROR_CODE
-      const agentError = thrown ? undefined : bodyError
+      const agentError = thrown || !bodyError ? undefined : explainKeyRefusal(client.connection, bodyError)
       const response_ = { status: response.status, requestId, response: responseJson(args.name, response, payload) }
       const answerHint = json ? 'The function\'s answer is under "response".' : 'The body above is the function\'s own answer.'
       // The agent's own error (no such function, timed out…), or the function's answer.
