@@ -52,5 +52,5 @@ export const jsonArgs = {
 export const agentArgs = {
   host: { type: 'string', description: 'Agent URL for this command (default: LAMBDA_HOST, else the current context\'s)', valueHint: 'url' },
   key: { type: 'string', description: 'API key for this command; other users of this machine can read it in `ps`: prefer LAMBDA_API_KEY or `lambda config set-key`', valueHint: 'key' },
-  context: { type: 'string', description: 'Saved agent to use for this command (see `lambda config use-context`)', valueHint: 'name' },
+  context: { type: 'string', description: 'Saved agent to use for this command (see `lambda config use-context`)', valueHint: 'name', completeWith: 'contexts' },
 } satisfies LambdaArgsDef

@@ -13,7 +13,7 @@ export default defineLambdaCommand({
   meta: { name: 'build', description: 'Bundle functions into .lambda/build/<name>/' },
   args: {
     ...projectArgs,
-    name: { type: 'positional', required: false, multiple: true, description: 'Only these functions (default: all)' },
+    name: { type: 'positional', required: false, multiple: true, description: 'Only these functions (default: all)', completeWith: 'functions' },
     ...jsonArgs,
   },
   async run({ args, values, json }) {

@@ -12,7 +12,7 @@ import { agentArgs, jsonArgs } from './_shared'
 
 const mask = (key: string) => (key.length > 14 ? `${key.slice(0, 13)}…` : '***')
 
-const contextArg = { context: { type: 'string', description: 'Save it in this named context (default: the current one; see `use-context`)', valueHint: 'name' } } as const
+const contextArg = { context: { type: 'string', description: 'Save it in this named context (default: the current one; see `use-context`)', valueHint: 'name', completeWith: 'contexts' } } as const
 
 /** The context set-host and set-key write to: the one named, else the current one. */
 const targetContext = (name: string | undefined) => name ?? currentContextName(readSettings())
@@ -130,7 +130,7 @@ export default defineCommand({
     }),
     'use-context': defineLambdaCommand({
       meta: { name: 'use-context', description: 'Make a saved context (an agent and its key) the one commands use; `default` for the plain set-host / set-key values' },
-      args: { name: { type: 'positional', required: true, description: 'Context name (saved with `lambda config set-host <url> --context <name>`)' } },
+      args: { name: { type: 'positional', required: true, description: 'Context name (saved with `lambda config set-host <url> --context <name>`)', completeWith: 'contexts' } },
       async run({ args }) {
         const file = await useContext(args.name)
         const { host } = savedContext(readSettings(), args.name)

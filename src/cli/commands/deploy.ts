@@ -38,7 +38,7 @@ export default defineLambdaCommand({
   args: {
     'path': { type: 'positional', required: false, description: 'Deploy only this function folder (with --name)', valueHint: 'dir' },
     'name': { type: 'string', description: 'Function name for a folder deploy (default: the folder name)', valueHint: 'name' },
-    'only': { type: 'string', description: 'Comma-separated function names to deploy (default: all)', valueHint: 'names' },
+    'only': { type: 'string', description: 'Comma-separated function names to deploy (default: all)', valueHint: 'names', completeWith: 'functions' },
     'dry-run': { type: 'boolean', description: 'Build and compare with the agent: show what would be built, unchanged or removed; change nothing', default: false },
     ...projectArgs,
     ...agentArgs,

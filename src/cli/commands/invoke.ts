@@ -51,7 +51,7 @@ function printAccepted(name: string, accepted: AcceptedInvocation | undefined, j
 export default defineLambdaCommand({
   meta: { name: 'invoke', description: 'Call a deployed function and print its response' },
   args: {
-    name: { type: 'positional', required: true, description: 'Function name' },
+    name: { type: 'positional', required: true, description: 'Function name', completeWith: 'functions' },
     data: { type: 'string', alias: 'd', description: 'Request body: JSON text, @file to send a file, or @- to send stdin (files and stdin byte for byte)', valueHint: 'json|@file|@-' },
     header: { type: 'string', alias: 'H', multiple: true, description: 'Request header "name: value" (repeatable)', valueHint: 'name: value' },
     method: { type: 'string', alias: 'X', value: httpMethod, description: 'HTTP method (default: POST with --data, else GET)', valueHint: 'method' },

@@ -34,7 +34,7 @@ function printer(json: boolean) {
 export default defineLambdaCommand({
   meta: { name: 'logs', description: 'Show a function\'s output and invocations; --follow streams them live' },
   args: {
-    name: { type: 'positional', required: true, description: 'Function name' },
+    name: { type: 'positional', required: true, description: 'Function name', completeWith: 'functions' },
     follow: { type: 'boolean', alias: 'f', default: false, description: 'Keep streaming new entries (across restarts, deploys and rollbacks) until Ctrl-C' },
     since: { type: 'string', value: sinceValue, description: 'Entries since a time or for a duration back: 10m, 2h, 7d, 2025-01-31T12:00:00Z', valueHint: 'when' },
     tail: { type: 'string', alias: 'n', value: wholeNumber({ min: 0, max: 10_000, unit: 'entries', example: 100 }), description: 'Only the last N entries (default: 100, or all with --since)', valueHint: 'count' },
