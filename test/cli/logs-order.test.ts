@@ -21,8 +21,11 @@ const invocation = (ms: number, requestId: string, durationMs: number): LogEntry
  */
 const raced = [
   output(0, null, 'loading'),
-  invocation(204, A, 17), output(206, A, 'greeting Ada'),
-  invocation(404, B, 12), output(405, B, 'greeting Bob'), output(406, B, 'done Bob'),
+  invocation(204, A, 17),
+  output(206, A, 'greeting Ada'),
+  invocation(404, B, 12),
+  output(405, B, 'greeting Bob'),
+  output(406, B, 'done Bob'),
   invocation(600, C, 3),
   output(900, null, 'a timer fired'),
 ]

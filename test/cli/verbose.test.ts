@@ -53,7 +53,7 @@ describe('--verbose: what the CLI does, on stderr, for any command', () => {
     expect(json.stderr).toContain('Caused by: ')
   })
 
-  it('LAMBDA_DEBUG=1 is --verbose: the command line, every request and its answer', async () => {
+  it('with LAMBDA_DEBUG=1 it is --verbose: the command line, every request and its answer', async () => {
     const { agent } = suite
     const debug = await agent.cli(['versions', 'nope'], { env: { LAMBDA_DEBUG: '1' } })
     expect(debug.code).toBe(1)
