@@ -5,7 +5,7 @@ import { consola } from 'consola'
 import { wantsJson } from './define-command'
 import { endQuietlyOnClosedPipe } from './output/closed-pipe'
 import { useReporterForOutput } from './output/plain-reporter'
-import { takeVerboseFlag, useVerboseOutput } from './output/verbose'
+import { debugFromEnv, takeVerboseFlag, useVerboseOutput } from './output/verbose'
 import { printError } from './print-error'
 import { printUsage, resolveCommand, resolveValue } from './resolve-command'
 import { exitCodeOf } from './usage-error'
@@ -18,7 +18,7 @@ export async function runCli(main: AnyCommand, argv: string[] = process.argv.sli
   endQuietlyOnClosedPipe()
   useReporterForOutput()
   const { rawArgs, verbose } = takeVerboseFlag(argv)
-  if (verbose) useVerboseOutput()
+  if (verbose || debugFromEnv()) useVerboseOutput()
   const end = rawArgs.indexOf('--')
   const isHelp = (arg: string, i: number) => (end === -1 || i < end) && (arg === '--help' || arg === '-h')
   const help = rawArgs.some(isHelp)

@@ -13,7 +13,7 @@ export const setHostHint = (conn: Connection) => `Set where it runs with \`lambd
 
 /** Why a request got no answer at all: a timeout, nothing listening, an unknown name, no route. */
 function unreachable(conn: Connection, error: FetchError, timeoutMs: number): LambdaError {
-  const cause = error.cause as { name?: string, code?: string, message?: string, cause?: { code?: string } } | undefined
+  const cause = error.cause as { name?: string, code?: string, message?: string, cause?: { code?: string, message?: string } } | undefined
   if (cause?.name === 'TimeoutError' || cause?.name === 'AbortError') {
     return new LambdaError({
       code: 'AGENT_TIMEOUT',
@@ -23,7 +23,8 @@ function unreachable(conn: Connection, error: FetchError, timeoutMs: number): La
       cause: error,
     })
   }
-  const code = cause?.cause?.code ?? cause?.code ?? cause?.message ?? error.message
+  // fetch's own message (`fetch failed`) says nothing: its cause does (`ECONNREFUSED`, or `bad port` for a port fetch refuses).
+  const code = cause?.cause?.code ?? cause?.code ?? cause?.cause?.message ?? cause?.message ?? error.message
   return new LambdaError({
     code: 'AGENT_UNREACHABLE',
     status: 503,
@@ -33,11 +34,31 @@ function unreachable(conn: Connection, error: FetchError, timeoutMs: number): La
   })
 }
 
+const KEY_REFUSALS = new Set(['INVALID_API_KEY', 'API_KEY_REQUIRED'])
+
+/**
+ * The agent's 401 says what is wrong with the key; only the CLI knows where that key came from (--key,
+ * LAMBDA_API_KEY, the settings file, none), so the hint is the CLI's: fix the key where it was given.
+ */
+export function explainKeyRefusal(conn: Connection, error: LambdaError): LambdaError {
+  if (!KEY_REFUSALS.has(error.code)) return error
+  const makeOne = 'The agent printed the first key when it first started; make more on its machine with `lambda agent keys create`.'
+  const hint = {
+    '--key': `The key given with --key is not one the agent at ${conn.host} accepts: check it, or leave --key out to use LAMBDA_API_KEY or the saved key.`,
+    'LAMBDA_API_KEY': `LAMBDA_API_KEY holds a key the agent at ${conn.host} does not accept: fix it, or unset it to use the key saved with \`lambda config set-key\`.`,
+    'settings': `The key saved${conn.context && conn.context !== 'default' ? ` in context "${conn.context}"` : ''} for ${conn.host} is not accepted: save a valid one with \`lambda config set-key <key>\`. ${makeOne}`,
+    'none': `No API key is set for ${conn.host}: save one with \`lambda config set-key <key>\` (or set LAMBDA_API_KEY, or pass --key). ${makeOne}`,
+  }[conn.keySource ?? 'none']
+  return new LambdaError({ code: error.code, status: error.status, message: error.message, hint, data: error.data })
+}
+
 /** Turns ofetch failures into LambdaErrors: the agent's own error body, a stranger's answer, or no answer. */
 export function fromFetchFailure(conn: Connection, error: unknown, timeoutMs: number): LambdaError {
   if (error instanceof FetchError) {
     if (error.response) {
-      return LambdaError.fromBody(error.data, error.response.status) ?? new LambdaError({
+      const agentError = LambdaError.fromBody(error.data, error.response.status)
+      if (agentError) return explainKeyRefusal(conn, agentError)
+      return new LambdaError({
         code: 'AGENT_ERROR',
         status: error.response.status,
         message: `The agent at ${conn.host} answered ${error.response.status} ${error.response.statusText}.`,

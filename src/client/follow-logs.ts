@@ -19,23 +19,30 @@ const isRefusal = (error: unknown) => LambdaError.is(error) && ((error.status >=
 /**
  * `lambda logs --follow`: the stored entries asked for, then live ones, for as long as `signal` allows.
  * When the connection breaks (the agent restarts, the network drops) it reconnects, asking only for
- * entries after the last one it saw, so nothing is shown twice or skipped.
+ * entries after the last one it saw, so nothing is shown twice or skipped. The first connection is not
+ * retried: a host that never answered is a mistake to report, not an agent to wait for.
  */
 export async function followLogs(conn: Connection, name: string, query: LogsQuery, opts: FollowLogsOptions): Promise<void> {
   let after: number | undefined
   let failures = 0
   let lost = false
+  // Reached the agent at least once: from then on a broken connection is waited out; before, it is an error.
+  let connected = false
+  // Each wait takes its listener off the signal when it ends: a follow that reconnects all day holds one at most.
   const sleep = (ms: number) => new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    opts.signal.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(timer)
+      opts.signal.removeEventListener('abort', done)
       resolve()
-    }, { once: true })
+    }
+    const timer = setTimeout(done, ms)
+    opts.signal.addEventListener('abort', done, { once: true })
   })
   while (!opts.signal.aborted) {
     const ask: LogsQuery = after === undefined ? { ...query, follow: true } : { version: query.version, request: query.request, after, follow: true }
     try {
       for await (const item of readLogStream(conn, name, ask, opts.signal)) {
+        connected = true
         if (lost) {
           lost = false
           opts.onConnection?.('back')
@@ -50,13 +57,16 @@ export async function followLogs(conn: Connection, name: string, query: LogsQuer
         await opts.onEntry(item)
       }
       if (opts.signal.aborted) return
+      // An agent sends a heartbeat as soon as a follow goes live: a stream that ends empty was not an agent's.
+      if (!connected) throw new LambdaError({ code: 'AGENT_ERROR', status: 502, message: `${conn.host} ended the log stream before sending anything.`, hint: 'Is that address a Mini Lambda agent? Check it with `lambda config show`.' })
       // The agent ended the stream: it is stopping. Try again until it is back.
       if (!lost) opts.onConnection?.('lost', new LambdaError({ code: 'AGENT_STOPPED', status: 503, message: 'the agent closed the stream (it is stopping or restarting)' }))
       lost = true
     }
     catch (error) {
       if (opts.signal.aborted) return
-      if (isRefusal(error)) throw error
+      // A wrong or silent host fails like any other command: only an agent that was there is waited for.
+      if (isRefusal(error) || !connected) throw error
       if (!lost) opts.onConnection?.('lost', LambdaError.is(error) ? error : undefined)
       lost = true
     }

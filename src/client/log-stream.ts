@@ -3,7 +3,7 @@ import type { Connection } from './connection'
 import { ofetch } from 'ofetch'
 import { ADMIN_PREFIX, LOG_HEARTBEAT_MS } from '../api/admin-api'
 import { LambdaError } from '../errors'
-import { fromFetchFailure } from './agent-errors'
+import { explainKeyRefusal, fromFetchFailure } from './agent-errors'
 import { warnIfKeyInClear } from './cleartext-key'
 import { agentRedirected, isRedirect, NO_REDIRECTS } from './refuse-redirects'
 import { AGENT_TIMEOUTS } from './timeouts'
@@ -31,7 +31,9 @@ async function agentRefusal(conn: Connection, url: string, response: Response): 
     body = JSON.parse(text)
   }
   catch {}
-  return LambdaError.fromBody(body, response.status) ?? new LambdaError({
+  const agentError = LambdaError.fromBody(body, response.status)
+  if (agentError) return explainKeyRefusal(conn, agentError)
+  return new LambdaError({
     code: 'AGENT_ERROR',
     status: response.status,
     message: `The agent at ${conn.host} answered ${response.status} ${response.statusText}.`,

@@ -2,6 +2,7 @@ import type { H3 } from 'h3'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { NodeFastPath } from '../http/node-fast-path'
 import type { OutputPointer } from '../proxy/errors'
+import type { DevAddress } from './dev-address'
 import type { DevRegistry } from './dev-registry'
 import { randomUUID } from 'node:crypto'
 import { LambdaError } from '../errors'
@@ -11,15 +12,16 @@ import { shortRequestId } from '../log/attributed-line'
 import { logInvocation } from '../log/function-log'
 import { invokeThroughPool } from '../proxy/invoke'
 import { resolveRoute } from '../router/route'
+import { functionURLs, routingHost } from './dev-address'
 
-/** `port`: the one the request came in on, so that the example URL works as it is. */
-export function functionNotFound(name: string, known: string[], port: number | undefined): LambdaError {
-  const example = known[0] === undefined ? undefined : functionURLs(known[0], port ?? 3000)
+/** `address`: where the dev server listens, so that the example URL works as it is. */
+export function functionNotFound(name: string, known: string[], address: DevAddress): LambdaError {
+  const example = known[0] === undefined ? undefined : functionURLs(known[0], address)
   return new LambdaError({
     code: 'FUNCTION_NOT_FOUND',
     status: 404,
     message: `No function named "${name}". Known functions: ${known.length > 0 ? known.join(', ') : '(none)'}.`,
-    hint: example ? `Call one of them, e.g. ${example.host} or ${example.path}, or create it with \`lambda new ${name}\`.` : `Create one with \`lambda new ${name}\`.`,
+    hint: example ? `Call one of them, e.g. ${[example.host, example.path].filter(Boolean).join(' or ')}, or create it with \`lambda new ${name}\`.` : `Create one with \`lambda new ${name}\`.`,
     data: { known },
   })
 }
@@ -27,14 +29,10 @@ export function functionNotFound(name: string, known: string[], port: number | u
 /** Under `lambda dev` a request's output is in the terminal, on lines marked with its id. */
 const devTerminalPointer: OutputPointer = (_name, requestId) => `in the lambda dev terminal, on the lines marked ${shortRequestId(requestId)}`
 
-export function functionURLs(name: string, port: number) {
-  return { host: `http://${name}.localhost:${port}/`, path: `http://localhost:${port}/${name}/` }
-}
-
 /** Serves one request for function `route.name`: its build must be done and good. */
-async function invokeDevFunction(registry: DevRegistry, req: IncomingMessage, res: ServerResponse, route: { name: string, path: string }): Promise<void> {
+async function invokeDevFunction(registry: DevRegistry, req: IncomingMessage, res: ServerResponse, route: { name: string, path: string }, address: DevAddress): Promise<void> {
   const fn = registry.get(route.name)
-  if (!fn) throw functionNotFound(route.name, registry.names(), req.socket.localPort)
+  if (!fn) throw functionNotFound(route.name, registry.names(), address)
   await fn.building
   if (fn.buildError) throw fn.buildError
   if (fn.fn.kind === 'dockerfile' || !fn.pool) {
@@ -58,28 +56,35 @@ async function invokeDevFunction(registry: DevRegistry, req: IncomingMessage, re
 
 const routeOptions = { domain: 'localhost', pathRouting: true }
 
-/** The dev server's single handler: routes by Host (`<fn>.localhost`) or path (`/<fn>/…`) to a function. */
-export function createDevApp(registry: DevRegistry, getPort: () => number): H3 {
+const routeOf = (req: IncomingMessage, address: DevAddress) => resolveRoute(routingHost(req.headers.host, address), req.url ?? '/', routeOptions)
+
+/**
+ * The dev server's single handler: routes by Host (`<fn>.localhost`) or path (`/<fn>/…`) to a function.
+ * `getAddress`: where it listens (known once it does), for the URLs it shows.
+ */
+export function createDevApp(registry: DevRegistry, getAddress: () => DevAddress): H3 {
   const app = createLambdaApp({ silent: true })
   app.all('/**', async (event) => {
     const req = event.runtime!.node!.req as IncomingMessage
     const res = event.runtime!.node!.res as ServerResponse
-    const route = resolveRoute(req.headers.host, req.url ?? '/', routeOptions)
+    const address = getAddress()
+    const route = routeOf(req, address)
     if (route.kind === 'root') {
-      return jsonResponse({ functions: registry.names().map(name => ({ name, urls: functionURLs(name, getPort()) })) })
+      return jsonResponse({ functions: registry.names().map(name => ({ name, urls: functionURLs(name, address) })) })
     }
-    if (route.kind !== 'function') throw functionNotFound(route.kind === 'unknown-host' ? route.host : route.path, registry.names(), req.socket.localPort)
-    return invokeDevFunction(registry, req, res, route)
+    if (route.kind !== 'function') throw functionNotFound(route.kind === 'unknown-host' ? route.host : route.path, registry.names(), address)
+    return invokeDevFunction(registry, req, res, route, address)
   })
   return app
 }
 
 /** A function's requests ahead of h3 (see node-fast-path.ts); the listing and 404s stay with the app. */
-export function createDevFastPath(registry: DevRegistry): NodeFastPath {
+export function createDevFastPath(registry: DevRegistry, getAddress: () => DevAddress): NodeFastPath {
   return (req, res) => {
-    const route = resolveRoute(req.headers.host, req.url ?? '/', routeOptions)
+    const address = getAddress()
+    const route = routeOf(req, address)
     if (route.kind !== 'function' || !registry.get(route.name)) return false
-    finishFastPath(res, invokeDevFunction(registry, req, res, route))
+    finishFastPath(res, invokeDevFunction(registry, req, res, route, address))
     return true
   }
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -22,8 +22,39 @@ beforeAll(async () => {
 })
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
+/** Where names come from at TAB: a project (its function folders) and a settings file (its contexts). */
+const project = join(work, 'project')
+const settingsHome = join(work, 'config')
+beforeAll(() => {
+  mkdirSync(join(project, 'functions', 'hello', 'lib'), { recursive: true })
+  writeFileSync(join(project, 'lambda.config.ts'), 'export default {}\n')
+  writeFileSync(join(project, 'functions', 'hello', 'index.ts'), 'export default () => \'hi\'\n')
+  mkdirSync(join(project, 'functions', 'resize'))
+  writeFileSync(join(project, 'functions', 'resize', 'Dockerfile'), 'FROM node:20\n')
+  // Not functions: shared code, a folder without an entry, a name no function may have.
+  for (const folder of ['_shared', 'notes', 'Bad_Name']) mkdirSync(join(project, 'functions', folder))
+  writeFileSync(join(project, 'functions', '_shared', 'index.ts'), '')
+  writeFileSync(join(project, 'functions', 'Bad_Name', 'index.ts'), '')
+  mkdirSync(join(settingsHome, 'mini-lambda'), { recursive: true })
+  // As `lambda config` writes it, with a hand edit or two (a context on one line, a tricky string).
+  writeFileSync(join(settingsHome, 'mini-lambda', 'settings.json'), `{
+  "host": "http://127.0.0.1:9",
+  "context": "prod",
+  "contexts": {
+    "prod": { "host": "https://fn.example.com", "apiKey": "mlk_x_\\"}{" },
+    "staging.eu": {"host": "http://staging"}
+  },
+  "other": { "not-a-context": {} }
+}
+`)
+})
+
 /** What bash offers at TAB after `words` (the last one being completed), through the completion function bash registered. */
 function bashCompletes(...words: string[]): string[] {
+  return bashCompletesIn(work, ...words)
+}
+
+function bashCompletesIn(cwd: string, ...words: string[]): string[] {
   const script = `
 lambda() { ${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)} "$@"; }
 source <(lambda completion bash)
@@ -35,7 +66,7 @@ COMP_POINT=\${#COMP_LINE}
 fn=$(complete -p lambda | sed -E 's/.*-F ([^ ]+).*/\\1/')
 "$fn" lambda "\${COMP_WORDS[COMP_CWORD]}" "\${COMP_WORDS[COMP_CWORD-1]}"
 printf '%s\\n' "\${COMPREPLY[@]}"`
-  const result = spawnSync('bash', ['--norc', '--noprofile', '-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work } })
+  const result = spawnSync('bash', ['--norc', '--noprofile', '-c', script], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, XDG_CONFIG_HOME: settingsHome } })
   expect(result.stderr).toBe('')
   expect(result.status).toBe(0)
   return result.stdout.split('\n').filter(Boolean)
@@ -69,6 +100,23 @@ describe('lambda completion bash, sourced in a real bash', () => {
     expect(bashCompletes('lambda', '--verbose', 'dep')).toEqual(['deploy'])
   })
 
+  it('offers the project\'s function names where a function is named, from any folder of the project', () => {
+    expect(bashCompletesIn(project, 'lambda', 'invoke', '')).toEqual(['hello', 'resize'])
+    expect(bashCompletesIn(join(project, 'functions', 'hello', 'lib'), 'lambda', 'logs', 'h')).toEqual(['hello'])
+    for (const command of ['rollback', 'versions', 'delete', 'metrics', 'build']) expect(bashCompletesIn(project, 'lambda', command, 'r'), command).toEqual(['resize'])
+    expect(bashCompletesIn(project, 'lambda', 'deploy', '--only', '')).toEqual(['hello', 'resize'])
+    // Not where a name is new, nor outside a project.
+    expect(bashCompletesIn(project, 'lambda', 'new', '')).toEqual([])
+    expect(bashCompletesIn(work, 'lambda', 'invoke', '')).toEqual([])
+  })
+
+  it('offers the saved contexts for use-context and --context', () => {
+    expect(bashCompletes('lambda', 'config', 'use-context', '')).toEqual(['default', 'prod', 'staging.eu'])
+    expect(bashCompletes('lambda', 'list', '--context', 's')).toEqual(['staging.eu'])
+    expect(bashCompletes('lambda', 'deploy', '--context', '=', 'p')).toEqual(['prod'])
+    expect(bashCompletes('lambda', 'config', 'set-host', 'http://x', '--context', '')).toEqual(['default', 'prod', 'staging.eu'])
+  })
+
   it('can be sourced twice (a second ~/.bashrc load) without an error', () => {
     const result = spawnSync('bash', ['--norc', '-c', `source ${scripts.bash}; source ${scripts.bash}; complete -p lambda`], { encoding: 'utf8' })
     expect(result.stderr).toBe('')
@@ -90,20 +138,26 @@ source ${scripts.zsh}
 print -- '--1'; ${probe(['lambda', 'dep'])}
 print -- '--2'; ${probe(['lambda', 'agent', 'keys', ''])}
 print -- '--3'; ${probe(['lambda', 'agent', '--provider', ''])}
-print -- '--4'; ${probe(['lambda', 'help', 'agent', 'k'])}`
-    const result = spawnSync('zsh', ['-f', '-c', script], { encoding: 'utf8' })
+print -- '--4'; ${probe(['lambda', 'help', 'agent', 'k'])}
+print -- '--5'; ${probe(['lambda', 'invoke', ''])}
+print -- '--6'; ${probe(['lambda', 'config', 'use-context', ''])}
+print -- '--7'; ${probe(['lambda', 'list', '--context', ''])}`
+    const result = spawnSync('zsh', ['-f', '-c', script], { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, XDG_CONFIG_HOME: settingsHome } })
     expect(result.stderr).toBe('')
-    expect(result.stdout.split('\n').filter(Boolean)).toEqual(['--1', 'deploy', '--2', 'create', 'list', 'grant', 'ungrant', 'revoke', '--3', 'docker', 'process', 'auto', '--4', 'keys'])
+    expect(result.stdout.split('\n').filter(Boolean)).toEqual(['--1', 'deploy', '--2', 'create', 'list', 'grant', 'ungrant', 'revoke', '--3', 'docker', 'process', 'auto', '--4', 'keys', '--5', 'hello', 'resize', '--6', 'default', 'prod', 'staging.eu', '--7', 'default', 'prod', 'staging.eu'])
   })
 })
 
 describe.skipIf(!has('fish'))('lambda completion fish', () => {
   it('completes with descriptions, as `complete -C` shows', () => {
-    const complete = (line: string) => spawnSync('fish', ['--no-config', '-c', `source ${scripts.fish}; complete -C '${line}'`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(row => row.split('\t')[0])
+    const complete = (line: string) => spawnSync('fish', ['--no-config', '-c', `source ${scripts.fish}; complete -C '${line}'`], { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, XDG_CONFIG_HOME: settingsHome } }).stdout.split('\n').filter(Boolean).map(row => row.split('\t')[0])
     expect(complete('lambda dep')).toEqual(['deploy'])
     expect(complete('lambda agent keys ')).toEqual(['create', 'grant', 'list', 'revoke', 'ungrant'])
     expect(complete('lambda agent --provider ')).toEqual(['auto', 'docker', 'process'])
     expect(complete('lambda deploy --dr')).toEqual(['--dry-run'])
+    expect(complete('lambda invoke ')).toEqual(['hello', 'resize'])
+    expect(complete('lambda config use-context ')).toEqual(['default', 'prod', 'staging.eu'])
+    expect(complete('lambda list --context ')).toEqual(['default', 'prod', 'staging.eu'])
   })
 })
 

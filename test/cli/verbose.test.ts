@@ -53,6 +53,31 @@ describe('--verbose: what the CLI does, on stderr, for any command', () => {
     expect(json.stderr).toContain('Caused by: ')
   })
 
+  it('with LAMBDA_DEBUG=1 it is --verbose: the command line, every request and its answer', async () => {
+    const { agent } = suite
+    const debug = await agent.cli(['versions', 'nope'], { env: { LAMBDA_DEBUG: '1' } })
+    expect(debug.code).toBe(1)
+    expect(debug.stderr).toContain('Running `lambda versions` with ["nope"]')
+    expect(debug.stderr).toContain(`→ GET http://127.0.0.1:${agent.port}/_lambda/functions/nope/versions`)
+    expect(debug.stderr).toMatch(/← 404 GET \S+\/_lambda\/functions\/nope\/versions in \d+ms/)
+    expect(debug.stderr).toMatch(/^LambdaError: No function named "nope"/m)
+    // Off is off, whichever way it is written.
+    for (const off of ['', '0', 'false']) expect((await agent.cli(['list'], { env: { LAMBDA_DEBUG: off } })).stderr).not.toContain('→ GET')
+  })
+
+  it('a request that never reaches the network is traced too, with why it failed', async () => {
+    const env = { LAMBDA_API_KEY: suite.agent.key, XDG_CONFIG_HOME: suite.agent.env.XDG_CONFIG_HOME }
+    // fetch refuses port 1 before connecting; a free port refuses the connection.
+    const refusedPort = await freePort()
+    for (const [host, reason] of [['http://127.0.0.1:1', 'bad port'], [`http://127.0.0.1:${refusedPort}`, 'ECONNREFUSED']] as const) {
+      const result = await runCli(['versions', 'hello', '--verbose', '--host', host], { env })
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain(`→ GET ${host}/_lambda/functions/hello/versions`)
+      expect(result.stderr).toMatch(new RegExp(`✗ GET ${host.replace(/\./g, '\\.')}/_lambda/functions/hello/versions: [^\n]*${reason}`))
+      expect(result.stderr).toContain(`Could not reach the agent at ${host} (${reason})`)
+    }
+  })
+
   it('after `--` it is an argument, not the flag', async () => {
     const result = await runCli(['help', '--', '--verbose'])
     // `lambda help` looks for a command named "--verbose", and there is none.

@@ -5,8 +5,10 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { useAgent } from '../helpers/agent'
 import { runCli } from '../helpers/cli'
+import { startDev } from '../helpers/dev'
 import { freePort } from '../helpers/ports'
 import { createProject } from '../helpers/project'
+import { startRecordingServer } from '../helpers/recording-server'
 
 const home = mkdtempSync(join(tmpdir(), 'lambda-settings-'))
 const env = { XDG_CONFIG_HOME: home, LAMBDA_HOST: '', LAMBDA_API_KEY: '' }
@@ -38,6 +40,45 @@ describe('lambda config', () => {
     expect(result.code).toBe(2)
     expect(result.output).toContain('http or https')
     expect(JSON.parse(readFileSync(settingsFile, 'utf8')).host).toBe('http://127.0.0.1:9')
+  })
+})
+
+describe('config set-host --json tells "something else answers" from "nothing answers"', () => {
+  const setHost = async (host: string) => {
+    const result = await runCli(['config', 'set-host', host, '--json'], { env })
+    expect(result.code, result.output).toBe(0)
+    return JSON.parse(result.stdout) as { answers: string, agent: unknown, problem: string | null }
+  }
+
+  it('a running `lambda dev` (which speaks the same error format) is not an agent', async () => {
+    const project = createProject({ 'functions/hello/index.ts': 'export default () => \'hi\'\n' })
+    const dev = await startDev(project.dir)
+    try {
+      const result = await setHost(`http://127.0.0.1:${dev.port}`)
+      expect(result).toMatchObject({ answers: 'not-an-agent', agent: null })
+      expect(result.problem).toContain('answered 404 FUNCTION_NOT_FOUND')
+      expect(result.problem).toContain('`lambda dev`')
+    }
+    finally {
+      await dev.stop()
+      project.remove()
+    }
+  })
+
+  it('a server that answers 200 to every path is not an agent either', async () => {
+    const anything = await startRecordingServer()
+    try {
+      expect(await setHost(anything.url)).toMatchObject({ answers: 'not-an-agent', agent: null, problem: `${anything.url}/_lambda/health answered, but not as a Mini Lambda agent.` })
+    }
+    finally {
+      await anything.close()
+    }
+  })
+
+  it('only no answer at all is "nothing"', async () => {
+    const result = await setHost(`http://127.0.0.1:${await freePort()}`)
+    expect(result.answers).toBe('nothing')
+    expect(result.problem).toContain('Could not reach the agent')
   })
 })
 

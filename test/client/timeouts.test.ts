@@ -29,7 +29,7 @@ afterAll(async () => {
 describe('a host that accepts and never answers', () => {
   it('fails every command in seconds, naming the host, instead of hanging', async () => {
     const env = { LAMBDA_HOST: host, LAMBDA_API_KEY: 'mlk_abcdef12_secretsecretsecretsecretsecretsecretsecret1', XDG_CONFIG_HOME: settings }
-    const commands = [['list'], ['invoke', 'hello'], ['deploy'], ['delete', 'hello', '--yes'], ['rollback', '--release'], ['versions', 'hello']]
+    const commands = [['list'], ['invoke', 'hello'], ['deploy'], ['delete', 'hello', '--yes'], ['rollback', '--release'], ['versions', 'hello'], ['logs', 'hello'], ['logs', 'hello', '--follow']]
     const started = performance.now()
     // A hang would be cut at 60 s and end with no exit code.
     const results = await Promise.all(commands.map(args => runCli(args, { cwd: project.dir, env, timeoutMs: 60_000 })))

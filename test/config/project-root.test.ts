@@ -58,7 +58,8 @@ describe('run from a folder inside the project, every command finds lambda.confi
 
   it('--cwd names the project folder exactly: no search above it', async () => {
     const result = await runCli(['build', '--json', '--cwd', sub()])
-    expect(result.code, result.output).toBe(0)
-    expect(JSON.parse(result.stdout).functions).toEqual([])
+    // functions/hello is no project of its own: the one above it is not looked for.
+    expect(result.code, result.output).toBe(1)
+    expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'NO_PROJECT', message: `No Mini Lambda project in ${sub()}: no lambda.config.* there, and no functions/ folder.` })
   })
 })

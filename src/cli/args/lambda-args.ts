@@ -9,7 +9,15 @@ export type LambdaArgDef = ArgDef & {
   multiple?: boolean
   /** Values shell completion offers for it (`lambda completion`); an enum offers its options by itself. */
   completions?: readonly string[]
+  /**
+   * Names shell completion looks up at TAB, on this machine and without Node (completion/name-lookup.ts):
+   * the function folders of the project around, or the contexts saved in the settings file.
+   */
+  completeWith?: NameKind
 }
+
+/** What a name argument names, for completion: a function of the project, or a saved context. */
+export type NameKind = 'functions' | 'contexts'
 
 export type LambdaArgsDef = Record<string, LambdaArgDef>
 

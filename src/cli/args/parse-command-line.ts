@@ -49,15 +49,16 @@ function unknownOption(written: string, argsDef: LambdaArgsDef, command: string)
   })
 }
 
-function invalidValue(flag: string, raw: string, problem: string, hint: string) {
-  return usageError({ code: 'INVALID_VALUE', message: `Invalid value for ${flag}: ${JSON.stringify(raw)} ${problem}.`, hint })
+/** `guess`: what was most likely meant, asked after the problem (`… is not one of a, b. Did you mean a?`). */
+function invalidValue(flag: string, raw: string, problem: string, hint: string, guess?: string) {
+  return usageError({ code: 'INVALID_VALUE', message: `Invalid value for ${flag}: ${JSON.stringify(raw)} ${problem}.${guess ? ` Did you mean ${guess}?` : ''}`, hint })
 }
 
 /** Checks one value against its type (`value`) or choices (`enum`); returns the typed value. */
 function checkValue(label: string, def: LambdaArgDef, raw: string): unknown {
   if (def.type === 'enum' && def.options && !def.options.includes(raw)) {
     const guess = closestMatch(raw, def.options)
-    throw invalidValue(label, raw, `is not one of ${def.options.join(', ')}${guess ? `. Did you mean ${guess}?` : ''}`, `e.g. ${label.startsWith('-') ? `${label} ` : ''}${guess ?? def.options[0]}`)
+    throw invalidValue(label, raw, `is not one of ${def.options.join(', ')}`, `e.g. ${label.startsWith('-') ? `${label} ` : ''}${guess ?? def.options[0]}`, guess)
   }
   if (!def.value) return raw
   const value = def.value.parse(raw)

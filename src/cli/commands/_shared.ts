@@ -1,7 +1,10 @@
 import type { LoadOptions } from '../../config/load'
+import type { ProjectLocation } from '../../config/project-root'
 import type { LambdaArgsDef } from '../args/lambda-args'
+import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { findProjectRoot } from '../../config/project-root'
+import { describeLocation, findProjectRoot, isProject, noProjectError } from '../../config/project-root'
+import { usageError } from '../usage-error'
 
 export const projectArgs = {
   cwd: { type: 'string', description: 'Project directory (default: the nearest folder with a lambda.config.*, from here up)', valueHint: 'dir' },
@@ -9,13 +12,28 @@ export const projectArgs = {
   env: { type: 'string', description: 'Config environment: applies $env.<name> overrides (default: NODE_ENV)', valueHint: 'name' },
 } satisfies LambdaArgsDef
 
+/** `--cwd` names a folder that is there: a typo must not scaffold or serve an empty project somewhere else. */
+function checkedCwd(cwd: string): string {
+  const dir = resolve(cwd)
+  if (!existsSync(dir)) throw usageError({ code: 'DIRECTORY_NOT_FOUND', message: `--cwd ${cwd}: there is no folder ${dir}.`, hint: `Pass your project's folder, or create a project there with \`lambda init ${cwd}\`.` })
+  if (!statSync(dir).isDirectory()) throw usageError({ code: 'DIRECTORY_NOT_FOUND', message: `--cwd ${cwd}: ${dir} is a file, not a folder.`, hint: 'Pass your project\'s folder (the one with lambda.config.ts), or --config <file> for a config file.' })
+  return dir
+}
+
 /**
  * Where the project is: --cwd exactly; else, with --config, here; else the nearest folder from here up
- * with a lambda.config.* (commands work from any folder of the project, as npm and git do).
+ * with a lambda.config.* (commands work from any folder of the project, as npm and git do). `project`
+ * says what was found there, for commands that need a project (see `requireProject`).
  */
-export async function loadOptionsFromArgs(args: { cwd?: string, config?: string, env?: string }): Promise<LoadOptions> {
-  const cwd = args.cwd !== undefined || args.config !== undefined ? resolve(args.cwd ?? '.') : await findProjectRoot(process.cwd())
-  return { cwd, configFile: args.config, envName: args.env }
+export async function loadOptionsFromArgs(args: { cwd?: string, config?: string, env?: string }): Promise<LoadOptions & { cwd: string, project: ProjectLocation }> {
+  const exact = args.cwd !== undefined || args.config !== undefined
+  const cwd = exact ? checkedCwd(args.cwd ?? '.') : await findProjectRoot(process.cwd())
+  return { cwd, configFile: args.config, envName: args.env, project: describeLocation(cwd, !exact) }
+}
+
+/** Commands that work on a project (dev, build, deploy) stop outside of one, saying where they looked. */
+export function requireProject(load: { configFile?: string, project: ProjectLocation }): void {
+  if (load.configFile === undefined && !isProject(load.project)) throw noProjectError(load.project)
 }
 
 export const forceArgs = {
@@ -34,5 +52,5 @@ export const jsonArgs = {
 export const agentArgs = {
   host: { type: 'string', description: 'Agent URL for this command (default: LAMBDA_HOST, else the current context\'s)', valueHint: 'url' },
   key: { type: 'string', description: 'API key for this command; other users of this machine can read it in `ps`: prefer LAMBDA_API_KEY or `lambda config set-key`', valueHint: 'key' },
-  context: { type: 'string', description: 'Saved agent to use for this command (see `lambda config use-context`)', valueHint: 'name' },
+  context: { type: 'string', description: 'Saved agent to use for this command (see `lambda config use-context`)', valueHint: 'name', completeWith: 'contexts' },
 } satisfies LambdaArgsDef

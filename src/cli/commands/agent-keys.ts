@@ -7,10 +7,11 @@ import { keyNameProblem } from '../../agent/auth/key-names'
 import { DEFAULT_KEY_SCOPE, KEY_SCOPES } from '../../agent/auth/key-scopes'
 import { ANY_SECRET } from '../../agent/auth/secret-grants'
 import { secretNameProblem } from '../../config/secret'
+import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
 import { usageError } from '../usage-error'
-import { agentStateArgs, withAgentState } from './_agent-state'
+import { agentStateArgs, dataDirOf, hasAgentState, otherDataDirHint, requireAgentState, stateLocation, withAgentState } from './_agent-state'
 import { jsonArgs } from './_shared'
 import { printTable } from './_table'
 
@@ -20,7 +21,13 @@ const grantedSecret: ValueType<string> = { expected: `a secret name (a-z, 0-9, -
 const idArg = { id: { type: 'positional', required: true, description: 'Key id (see `lambda agent keys list`)' } } as const
 const secretsArg = { secrets: { type: 'positional', required: true, multiple: true, value: grantedSecret, description: `Secret names, or "${ANY_SECRET}" for every secret (present and future)` } } as const
 
-const describeGrants = (record: ApiKeyRecord) => record.scope === 'admin' ? 'every secret (admin)' : record.secrets?.length ? record.secrets.join(', ') : 'no secret'
+/** What a key may do about secrets, in words that fit its scope: only a deploy key's grants say anything. */
+function describeAbilities(record: ApiKeyRecord): string {
+  if (record.scope === 'admin' || record.scope === undefined) return 'may do everything, and give every secret to the functions it deploys'
+  if (record.scope === 'invoke') return 'may call functions; it cannot deploy, so it gives no secret to any'
+  if (record.scope !== 'deploy') return `has the unknown scope ${JSON.stringify(record.scope)}, which allows nothing`
+  return `may give ${record.secrets?.length ? record.secrets.join(', ') : 'no secret'} to the functions it deploys`
+}
 
 const create = defineLambdaCommand({
   meta: { name: 'create', description: 'Create an API key and print it once' },
@@ -36,9 +43,17 @@ const create = defineLambdaCommand({
     const scope = (args.scope ?? DEFAULT_KEY_SCOPE) as KeyScope
     const nameProblem = args.name === undefined ? undefined : keyNameProblem(args.name)
     if (nameProblem) throw usageError({ code: 'INVALID_KEY_NAME', message: `Key name ${describeName(args.name)} ${nameProblem.problem}.`, hint: nameProblem.hint })
+    // Only a deploy key's grants mean anything: an invoke key deploys nothing, an admin key may give every secret.
+    if (values.secret.length > 0 && scope !== 'deploy') {
+      throw usageError({
+        code: 'CONFLICTING_ARGUMENTS',
+        message: `--secret is for deploy keys: ${scope === 'invoke' ? 'an invoke key cannot deploy, so it gives no secret to any function' : 'an admin key may give every secret already'}.`,
+        hint: `Drop --secret, or create a deploy key: \`lambda agent keys create --scope deploy ${values.secret.map(s => `--secret ${s}`).join(' ')}\`.`,
+      })
+    }
     const { key, record } = await withAgentState(args, state => createApiKey(state.keys, args.name ?? scope, scope, values.secret))
     if (json) return printJson({ id: record.id, name: record.name, scope: record.scope, secrets: record.secrets, createdAt: record.createdAt, key })
-    consola.success(`Created ${record.scope} key ${record.id} ("${record.name}"), which may give ${describeGrants(record)} to the functions it deploys. It is shown only now:`)
+    consola.success(`Created ${record.scope} key ${record.id} ("${record.name}") in ${stateLocation(args)}: it ${describeAbilities(record)}. It is shown only now:`)
     process.stdout.write(`${key}\n`)
   },
 })
@@ -48,9 +63,15 @@ const list = defineLambdaCommand({
   args: { ...agentStateArgs, ...jsonArgs },
   async run({ args, json }) {
     const { describeKeys } = await import('../../agent/auth/describe-keys')
+    // A data dir no agent has used holds no keys; opening it would write a store there, so it is left alone.
+    if (!hasAgentState(args)) {
+      consola.warn(`No agent state in ${dataDirOf(args)}: no agent has run with this data dir, so it has no API keys.\n${otherDataDirHint(args, 'lambda agent keys list')}`)
+      return json ? printJson([]) : undefined
+    }
     const keys = describeKeys(await withAgentState(args, state => state.keys.list()))
     if (json) return printJson(keys)
-    if (keys.length === 0) return void consola.info('No API keys yet: the agent creates the first admin key when it first starts.')
+    if (keys.length === 0) return void consola.warn(`No API keys in ${stateLocation(args)} yet: the agent creates the first admin key when it first starts with it.\n${otherDataDirHint(args, 'lambda agent keys list')}`)
+    process.stderr.write(`API keys in ${stateLocation(args)}:\n`)
     printTable([['ID', 'NAME', 'SCOPE', 'SECRETS', 'CREATED'], ...keys.map(k => [k.id, k.name, k.scope, k.secrets.join(',') || '-', k.createdAt])])
   },
 })
@@ -67,14 +88,19 @@ function changeGrants(verb: 'grant' | 'ungrant') {
     args: { ...agentStateArgs, ...idArg, ...secretsArg, ...jsonArgs },
     async run({ args, values, json }) {
       const { setSecretGrants } = await import('../../agent/auth/api-keys')
+      requireAgentState(args, `lambda agent keys ${verb}`)
       const record = await withAgentState(args, async (state) => {
-        const current = (await state.keys.get(args.id))?.secrets ?? []
+        const found = await state.keys.get(args.id)
+        if (verb === 'grant' && found?.scope === 'invoke') {
+          throw new LambdaError({ code: 'KEY_SCOPE', status: 400, message: `Key ${found.id} ("${found.name}") is an invoke key: it cannot deploy, so it gives no secret to any function.`, hint: `Grants are for deploy keys: \`lambda agent keys create --scope deploy --secret ${values.secrets[0]}\`, then use that key to deploy.` })
+        }
+        const current = found?.secrets ?? []
         const next = verb === 'grant' ? [...current, ...values.secrets] : values.secrets.includes(ANY_SECRET) ? [] : current.filter(s => !values.secrets.includes(s))
         return setSecretGrants(state.keys, args.id, next)
       })
       if (json) return printJson({ id: record.id, name: record.name, scope: record.scope, secrets: record.secrets })
-      consola.success(`Key ${record.id} ("${record.name}") may now give ${describeGrants(record)} to the functions it deploys.`)
-      if (record.scope === 'admin') consola.info('It is an admin key: it may give every secret whatever its grants.')
+      consola.success(`Key ${record.id} ("${record.name}") ${describeAbilities(record).replace(/^may give/, 'may now give')}.`)
+      if (record.scope === 'admin') consola.info('It is an admin key: grants change nothing for it.')
     },
   })
 }
@@ -84,6 +110,7 @@ const revoke = defineLambdaCommand({
   args: { ...agentStateArgs, ...idArg, ...jsonArgs },
   async run({ args, json }) {
     const { revokeApiKey } = await import('../../agent/auth/api-keys')
+    requireAgentState(args, 'lambda agent keys revoke')
     const { describeKeys } = await import('../../agent/auth/describe-keys')
     const [revoked] = describeKeys([await withAgentState(args, state => revokeApiKey(state.keys, args.id))])
     // The admin API's answer to DELETE /_lambda/keys/<id>.

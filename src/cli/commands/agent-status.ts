@@ -12,6 +12,15 @@ const formatUptime = (seconds: number) => {
   return d > 0 ? `${d}d ${h}h` : h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${seconds % 60}s` : `${seconds}s`
 }
 
+/**
+ * It looked where it was told (or the installed service's data dir, or the default): an agent started with
+ * another --data-dir runs unseen, so say how to look there.
+ */
+function otherAgentHint(given: string | undefined): string {
+  const chosen = given !== undefined ? 'the one given with --data-dir' : 'the installed service\'s, else the one LAMBDA_DATA_DIR names, else this user\'s default'
+  return `That data dir is ${chosen}. Was your agent started with --data-dir <dir>? Run \`lambda agent status --data-dir <dir>\`.`
+}
+
 export default defineLambdaCommand({
   meta: { name: 'status', description: 'The agent on this machine: running, version, uptime, functions, keys, and its systemd service' },
   args: {
@@ -27,7 +36,7 @@ export default defineLambdaCommand({
     }
     else {
       if (status.running) consola.success(`The agent is running (version ${status.version}) at ${status.url}.`)
-      else consola.warn(status.problem ?? 'The agent is not running.')
+      else consola.warn(`${status.problem ?? 'The agent is not running.'}\n${otherAgentHint(args['data-dir'])}`)
       if (status.running && status.problem) consola.warn(status.problem)
       const service = status.service
       const rows: string[][] = [

@@ -7,17 +7,19 @@ import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
 import { printJson } from '../output/json-output'
 import { usageError } from '../usage-error'
-import { jsonArgs, loadOptionsFromArgs, projectArgs } from './_shared'
+import { jsonArgs, loadOptionsFromArgs, projectArgs, requireProject } from './_shared'
 
 export default defineLambdaCommand({
   meta: { name: 'build', description: 'Bundle functions into .lambda/build/<name>/' },
   args: {
     ...projectArgs,
-    name: { type: 'positional', required: false, multiple: true, description: 'Only these functions (default: all)' },
+    name: { type: 'positional', required: false, multiple: true, description: 'Only these functions (default: all)', completeWith: 'functions' },
     ...jsonArgs,
   },
   async run({ args, values, json }) {
-    const options = await loadLambdaOptions(await loadOptionsFromArgs(args))
+    const load = await loadOptionsFromArgs(args)
+    requireProject(load)
+    const options = await loadLambdaOptions(load)
     const known = options.functions.map(fn => fn.name)
     for (const name of values.name) {
       if (known.includes(name)) continue

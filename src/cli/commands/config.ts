@@ -12,7 +12,7 @@ import { agentArgs, jsonArgs } from './_shared'
 
 const mask = (key: string) => (key.length > 14 ? `${key.slice(0, 13)}…` : '***')
 
-const contextArg = { context: { type: 'string', description: 'Save it in this named context (default: the current one; see `use-context`)', valueHint: 'name' } } as const
+const contextArg = { context: { type: 'string', description: 'Save it in this named context (default: the current one; see `use-context`)', valueHint: 'name', completeWith: 'contexts' } } as const
 
 /** The context set-host and set-key write to: the one named, else the current one. */
 const targetContext = (name: string | undefined) => name ?? currentContextName(readSettings())
@@ -33,6 +33,16 @@ async function checkKey(host: string, key: string): Promise<{ scope: string } | 
   }
 }
 
+/** The errors of a request that got no answer at all (see client/agent-errors.ts). */
+const NO_ANSWER = ['AGENT_UNREACHABLE', 'AGENT_TIMEOUT']
+
+/** What answered `/_lambda/health` instead of an agent, in words. */
+function strangerAnswer(host: string, error: LambdaError): string {
+  if (['AGENT_ERROR', 'AGENT_REDIRECT', 'NOT_AN_AGENT'].includes(error.code)) return error.message
+  const devServer = error.code === 'FUNCTION_NOT_FOUND' ? '; that is how `lambda dev` answers: it serves functions, not the admin API, which `lambda agent` serves' : ''
+  return `${host}/_lambda/health answered ${error.status} ${error.code} ("${error.message}")${devServer}`
+}
+
 export default defineCommand({
   meta: { name: 'config', description: 'Where the CLI finds your agent (per-user settings, mode 0600)' },
   subCommands: {
@@ -49,15 +59,18 @@ export default defineCommand({
         const result = { host, context, settingsFile: file, answers: 'agent' as 'agent' | 'not-an-agent' | 'nothing', agent: null as { version: string, provider: string, domain: string } | null, problem: null as string | null, overriddenBy: process.env.LAMBDA_HOST ? 'LAMBDA_HOST' : null }
         try {
           const health = await createAgentClient({ host, hostSource: 'settings' }).health()
-          if (health.agent !== undefined && health.agent !== 'mini-lambda') throw new LambdaError({ code: 'NOT_AN_AGENT', message: `${host}/_lambda/health answered, but not as a Mini Lambda agent.` })
+          // Every agent says what it is; a server that answers 200 to any path is not one.
+          if ((health as { agent?: unknown } | null)?.agent !== 'mini-lambda') throw new LambdaError({ code: 'NOT_AN_AGENT', message: `${host}/_lambda/health answered, but not as a Mini Lambda agent.` })
           result.agent = { version: health.version, provider: health.provider, domain: health.domain }
           if (!json) consola.info(`A Mini Lambda agent answers there: version ${health.version}, ${health.provider} provider, functions at <name>.${health.domain}.`)
         }
         catch (error) {
           if (!LambdaError.is(error)) throw error
-          const notAnAgent = ['AGENT_ERROR', 'AGENT_REDIRECT', 'NOT_AN_AGENT'].includes(error.code)
-          Object.assign(result, { answers: notAnAgent ? 'not-an-agent' : 'nothing', problem: error.message })
-          const what = notAnAgent ? `something answers at ${host}, but it is not a Mini Lambda agent (${error.message})` : `no agent answers at ${host}: ${error.message}`
+          // Anything but no answer at all is an answer: a redirect, a stranger's page, or an error in our own
+          // format from what is not an agent (`lambda dev` answers 404 FUNCTION_NOT_FOUND for "_lambda").
+          const notAnAgent = !NO_ANSWER.includes(error.code)
+          Object.assign(result, { answers: notAnAgent ? 'not-an-agent' : 'nothing', problem: notAnAgent ? strangerAnswer(host, error) : error.message })
+          const what = notAnAgent ? `something answers at ${host}, but it is not a Mini Lambda agent (${result.problem})` : `no agent answers at ${host}: ${error.message}`
           consola.warn(`Saved anyway, but ${what}\nCommands that talk to the agent fail until one answers there. Check the address and that \`lambda agent\` runs there and is reachable from here.`)
         }
         if (json) printJson(result)
@@ -117,7 +130,7 @@ export default defineCommand({
     }),
     'use-context': defineLambdaCommand({
       meta: { name: 'use-context', description: 'Make a saved context (an agent and its key) the one commands use; `default` for the plain set-host / set-key values' },
-      args: { name: { type: 'positional', required: true, description: 'Context name (saved with `lambda config set-host <url> --context <name>`)' } },
+      args: { name: { type: 'positional', required: true, description: 'Context name (saved with `lambda config set-host <url> --context <name>`)', completeWith: 'contexts' } },
       async run({ args }) {
         const file = await useContext(args.name)
         const { host } = savedContext(readSettings(), args.name)

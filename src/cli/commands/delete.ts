@@ -8,7 +8,7 @@ import { agentArgs, jsonArgs } from './_shared'
 export default defineLambdaCommand({
   meta: { name: 'delete', description: 'Delete a deployed function: routes, containers, images and state' },
   args: {
-    name: { type: 'positional', required: true, description: 'Function name' },
+    name: { type: 'positional', required: true, description: 'Function name', completeWith: 'functions' },
     yes: { type: 'boolean', alias: 'y', description: 'Do not ask for confirmation', default: false },
     ...agentArgs,
     ...jsonArgs,

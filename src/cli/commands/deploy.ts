@@ -15,7 +15,7 @@ import { progressNotes } from '../output/notes'
 import { createProgress, duration } from '../output/progress'
 import { usageError } from '../usage-error'
 import { agentClientFromArgs } from './_agent-client'
-import { agentArgs, jsonArgs, loadOptionsFromArgs, projectArgs } from './_shared'
+import { agentArgs, jsonArgs, loadOptionsFromArgs, projectArgs, requireProject } from './_shared'
 
 /** `--only a,b`: every name must be a function of the project (a typo must not deploy nothing, or everything). */
 function selectFunctions(options: LambdaOptions, only: string | undefined): ResolvedFunction[] {
@@ -38,7 +38,7 @@ export default defineLambdaCommand({
   args: {
     'path': { type: 'positional', required: false, description: 'Deploy only this function folder (with --name)', valueHint: 'dir' },
     'name': { type: 'string', description: 'Function name for a folder deploy (default: the folder name)', valueHint: 'name' },
-    'only': { type: 'string', description: 'Comma-separated function names to deploy (default: all)', valueHint: 'names' },
+    'only': { type: 'string', description: 'Comma-separated function names to deploy (default: all)', valueHint: 'names', completeWith: 'functions' },
     'dry-run': { type: 'boolean', description: 'Build and compare with the agent: show what would be built, unchanged or removed; change nothing', default: false },
     ...projectArgs,
     ...agentArgs,
@@ -57,7 +57,9 @@ export default defineLambdaCommand({
       functions = [fn]
     }
     else {
-      options = await loadLambdaOptions(await loadOptionsFromArgs(args))
+      const load = await loadOptionsFromArgs(args)
+      requireProject(load)
+      options = await loadLambdaOptions(load)
       functions = selectFunctions(options, args.only)
     }
     if (functions.length === 0) throw new LambdaError({ code: 'NOTHING_TO_DEPLOY', status: 400, message: 'There are no functions to deploy.', hint: 'Create one with `lambda new hello`.' })

@@ -14,7 +14,7 @@ const whenOf = (inv: InvocationSummary) => inv.finishedAt ?? (inv.nextAttemptAt 
 export default defineLambdaCommand({
   meta: { name: 'invocations', description: 'List asynchronous invocations, newest first (--status failed: the dead-letter list)' },
   args: {
-    name: { type: 'positional', required: false, description: 'Only this function\'s' },
+    name: { type: 'positional', required: false, description: 'Only this function\'s', completeWith: 'functions' },
     status: { type: 'enum', options: [...INVOCATION_STATUSES], description: 'Only those in this state: queued, running, retrying, succeeded or failed' },
     limit: { type: 'string', value: wholeNumber({ min: 1, max: 1000, unit: 'invocations', example: 100 }), description: 'At most this many (default: 100)', valueHint: 'count' },
     ...agentArgs,

@@ -2,6 +2,7 @@ import type { AcceptedInvocation } from '../../api/admin-api'
 import type { ValueType } from '../args/value-types'
 import { STATUS_CODES } from 'node:http'
 import { consola } from 'consola'
+import { explainKeyRefusal } from '../../client/agent-errors'
 import { isRedirect } from '../../client/refuse-redirects'
 import { LambdaError } from '../../errors'
 import { defineLambdaCommand } from '../define-command'
@@ -50,7 +51,7 @@ function printAccepted(name: string, accepted: AcceptedInvocation | undefined, j
 export default defineLambdaCommand({
   meta: { name: 'invoke', description: 'Call a deployed function and print its response' },
   args: {
-    name: { type: 'positional', required: true, description: 'Function name' },
+    name: { type: 'positional', required: true, description: 'Function name', completeWith: 'functions' },
     data: { type: 'string', alias: 'd', description: 'Request body: JSON text, @file to send a file, or @- to send stdin (files and stdin byte for byte)', valueHint: 'json|@file|@-' },
     header: { type: 'string', alias: 'H', multiple: true, description: 'Request header "name: value" (repeatable)', valueHint: 'name: value' },
     method: { type: 'string', alias: 'X', value: httpMethod, description: 'HTTP method (default: POST with --data, else GET)', valueHint: 'method' },
@@ -61,6 +62,14 @@ export default defineLambdaCommand({
     ...jsonArgs,
   },
   async run({ args, values, json }) {
+    // fetch (and HTTP itself) gives GET and HEAD no body: say so before anything is sent.
+    if (args.data !== undefined && (values.method === 'GET' || values.method === 'HEAD')) {
+      throw usageError({
+        code: 'CONFLICTING_ARGUMENTS',
+        message: `-X ${values.method} sends no body, and --data gives one.`,
+        hint: `Drop -X ${values.method} (with --data the method is POST), choose a method with a body (-X PUT, PATCH…), or put the data in the query: --path '/?name=value'.`,
+      })
+    }
     const headers = parseHeaders(values.header)
     let body: string | Buffer | undefined
     if (args.data !== undefined) {
@@ -70,7 +79,8 @@ export default defineLambdaCommand({
     }
     const path = args.path.startsWith('/') ? args.path : `/${args.path}`
     if (args.async) headers['x-lambda-invocation-type'] = 'Event'
-    const response = await agentClientFromArgs(args).invoke(args.name, { method: values.method, path, headers, body })
+    const client = agentClientFromArgs(args)
+    const response = await client.invoke(args.name, { method: values.method, path, headers, body })
     const payload = Buffer.from(response._data as ArrayBuffer ?? new ArrayBuffer(0))
     const requestId = response.headers.get('x-request-id')
     if (args.include) {
@@ -83,7 +93,7 @@ export default defineLambdaCommand({
       const bodyError = LambdaError.fromBody(safeJSON(payload), response.status)
       // A thrown error is the function's answer too (its runtime writes the 500), not the agent refusing.
       const thrown = bodyError?.code === THROWN_ERROR_CODE
-      const agentError = thrown ? undefined : bodyError
+      const agentError = thrown || !bodyError ? undefined : explainKeyRefusal(client.connection, bodyError)
       const response_ = { status: response.status, requestId, response: responseJson(args.name, response, payload) }
       const answerHint = json ? 'The function\'s answer is under "response".' : 'The body above is the function\'s own answer.'
       // The agent's own error (no such function, timed out…), or the function's answer.

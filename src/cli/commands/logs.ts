@@ -7,6 +7,7 @@ import { readLogStream } from '../../client/log-stream'
 import { parseDuration, parseSince } from '../../log/since'
 import { sinceValue, versionNumber, wholeNumber } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
+import { requestOrder } from '../logs-order'
 import { formatLogEntry } from '../logs-view'
 import { connectionFromArgs } from './_agent-client'
 import { agentArgs } from './_shared'
@@ -17,6 +18,9 @@ const requestId: ValueType<string> = {
   // The agent's ids are UUIDs, and a start of one matches from 8 characters on: anything shorter matches nothing.
   parse: raw => /^[\w.:-]{8,128}$/.test(raw) ? raw : undefined,
 }
+
+/** In a follow, how long an invocation line waits for late lines of its request when nothing else comes. */
+const FOLLOW_QUIET_MS = 250
 
 /** Prints entries, waiting when stdout is full (a slow pipe) rather than holding them in memory. */
 function printer(json: boolean) {
@@ -30,7 +34,7 @@ function printer(json: boolean) {
 export default defineLambdaCommand({
   meta: { name: 'logs', description: 'Show a function\'s output and invocations; --follow streams them live' },
   args: {
-    name: { type: 'positional', required: true, description: 'Function name' },
+    name: { type: 'positional', required: true, description: 'Function name', completeWith: 'functions' },
     follow: { type: 'boolean', alias: 'f', default: false, description: 'Keep streaming new entries (across restarts, deploys and rollbacks) until Ctrl-C' },
     since: { type: 'string', value: sinceValue, description: 'Entries since a time or for a duration back: 10m, 2h, 7d, 2025-01-31T12:00:00Z', valueHint: 'when' },
     tail: { type: 'string', alias: 'n', value: wholeNumber({ min: 0, max: 10_000, unit: 'entries', example: 100 }), description: 'Only the last N entries (default: 100, or all with --since)', valueHint: 'count' },
@@ -48,7 +52,9 @@ export default defineLambdaCommand({
       version: values.version,
       request: values.request,
     }
-    const print = printer(json)
+    // --json is the agent's stream as it is; people get each request's lines before its invocation line.
+    const order = json ? undefined : requestOrder(printer(false), { quietMs: args.follow ? FOLLOW_QUIET_MS : undefined })
+    const print = order?.push ?? printer(true)
     if (!args.follow) {
       let count = 0
       for await (const item of readLogStream(conn, args.name, query)) {
@@ -56,6 +62,7 @@ export default defineLambdaCommand({
         count++
         await print(item)
       }
+      await order?.flush()
       if (count === 0 && !json) process.stderr.write(`No log entries for "${args.name}"${query.since || query.version || query.request ? ' that match' : ''}.\n`)
       return
     }
@@ -78,6 +85,7 @@ export default defineLambdaCommand({
     finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      await order?.flush()
     }
   },
 })

@@ -11,7 +11,7 @@ const since: ValueType<string> = { expected: SINCE_EXPECTED, example: '15m', par
 export default defineLambdaCommand({
   meta: { name: 'metrics', description: 'Invocations, errors by class, cold starts, durations and concurrency per function' },
   args: {
-    name: { type: 'positional', required: false, description: 'Only this function, per version (default: every function)' },
+    name: { type: 'positional', required: false, description: 'Only this function, per version (default: every function)', completeWith: 'functions' },
     since: { type: 'string', value: since, description: 'Window start: 90s, 15m, 1h, 1d or an ISO time (default: 1h; at most 24h back)', valueHint: 'when' },
     ...agentArgs,
     ...jsonArgs,

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { consola } from 'consola'
 import { closestMatch } from '../../closest-match'
 import { assertFunctionName } from '../../config/function-name'
 import { loadLambdaOptions } from '../../config/load'
-import { CONFIG_FILE_NAMES } from '../../config/project-root'
+import { isProject } from '../../config/project-root'
 import { createFunction, functionTemplates } from '../../scaffold/new-function'
 import { defineLambdaCommand } from '../define-command'
 import { asUsageError, usageError } from '../usage-error'
@@ -26,11 +25,19 @@ export default defineLambdaCommand({
       throw usageError({ code: 'UNKNOWN_TEMPLATE', message: `There is no function template "${args.template}".${guess ? ` Did you mean ${guess}?` : ''}`, hint: `Use --template with one of: ${templates.join(', ')}.` })
     }
     const load = await loadOptionsFromArgs(args)
-    // Without a config (or with a broken one) functions go to the default folder.
-    const hasConfig = CONFIG_FILE_NAMES.some(name => existsSync(resolve(load.cwd!, name)))
-    const functionsDir = hasConfig ? (await loadLambdaOptions(load)).functionsDir ?? resolve(load.cwd!, 'functions') : resolve(load.cwd!, 'functions')
+    // Without a config functions go to the default folder: a project without a config is one still.
+    const functionsDir = load.project.hasConfig || load.configFile ? (await loadLambdaOptions(load)).functionsDir ?? resolve(load.cwd, 'functions') : resolve(load.cwd, 'functions')
+    const outsideProject = !load.configFile && !isProject(load.project)
     const files = await createFunction({ name: args.name, template: args.template, functionsDir, force: args.force })
     for (const file of files) consola.log(`  created ${relative(process.cwd(), file)}`)
     consola.success(`Function "${args.name}" created from the ${args.template} template.`)
+    if (outsideProject) {
+      const { root, searchedAbove } = load.project
+      consola.warn([
+        `No lambda.config.* in ${root}${searchedAbove ? ' or any folder above it' : ''}: ${relative(process.cwd(), functionsDir) || functionsDir}/ is new here, a project without a config.`,
+        `Not where your project is? Remove it and run \`lambda new ${args.name}\` in your project (or with --cwd <project>).`,
+        `To make this folder a whole project (config, package.json, deploy workflow): \`lambda init${searchedAbove ? '' : ` ${root}`}\`.`,
+      ].join('\n'))
+    }
   },
 })

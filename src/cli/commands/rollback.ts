@@ -9,7 +9,7 @@ import { agentArgs, jsonArgs } from './_shared'
 export default defineLambdaCommand({
   meta: { name: 'rollback', description: 'Switch a function to a kept version (default: the previous one), or the project to a release' },
   args: {
-    name: { type: 'positional', required: false, description: 'Function name (omit with --release)' },
+    name: { type: 'positional', required: false, description: 'Function name (omit with --release)', completeWith: 'functions' },
     version: { type: 'positional', required: false, value: versionNumber, description: 'Version number (default: the one before the current)' },
     release: { type: 'string', value: releaseRef, description: 'Roll the whole project back to release <id> (default: the previous release)', valueHint: 'id' },
     force: { type: 'boolean', default: false, description: 'With --release: roll back the other functions when some were deleted since (they stay deleted)' },

@@ -27,7 +27,7 @@ const scheduleId: ValueType<string> = {
 const idArg = { id: { type: 'positional', required: true, value: scheduleId, description: 'Schedule id (see `lambda schedules`)' } } satisfies LambdaArgsDef
 
 const addArgs = {
-  'name': { type: 'positional', required: true, description: 'Function name' },
+  'name': { type: 'positional', required: true, description: 'Function name', completeWith: 'functions' },
   'cron': { type: 'string', description: 'Cron expression: 5 fields, or 6 with seconds first, e.g. "*/5 * * * *"', valueHint: 'expr' },
   'tz': { type: 'string', description: 'IANA time zone the expression is read in (default: UTC), e.g. Europe/Berlin', valueHint: 'zone' },
   'overlap': { type: 'enum', options: [...SCHEDULE_OVERLAPS], description: 'When a run is still going: skip the next (default), allow both, or queue one' },

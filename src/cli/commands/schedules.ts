@@ -10,7 +10,7 @@ import { agentArgs, jsonArgs } from './_shared'
 export default defineLambdaCommand({
   meta: { name: 'schedules', description: 'List the schedules on the agent: source (config or cli), state and next three run times' },
   args: {
-    name: { type: 'positional', required: false, description: 'Only the schedules of this function' },
+    name: { type: 'positional', required: false, description: 'Only the schedules of this function', completeWith: 'functions' },
     ...agentArgs,
     ...jsonArgs,
   },

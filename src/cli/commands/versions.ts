@@ -8,7 +8,7 @@ import { printTable } from './_table'
 export default defineLambdaCommand({
   meta: { name: 'versions', description: 'List the kept versions of a function' },
   args: {
-    name: { type: 'positional', required: true, description: 'Function name' },
+    name: { type: 'positional', required: true, description: 'Function name', completeWith: 'functions' },
     ...agentArgs,
     ...jsonArgs,
     history: { type: 'boolean', default: false, description: 'Also show what was current when' },

@@ -1,4 +1,5 @@
 import type { CompletionCommand } from './command-tree'
+import { nameLookupProgram } from './name-lookup'
 
 /** A word as bash reads it inside single quotes. */
 export const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`
@@ -21,6 +22,7 @@ export function renderBashCompletion(tree: CompletionCommand[], version: string)
   const key = (command: CompletionCommand) => command.path.join(' ')
   const valued = tree.flatMap(command => command.flags.filter(flag => flag.takesValue).flatMap(flag => flag.names.map(name => `${key(command)} ${name}`)))
   const choices = tree.flatMap(command => command.flags.filter(flag => flag.choices.length > 0).flatMap(flag => flag.names.map(name => [`${key(command)} ${name}`, flag.choices.join(' ')] as [string, string])))
+  const flagLookups = tree.flatMap(command => command.flags.filter(flag => flag.lookup).flatMap(flag => flag.names.map(name => [`${key(command)} ${name}`, flag.lookup!] as [string, string])))
   return `# bash completion for lambda (Mini Lambda ${version}), made by \`lambda completion bash\` from the CLI's commands.
 # Load it from ~/.bashrc:  source <(lambda completion bash)
 # or install it:           lambda completion bash > ~/.local/share/bash-completion/completions/lambda
@@ -32,6 +34,23 @@ ${caseTable('__lambda_flags', tree.map(command => [key(command), command.flags.f
 ${caseTable('__lambda_positional_choices', tree.map(command => [key(command), command.positionalChoices.join(' ')]))}
 
 ${caseTable('__lambda_flag_choices', choices)}
+
+# Arguments and flag values that name a function or a context: looked up at TAB (see below).
+${caseTable('__lambda_positional_lookup', tree.map(command => [key(command), command.positionalLookup ?? '']))}
+
+${caseTable('__lambda_flag_lookup', flagLookups)}
+
+# The names of one kind, from this machine: the project's function folders, or the saved contexts. A small
+# sh program (no Node, no network, nothing written), run in a subshell so nothing of it stays in yours.
+__lambda_names() {
+  command sh -c ${shellQuote(nameLookupProgram())} lambda-names "$1" 2>/dev/null
+}
+
+# Names only, never file names: bash's fallback (-o default) is off for this completion (bash 4 and up).
+__lambda_names_only() {
+  type compopt &>/dev/null && compopt +o default 2>/dev/null
+  return 0
+}
 
 # Flags whose value is the next word (\`--port 7070\`), as "<command> <flag>".
 __lambda_takes_value() {
@@ -80,13 +99,25 @@ __lambda_complete() {
     local flag=\${cur%%=*} value=\${cur#*=} prefix=
     # Without "=" in COMP_WORDBREAKS the whole \`--flag=value\` is the word to replace.
     [[ $COMP_WORDBREAKS == *=* ]] || prefix="$flag="
+    local kind=$(__lambda_flag_lookup "$cmd $flag")
+    if [[ -n $kind ]]; then
+      COMPREPLY=($(compgen -P "$prefix" -W "$(__lambda_names "$kind")" -- "$value"))
+      __lambda_names_only
+      return 0
+    fi
     COMPREPLY=($(compgen -P "$prefix" -W "$(__lambda_flag_choices "$cmd $flag")" -- "$value"))
     return 0
   fi
   local prev=
   ((n >= 2)) && prev=\${words[n-2]}
   if ((!helping)) && [[ $prev == -* && $prev != *=* ]] && __lambda_takes_value "$cmd" "$prev"; then
-    # A value: its choices, or file names (the default) when any value goes.
+    # A value: its choices, the names it takes, or file names (the default) when any value goes.
+    local kind=$(__lambda_flag_lookup "$cmd $prev")
+    if [[ -n $kind ]]; then
+      COMPREPLY=($(compgen -W "$(__lambda_names "$kind")" -- "$cur"))
+      __lambda_names_only
+      return 0
+    fi
     COMPREPLY=($(compgen -W "$(__lambda_flag_choices "$cmd $prev")" -- "$cur"))
     return 0
   fi
@@ -97,6 +128,11 @@ __lambda_complete() {
   ((positional)) || COMPREPLY=($(compgen -W "$(__lambda_subcommands "$cmd")" -- "$cur"))
   if ((\${#COMPREPLY[@]} == 0 && !helping && !positional)); then
     COMPREPLY=($(compgen -W "$(__lambda_positional_choices "$cmd")" -- "$cur"))
+    local kind=$(__lambda_positional_lookup "$cmd")
+    if [[ -n $kind ]]; then
+      COMPREPLY=($(compgen -W "$(__lambda_names "$kind")" -- "$cur"))
+      __lambda_names_only
+    fi
   fi
   return 0
 }

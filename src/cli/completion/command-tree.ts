@@ -1,4 +1,4 @@
-import type { LambdaArgDef } from '../args/lambda-args'
+import type { LambdaArgDef, NameKind } from '../args/lambda-args'
 import type { AnyCommand } from '../resolve-command'
 import { collectCommands } from '../reference/render-reference'
 
@@ -11,6 +11,8 @@ export interface CompletionFlag {
   takesValue: boolean
   /** The values to offer (an enum's options, or the flag's `completions`); empty: any value (file names). */
   choices: string[]
+  /** Names looked up at TAB instead (name-lookup.ts): `--context <TAB>` offers the saved contexts. */
+  lookup?: NameKind
 }
 
 /** One command of the tree, as a shell completes it: `lambda agent keys`. */
@@ -21,6 +23,8 @@ export interface CompletionCommand {
   flags: CompletionFlag[]
   /** The values its first positional argument may take, when it has a fixed set (`lambda completion <shell>`). */
   positionalChoices: string[]
+  /** What its first positional argument names, looked up at TAB (`lambda invoke <TAB>`: the project's functions). */
+  positionalLookup?: NameKind
   /** It runs by itself (`lambda agent`), rather than only grouping subcommands (`lambda config`). */
   runs: boolean
 }
@@ -36,7 +40,7 @@ function flagOf(name: string, def: LambdaArgDef): CompletionFlag {
   const negatable = def.type === 'boolean' && def.default === true
   const takesValue = (def.type === 'string' && !def.value?.optional) || def.type === 'enum'
   const choices = def.type === 'enum' ? [...(def.options ?? [])] : [...(def.completions ?? [])]
-  return { names: [`--${name}`, ...(negatable ? [`--no-${name}`] : []), ...aliases], description: oneLine(def.description), takesValue, choices }
+  return { names: [`--${name}`, ...(negatable ? [`--no-${name}`] : []), ...aliases], description: oneLine(def.description), takesValue, choices, ...(def.completeWith ? { lookup: def.completeWith } : {}) }
 }
 
 /** The whole command tree of `main`, with the flags each command takes (its own, the global ones, --help). */
@@ -53,6 +57,7 @@ export async function completionTree(main: AnyCommand): Promise<CompletionComman
       subcommands: children.map(child => ({ name: child.path.at(-1)!, description: oneLine(child.meta.description) })),
       flags: [...own, ...globalFlags, HELP_FLAG, ...(entry === root ? [VERSION_FLAG] : [])],
       positionalChoices: [...(positional?.completions ?? [])],
+      ...(positional?.completeWith ? { positionalLookup: positional.completeWith } : {}),
       runs: entry.runs,
     }
   })

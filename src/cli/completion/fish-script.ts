@@ -1,13 +1,17 @@
 import type { CompletionCommand, CompletionFlag } from './command-tree'
 import { shellQuote } from './bash-script'
+import { nameLookupProgram } from './name-lookup'
+
+/** A word as fish reads it inside single quotes (where only \\ and \' are escapes). */
+const fishQuote = (word: string) => `'${word.replace(/[\\']/g, char => `\\${char}`)}'`
 
 /** fish's `complete` options for one flag name: `-l port` or `-s p`. */
 const flagOption = (name: string) => name.startsWith('--') ? `-l ${name.slice(2)}` : `-o ${name.slice(1)}`
 
 function flagLines(cmd: string, flag: CompletionFlag): string[] {
   const condition = `-n ${shellQuote(`__lambda_flags_of ${shellQuote(cmd)}`)}`
-  // A value from a fixed set (-x: required, no file names), any value (-r -F: file names), or none.
-  const value = flag.choices.length > 0 ? `-x -a ${shellQuote(flag.choices.join(' '))}` : flag.takesValue ? '-r -F' : ''
+  // A value from a fixed set or names looked up (-x: required, no file names), any value (-r -F: file names), or none.
+  const value = flag.lookup ? `-x -a ${shellQuote(`(__lambda_names ${flag.lookup})`)}` : flag.choices.length > 0 ? `-x -a ${shellQuote(flag.choices.join(' '))}` : flag.takesValue ? '-r -F' : ''
   const short = flag.names.find(name => /^-[^-]$/.test(name))
   return flag.names.filter(name => name.startsWith('--')).map((name, i) => [
     'complete -c lambda',
@@ -102,10 +106,17 @@ function __lambda_argument_of
     test (__lambda_state) = $argv[1]
 end
 
+# The names of one kind: the project's function folders, or the saved contexts (a small sh program: no
+# Node, no network, nothing written).
+function __lambda_names
+    command sh -c ${fishQuote(nameLookupProgram())} lambda-names $argv[1] 2>/dev/null
+end
+
 complete -c lambda -e
 complete -c lambda -f
 ${tree.flatMap(command => command.subcommands.map(sub => `complete -c lambda -n ${shellQuote(`__lambda_subcommands_of ${shellQuote(key(command))}`)} -a ${shellQuote(sub.name)} -d ${shellQuote(sub.description)}`)).join('\n')}
 ${tree.filter(command => command.positionalChoices.length > 0).map(command => `complete -c lambda -n ${shellQuote(`__lambda_argument_of ${shellQuote(key(command))}`)} -a ${shellQuote(command.positionalChoices.join(' '))}`).join('\n')}
+${tree.filter(command => command.positionalLookup).map(command => `complete -c lambda -n ${shellQuote(`__lambda_argument_of ${shellQuote(key(command))}`)} -a ${shellQuote(`(__lambda_names ${command.positionalLookup})`)}`).join('\n')}
 ${tree.flatMap(command => command.flags.flatMap(flag => flagLines(key(command), flag))).join('\n')}
 `
 }

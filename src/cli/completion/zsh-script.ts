@@ -1,5 +1,6 @@
 import type { CompletionCommand } from './command-tree'
 import { shellQuote } from './bash-script'
+import { nameLookupProgram } from './name-lookup'
 
 /** `name:description` for _describe (a colon in the name is escaped). */
 const described = (name: string, description: string) => shellQuote(`${name.replace(/:/g, '\\:')}:${description}`)
@@ -21,6 +22,7 @@ export function renderZshCompletion(tree: CompletionCommand[], version: string):
   const key = (command: CompletionCommand) => command.path.join(' ')
   const valued = tree.flatMap(command => command.flags.filter(flag => flag.takesValue).flatMap(flag => flag.names.map(name => `${key(command)} ${name}`)))
   const choices = tree.flatMap(command => command.flags.filter(flag => flag.choices.length > 0).flatMap(flag => flag.names.map(name => [`${key(command)} ${name}`, flag.choices.map(shellQuote)] as [string, string[]])))
+  const flagLookups = tree.flatMap(command => command.flags.filter(flag => flag.lookup).flatMap(flag => flag.names.map(name => [`${key(command)} ${name}`, [flag.lookup!]] as [string, string[]])))
   return `#compdef lambda
 # zsh completion for lambda (Mini Lambda ${version}), made by \`lambda completion zsh\` from the CLI's commands.
 # Load it from ~/.zshrc, after compinit:  source <(lambda completion zsh)
@@ -33,6 +35,17 @@ ${caseTable('__lambda_flags', tree.map(command => [key(command), command.flags.f
 ${caseTable('__lambda_positional_choices', tree.map(command => [key(command), command.positionalChoices.map(shellQuote)]))}
 
 ${caseTable('__lambda_flag_choices', choices)}
+
+# Arguments and flag values that name a function or a context: looked up at TAB by __lambda_names.
+${caseTable('__lambda_positional_lookup', tree.map(command => [key(command), command.positionalLookup ? [command.positionalLookup] : []]))}
+
+${caseTable('__lambda_flag_lookup', flagLookups)}
+
+# The names of one kind into reply: the project's function folders, or the saved contexts (a small sh
+# program: no Node, no network, nothing written).
+__lambda_names() {
+  reply=(\${(f)"$(command sh -c ${shellQuote(nameLookupProgram())} lambda-names "$1" 2>/dev/null)"})
+}
 
 __lambda_takes_value() {
   case "$1 $2" in
@@ -70,12 +83,16 @@ _lambda() {
   local cur=\${words[CURRENT]} prev=\${words[CURRENT-1]}
   if [[ $cur == --*=* ]]; then
     flag=\${cur%%=*}
-    __lambda_flag_choices "$cmd $flag"
     compset -P '*='
+    __lambda_flag_lookup "$cmd $flag"
+    if ((\${#reply})); then __lambda_names "$reply[1]"; compadd -a reply; return; fi
+    __lambda_flag_choices "$cmd $flag"
     if ((\${#reply})); then compadd -a reply; else _files; fi
     return
   fi
   if ((!helping && CURRENT > 2)) && [[ $prev == -* && $prev != *=* ]] && __lambda_takes_value "$cmd" "$prev"; then
+    __lambda_flag_lookup "$cmd $prev"
+    if ((\${#reply})); then __lambda_names "$reply[1]"; compadd -a reply; return; fi
     __lambda_flag_choices "$cmd $prev"
     if ((\${#reply})); then compadd -a reply; else _files; fi
     return
@@ -94,6 +111,10 @@ _lambda() {
     fi
   fi
   ((helping)) && return
+  if ((!positional)); then
+    __lambda_positional_lookup "$cmd"
+    if ((\${#reply})); then __lambda_names "$reply[1]"; compadd -a reply; return; fi
+  fi
   __lambda_positional_choices "$cmd"
   if ((\${#reply})); then compadd -a reply; else _files; fi
 }

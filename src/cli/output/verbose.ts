@@ -1,15 +1,17 @@
 import type { ConsolaReporter } from 'consola'
-import { subscribe } from 'node:diagnostics_channel'
-import { performance } from 'node:perf_hooks'
 import { consola, LogLevels } from 'consola'
+import { traceHttpRequests } from './http-trace'
 
 /** The global flag: accepted anywhere before `--`, by every command (`lambda --verbose deploy`, `lambda deploy --verbose`). */
 export const VERBOSE_FLAG = '--verbose'
 
 let verbose = false
 
-/** `--verbose` was given, or `LAMBDA_DEBUG` is set (the older spelling, kept). */
-export const isVerbose = (): boolean => verbose || Boolean(process.env.LAMBDA_DEBUG)
+/** `LAMBDA_DEBUG` set to anything but empty, `0` or `false`: the older spelling of `--verbose`, kept, and the same in every way. */
+export const debugFromEnv = (): boolean => !['', '0', 'false'].includes((process.env.LAMBDA_DEBUG ?? '').trim().toLowerCase())
+
+/** `--verbose` was given, or `LAMBDA_DEBUG` is set. */
+export const isVerbose = (): boolean => verbose || debugFromEnv()
 
 /** The command line without `--verbose` (before `--`, where it is a flag), and whether it was there. */
 export function takeVerboseFlag(rawArgs: string[]): { rawArgs: string[], verbose: boolean } {
@@ -26,32 +28,12 @@ function debugToStderr(reporter: ConsolaReporter): ConsolaReporter {
   }
 }
 
-interface UndiciRequest { method: string, origin: string, path: string }
-const started = new WeakMap<object, number>()
-
-/** Every HTTP request the CLI makes (the admin API, health checks), and its answer: method, URL, status, time; never a header. */
-function traceHttp(): void {
-  subscribe('undici:request:create', (message) => {
-    const { request } = message as { request: UndiciRequest }
-    started.set(request, performance.now())
-    consola.debug(`→ ${request.method} ${request.origin}${request.path}`)
-  })
-  subscribe('undici:request:headers', (message) => {
-    const { request, response } = message as { request: UndiciRequest, response: { statusCode: number } }
-    consola.debug(`← ${response.statusCode} ${request.method} ${request.origin}${request.path} in ${Math.round(performance.now() - (started.get(request) ?? performance.now()))}ms`)
-  })
-  subscribe('undici:request:error', (message) => {
-    const { request, error } = message as { request: UndiciRequest, error: Error }
-    consola.debug(`✗ ${request.method} ${request.origin}${request.path}: ${error.message}`)
-  })
-}
-
 /** `--verbose`: consola at debug level (on stderr), the HTTP trace, and errors with their stack and causes (print-error.ts). */
 export function useVerboseOutput(): void {
   verbose = true
   consola.level = LogLevels.debug
   consola.setReporters(consola.options.reporters.map(debugToStderr))
-  traceHttp()
+  traceHttpRequests()
 }
 
 /** An error's stack, then each cause's (`cause` chains, and the errors of an AggregateError), for `--verbose`. */

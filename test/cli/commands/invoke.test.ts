@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { useAgent } from '../../helpers/agent'
+import { runCli } from '../../helpers/cli'
 import { createProject } from '../../helpers/project'
+import { startRecordingServer } from '../../helpers/recording-server'
 import { hasTerminal, runInTerminal } from '../../helpers/terminal'
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/
@@ -105,5 +107,27 @@ describe('lambda invoke --data: inline, @file and @- (stdin), as curl reads them
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('Cannot read nope.json')
     expect(missing.stderr).toContain('@- to read stdin')
+  })
+})
+
+describe('lambda invoke: arguments that contradict each other', () => {
+  it('a body with -X GET or HEAD is a usage error (exit 2), and nothing is sent', async () => {
+    const agent = await startRecordingServer()
+    try {
+      const env = { LAMBDA_HOST: agent.url, LAMBDA_API_KEY: 'mlk_abcdef12_secretsecretsecretsecretsecretsecretsecret1' }
+      for (const method of ['GET', 'head']) {
+        const result = await runCli(['invoke', 'greet', '-d', '{"name":"x"}', '-X', method, '--json'], { env })
+        expect(result.code, result.output).toBe(2)
+        expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'CONFLICTING_ARGUMENTS', message: `-X ${method.toUpperCase()} sends no body, and --data gives one.` })
+        expect(JSON.parse(result.stdout).error.hint).toContain('--path')
+      }
+      expect(agent.requests).toEqual([])
+      // A method that takes a body is sent as asked.
+      expect((await runCli(['invoke', 'greet', '-d', '{"name":"x"}', '-X', 'DELETE'], { env })).code).toBe(0)
+      expect(agent.requests.map(r => `${r.method} ${r.url}`)).toEqual(['GET /_lambda/health', 'DELETE /_lambda/functions/greet/invoke/'])
+    }
+    finally {
+      await agent.close()
+    }
   })
 })
