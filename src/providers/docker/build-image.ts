@@ -122,7 +122,23 @@ export function daemonMessage(error: unknown): string {
  */
 export async function buildImage(docker: Dockerode, context: NodeJS.ReadableStream, opts: BuildImageOptions): Promise<{ imageId: string, log: string[] }> {
   const timeoutMs = opts.timeoutMs ?? BUILD_TIMEOUT_MS
-  const abortSignal = opts.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), opts.signal]) : AbortSignal.timeout(timeoutMs)
+  // One controller for the deadline and the caller's cancel. Not AbortSignal.any(AbortSignal.timeout()):
+  // it holds its sources weakly, and a timeout signal nothing else holds can be collected before it fires.
+  const stop = new AbortController()
+  const deadline = setTimeout(() => stop.abort(new DOMException('The build took too long', 'TimeoutError')), timeoutMs)
+  const cancel = () => stop.abort(opts.signal!.reason)
+  if (opts.signal?.aborted) cancel()
+  opts.signal?.addEventListener('abort', cancel, { once: true })
+  try {
+    return await runBuild(docker, context, opts, stop.signal, timeoutMs)
+  }
+  finally {
+    clearTimeout(deadline)
+    opts.signal?.removeEventListener('abort', cancel)
+  }
+}
+
+async function runBuild(docker: Dockerode, context: NodeJS.ReadableStream, opts: BuildImageOptions, abortSignal: AbortSignal, timeoutMs: number): Promise<{ imageId: string, log: string[] }> {
   const timedOut = (log: string[]) => opts.signal?.aborted
     ? new LambdaError({ code: 'BUILD_CANCELLED', status: 499, message: `The build of the image for ${opts.subject} was stopped: nobody waits for it any more.` })
     : buildFailed(opts, `it did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`, log)
