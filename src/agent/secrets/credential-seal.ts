@@ -1,5 +1,7 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
+import type { SealedText } from './secret-cipher'
+import { hkdfSync } from 'node:crypto'
 import { API_KEY_PATTERN } from '../../api/admin-api'
+import { openText, sealText } from './secret-cipher'
 
 /**
  * What marks a request header as a credential, by its name: `authorization`, `cookie`, `x-api-key`,
@@ -25,16 +27,11 @@ export function redactApiKeys(bytes: Buffer): Buffer {
   return Buffer.from(text.replace(EMBEDDED_KEYS, (_key, id: string) => `mlk_${id}_(redacted)`), 'latin1')
 }
 
-/** Credentials of one stored call: their names in the clear (what `lambda invocation` shows), their values sealed. */
-export interface SealedHeaders {
+/** Credentials of one stored call: their names in the clear (what `lambda invocation` shows), their values sealed (a JSON of name → value). */
+export interface SealedHeaders extends SealedText {
   names: string[]
-  /** base64: 12-byte nonce, 16-byte tag, AES-256-GCM ciphertext of the JSON of name → value. */
-  iv: string
-  tag: string
-  data: string
 }
 
-const ALGORITHM = 'aes-256-gcm'
 const PURPOSE = 'mini-lambda stored credentials v1'
 
 /**
@@ -63,11 +60,9 @@ export class CredentialSeal {
 
   /** The credentials sealed for `id`, or undefined when the blob does not open with this key. */
   open(id: string, sealed: SealedHeaders): Record<string, string> | undefined {
+    const json = openText(this.key, `${PURPOSE}:${id}`, sealed)
+    if (json === undefined) return undefined
     try {
-      const decipher = createDecipheriv(ALGORITHM, this.key, Buffer.from(sealed.iv, 'base64'))
-      decipher.setAAD(Buffer.from(`${PURPOSE}:${id}`))
-      decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'))
-      const json = Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8')
       const headers = JSON.parse(json) as unknown
       return typeof headers === 'object' && headers !== null ? headers as Record<string, string> : undefined
     }
@@ -77,10 +72,6 @@ export class CredentialSeal {
   }
 
   private seal(id: string, names: string[], headers: Record<string, string>): SealedHeaders {
-    const iv = randomBytes(12)
-    const cipher = createCipheriv(ALGORITHM, this.key, iv)
-    cipher.setAAD(Buffer.from(`${PURPOSE}:${id}`))
-    const data = Buffer.concat([cipher.update(JSON.stringify(headers), 'utf8'), cipher.final()])
-    return { names, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') }
+    return { names, ...sealText(this.key, `${PURPOSE}:${id}`, JSON.stringify(headers)) }
   }
 }
