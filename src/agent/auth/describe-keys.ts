@@ -1,5 +1,6 @@
 import type { ApiKeyRecord } from '../../store/records'
 import { scopeOf } from './key-scopes'
+import { grantsOf } from './secret-grants'
 
 /** A key as listings show it: every field a printable string, whatever an older release or a hand edit stored. */
 export interface KeyListing {
@@ -24,7 +25,7 @@ export function describeKeys(records: ApiKeyRecord[]): KeyListing[] {
     id: printable(record.id),
     name: printable(record.name),
     scope: scopeOf(record) ?? `unknown (${printable(record.scope)})`,
-    secrets: scopeOf(record) === 'admin' ? ['*'] : Array.isArray(record.secrets) ? record.secrets.map(printable) : [],
+    secrets: grantsOf(record).map(printable),
     createdAt: printable(record.createdAt),
   }))
 }

@@ -11,13 +11,18 @@ export const ANY_SECRET = '*'
 /** Most secrets one key may be granted by name (a listing, not a database). */
 export const MAX_SECRET_GRANTS = 1000
 
+/** The secrets `key` may give to the functions it deploys: an admin key any (`*`), others what they were granted. */
+export function grantsOf(key: Pick<ApiKeyRecord, 'scope' | 'secrets'>): string[] {
+  if (scopeOf(key) === 'admin') return [ANY_SECRET]
+  return Array.isArray(key.secrets) ? key.secrets : []
+}
+
 /**
  * Whether `key` may give `secret` to a function it deploys. Deploying code that receives a secret is
  * reading that secret, so a deploy key needs the admin's grant for each; an admin key may give any.
  */
 export function maySecretBeGiven(key: ApiKeyRecord, secret: string): boolean {
-  if (scopeOf(key) === 'admin') return true
-  const grants = Array.isArray(key.secrets) ? key.secrets : []
+  const grants = grantsOf(key)
   return grants.includes(ANY_SECRET) || grants.includes(secret)
 }
 

@@ -8,7 +8,7 @@ import { ADMIN_PREFIX } from '../../api/admin-api'
 import { createApiKey, revokeApiKey, setSecretGrants } from '../auth/api-keys'
 import { keyNameProblem } from '../auth/key-names'
 import { DEFAULT_KEY_SCOPE, keyScopeProblem, scopeOf } from '../auth/key-scopes'
-import { secretGrantsProblem } from '../auth/secret-grants'
+import { grantsOf, secretGrantsProblem } from '../auth/secret-grants'
 import { badField, checkedString, optional } from './body-fields'
 import { defineAdminHandler } from './define-admin'
 import { readJsonBody } from './read-json-body'
@@ -35,8 +35,7 @@ const createKeyBody = {
 const grantsBody = { secrets: grantsField(GRANTS_EXAMPLE) }
 
 export function listingOf(record: ApiKeyRecord): KeyListing {
-  const scope = scopeOf(record) ?? record.scope ?? 'admin'
-  return { id: record.id, name: record.name, scope, secrets: scope === 'admin' ? ['*'] : Array.isArray(record.secrets) ? record.secrets : [], createdAt: record.createdAt }
+  return { id: record.id, name: record.name, scope: scopeOf(record) ?? record.scope ?? 'admin', secrets: grantsOf(record), createdAt: record.createdAt }
 }
 
 /** Managing keys is for admin keys only: a deploy key must not mint or revoke keys, nor widen its own grants. */
@@ -57,6 +56,6 @@ export function registerKeyRoutes(app: H3, ctx: AgentContext) {
   app.delete(`${base}/:id`, defineAdminHandler(ctx, 'admin', async (event): Promise<RevokedKey> => {
     const id = keyIdParam(event)
     const record = await ctx.locks.run(KEYS_LOCK, () => revokeApiKey(ctx.keys, id))
-    return { id, name: record.name, scope: scopeOf(record) ?? record.scope ?? 'admin', revoked: true }
+    return { id, name: record.name, scope: listingOf(record).scope, revoked: true }
   }, { action: 'key.revoke' }))
 }
