@@ -4,6 +4,7 @@ import type { KeyScope } from './key-scopes'
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { API_KEY_RE } from '../../api/admin-api'
 import { LambdaError } from '../../errors'
+import { describeName } from './describe-name'
 import { keyNameProblem } from './key-names'
 import { keyScopeProblem, scopeOf } from './key-scopes'
 import { normalizeGrants, secretGrantsProblem } from './secret-grants'
@@ -92,12 +93,6 @@ export async function revokeApiKey(keys: KeyStore, id: string): Promise<ApiKeyRe
 /** A record a key can match: one with a well-formed hash (a damaged record must not count as a working admin key). */
 function isUsable(record: ApiKeyRecord): boolean {
   return typeof record.hash === 'string' && /^[0-9a-f]{64}$/.test(record.hash)
-}
-
-/** A name or id as quoted in a message: JSON-quoted, and short whatever was sent. */
-export function describeName(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value)
-  return text.length > 80 ? `${text.slice(0, 80)}…" (${text.length} characters)` : text
 }
 
 export function bearerToken(authorization: string | undefined): string | undefined {

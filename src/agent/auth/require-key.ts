@@ -3,7 +3,8 @@ import type { KeyStore } from '../../store/key-store'
 import type { ApiKeyRecord } from '../../store/records'
 import type { KeyScope } from './key-scopes'
 import { LambdaError } from '../../errors'
-import { bearerToken, describeName, unauthorized, verifyApiKey } from './api-keys'
+import { bearerToken, unauthorized, verifyApiKey } from './api-keys'
+import { describeName } from './describe-name'
 import { KEY_SCOPES, scopeAllows, scopeOf } from './key-scopes'
 
 /** Throws 401 unless the request carries a valid API key, and 403 unless that key's scope covers `scope`. */

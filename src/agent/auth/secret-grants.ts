@@ -2,7 +2,7 @@ import type { FunctionRuntimeConfig } from '../../config/types'
 import type { ApiKeyRecord } from '../../store/records'
 import { secretNameProblem, secretNamesOf } from '../../config/secret'
 import { LambdaError } from '../../errors'
-import { describeName } from './api-keys'
+import { describeName } from './describe-name'
 import { scopeOf } from './key-scopes'
 
 /** A grant of every secret, present and future: an admin's explicit choice, never a default. */

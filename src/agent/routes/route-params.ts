@@ -3,7 +3,8 @@ import type { ConfigIssue } from '../../config/schema/checks'
 import { getRouterParam } from 'h3'
 import { validateFunctionName } from '../../config/function-name'
 import { LambdaError } from '../../errors'
-import { describeName, KEY_ID_RE } from '../auth/api-keys'
+import { KEY_ID_RE } from '../auth/api-keys'
+import { describeName } from '../auth/describe-name'
 
 /** Why `name` cannot be a function's name, or undefined. */
 export function functionNameProblem(name: string): { problem: string, hint: string } | undefined {

@@ -39,7 +39,8 @@ const create = defineLambdaCommand({
     ...jsonArgs,
   },
   async run({ args, values, json }) {
-    const { createApiKey, describeName } = await import('../../agent/auth/api-keys')
+    const { createApiKey } = await import('../../agent/auth/api-keys')
+    const { describeName } = await import('../../agent/auth/describe-name')
     const scope = (args.scope ?? DEFAULT_KEY_SCOPE) as KeyScope
     const nameProblem = args.name === undefined ? undefined : keyNameProblem(args.name)
     if (nameProblem) throw usageError({ code: 'INVALID_KEY_NAME', message: `Key name ${describeName(args.name)} ${nameProblem.problem}.`, hint: nameProblem.hint })
