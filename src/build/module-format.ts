@@ -1,5 +1,6 @@
 import type { ResolvedFunction } from '../config/types'
 import { existsSync } from 'node:fs'
+import { lstat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { LambdaError } from '../errors'
 
@@ -17,6 +18,19 @@ export const BUNDLE_FILES: Record<ModuleFormat, string> = { esm: 'index.mjs', cj
 export function bundleFileIn(dir: string): string {
   const cjs = join(dir, BUNDLE_FILES.cjs)
   return existsSync(cjs) ? cjs : join(dir, BUNDLE_FILES.esm)
+}
+
+const isRegularFile = (path: string) => lstat(path).then(info => info.isFile(), () => false)
+
+/**
+ * The bundle of an uploaded function's folder, by the same rule (CommonJS first), counting only regular
+ * files at its top (never a link): undefined when it holds neither.
+ */
+export async function uploadedBundle(dir: string): Promise<string | undefined> {
+  for (const file of [BUNDLE_FILES.cjs, BUNDLE_FILES.esm]) {
+    if (await isRegularFile(join(dir, file))) return file
+  }
+  return undefined
 }
 
 /**

@@ -1,11 +1,11 @@
 import type { DeployManifest } from '../../api/deploy-manifest'
 import type { ConfigIssue } from '../../config/schema/checks'
 import type { FunctionOptions } from '../../config/schema/function-options'
-import { lstat, readFile, rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { DEPLOY_MANIFEST } from '../../api/deploy-manifest'
-import { BUNDLE_FILES } from '../../build/module-format'
+import { BUNDLE_FILES, uploadedBundle } from '../../build/module-format'
 import { resolveFunctionSettings } from '../../config/resolve/function-settings'
 import { checkFunctionOptions } from '../../config/schema/function-options'
 import { configError } from '../../config/validate'
@@ -52,8 +52,7 @@ export async function readDeployManifest(dir: string, expectedName: string): Pro
 
 /** A node function's upload is its bundle: without one there is nothing to build (a 400, not a failed start). */
 export async function assertNodeBundle(dir: string): Promise<void> {
-  const present = await Promise.all(Object.values(BUNDLE_FILES).map(file => lstat(join(dir, file)).then(info => info.isFile(), () => false)))
-  if (present.includes(true)) return
+  if (await uploadedBundle(dir)) return
   throw new LambdaError({
     code: 'BAD_UPLOAD',
     status: 400,

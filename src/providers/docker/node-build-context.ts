@@ -1,6 +1,6 @@
 import { lstat, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { BUNDLE_FILES } from '../../build/module-format'
+import { BUNDLE_FILES, uploadedBundle } from '../../build/module-format'
 import { nodeDockerfile } from '../../build/node-dockerfile'
 
 const isFile = (path: string) => lstat(path).then(info => info.isFile(), () => false)
@@ -11,7 +11,7 @@ const isFile = (path: string) => lstat(path).then(info => info.isFile(), () => f
  * in place of any the upload carried. Returns the files to send; nothing else of the upload is.
  */
 export async function nodeBuildContext(name: string, contextDir: string): Promise<string[]> {
-  const bundle = await isFile(join(contextDir, BUNDLE_FILES.cjs)) ? BUNDLE_FILES.cjs : BUNDLE_FILES.esm
+  const bundle = await uploadedBundle(contextDir) ?? BUNDLE_FILES.esm
   const withSourceMap = await isFile(join(contextDir, `${bundle}.map`))
   await rm(join(contextDir, 'Dockerfile'), { recursive: true, force: true })
   await writeFile(join(contextDir, 'Dockerfile'), nodeDockerfile(name, bundle, withSourceMap), { flag: 'wx' })
