@@ -6,6 +6,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { LambdaError } from '../errors'
 import { writeFileAtomic } from '../fs/atomic-write'
+import { isDiskFull } from '../fs/disk-full'
 
 export const OWNER_FILE = 'agent.pid'
 
@@ -84,7 +85,10 @@ async function lockWithPidFile(dataDir: string): Promise<void> {
 export async function lockDataDir(dataDir: string, port: number, scheme: 'http' | 'https' = 'http'): Promise<DataDirLock> {
   const server = process.platform === 'linux' ? await lockWithAbstractSocket(dataDir) : (await lockWithPidFile(dataDir), undefined)
   const owner: Owner = { pid: process.pid, port, scheme, startedAt: new Date().toISOString() }
-  await writeFileAtomic(join(dataDir, OWNER_FILE), `${JSON.stringify(owner)}\n`, { mode: 0o600 })
+  // On Linux the socket is the lock and the file only tells who holds it: a full disk must not stop the start.
+  await writeFileAtomic(join(dataDir, OWNER_FILE), `${JSON.stringify(owner)}\n`, { mode: 0o600 }).catch((error) => {
+    if (!server || !isDiskFull(error)) throw error
+  })
   return {
     async release() {
       await rm(join(dataDir, OWNER_FILE), { force: true })

@@ -16,6 +16,7 @@ import { AuditLog } from './audit/audit-log'
 import { createApiKey } from './auth/api-keys'
 import { migrateKeyGrants } from './auth/migrate-key-grants'
 import { lockDataDir } from './data-dir-lock'
+import { checkDiskSpace } from './disk-space'
 import { KeyedLock } from './deploy/keyed-lock'
 import { createGatewayFastPath } from './gateway'
 import { ensureAgentIdentity } from './identity'
@@ -68,6 +69,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     await checkPortFree(options.port, options.host, AGENT_PORT_HINTS)
     const tlsPems = options.tls && await readTlsFiles(options.tls)
     const { tmpDir, uploadsDir } = await resetTempDirs(options.dataDir)
+    await checkDiskSpace(options.dataDir, line => consola.warn(line))
 
     const { storage, keys, functions, schedules: scheduleStore, close: closeState } = await openAgentState(options)
     opened.push(closeState)

@@ -2,6 +2,7 @@ import type { H3Config, H3Event, HTTPError } from 'h3'
 import { H3 } from 'h3'
 import { FastResponse } from 'srvx'
 import { LambdaError } from '../errors'
+import { diskFullError, isDiskFull } from '../fs/disk-full'
 
 export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new FastResponse(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } })
@@ -11,6 +12,8 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
 export function errorResponse(error: unknown): Response {
   const original = (error as HTTPError)?.cause ?? error
   if (LambdaError.is(original)) return jsonResponse(original.toJSON(), original.status)
+  // Whatever write ran out of space (a log, a temp file, a record), the answer says so and what to do.
+  if (isDiskFull(original)) return jsonResponse(diskFullError('The agent could not write what this request needed', 'its data dir', original).toJSON(), 507)
   const status = (error as HTTPError)?.status ?? 500
   if (status >= 500) console.error(original)
   const message = status >= 500 ? 'Internal server error' : (error as Error)?.message ?? 'Request failed'

@@ -5,6 +5,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path'
 import { defineDriver } from 'unstorage'
 import { LambdaError } from '../errors'
 import { ATOMIC_TEMP_FILE_RE, syncDir, writeFileAtomic } from '../fs/atomic-write'
+import { diskFullError, isDiskFull } from '../fs/disk-full'
 
 export interface AtomicFsDriverOptions {
   /** Folder with one file per key: `versions:hello:3` is `<base>/versions/hello/3`. */
@@ -30,17 +31,17 @@ function orIfMissing<T>(fallback: T) {
 
 /**
  * A write the disk refused: a full disk, a quota, a read-only mount are the machine's state, not a bug
- * (503 with what to do, never a bare 500); the record keeps its old content (see writeFileAtomic).
+ * (507 or 503 with what to do, never a bare 500); the record keeps its old content (see writeFileAtomic).
  */
 function storeWriteFailed(base: string) {
   return (error: NodeJS.ErrnoException): never => {
-    const full = error.code === 'ENOSPC' || error.code === 'EDQUOT'
-    if (!full && error.code !== 'EROFS' && error.code !== 'EACCES' && error.code !== 'EPERM') throw error
+    if (isDiskFull(error)) throw diskFullError('The agent\'s state could not be saved', base, error, 'STORE_FULL')
+    if (error.code !== 'EROFS' && error.code !== 'EACCES' && error.code !== 'EPERM') throw error
     throw new LambdaError({
-      code: full ? 'STORE_FULL' : 'STORE_NOT_WRITABLE',
+      code: 'STORE_NOT_WRITABLE',
       status: 503,
-      message: full ? `The agent's state could not be saved: the disk holding ${base} is full. Nothing was changed.` : `The agent's state could not be saved: ${base} is not writable (${error.code}). Nothing was changed.`,
-      hint: full ? 'Free space on the agent\'s machine (`df -h`; old images: `docker image prune`; logs: --log-max-mb), then try again.' : 'Give the agent\'s user write access to its data dir again, then try again.',
+      message: `The agent's state could not be saved: ${base} is not writable (${error.code}). Nothing was changed.`,
+      hint: 'Give the agent\'s user write access to its data dir again, then try again.',
       cause: error,
     })
   }

@@ -278,7 +278,7 @@ describe('a full disk under the store', () => {
     }
     catch {}
     const error = await storage.setItem('keys:a', { v: 2, padding: 'x'.repeat(8192) }).then(() => undefined, (e: unknown) => e)
-    expect(error).toMatchObject({ name: 'LambdaError', code: 'STORE_FULL', status: 503 })
+    expect(error).toMatchObject({ name: 'LambdaError', code: 'STORE_FULL', status: 507 })
     expect((error as Error).message).toContain('is full')
     expect(await storage.getItem('keys:a')).toEqual({ v: 1 })
   })

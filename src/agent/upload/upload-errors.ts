@@ -1,4 +1,5 @@
 import { LambdaError } from '../../errors'
+import { diskFullError, isDiskFull } from '../../fs/disk-full'
 
 /** Short machine reasons in `error.data.reason`, so clients can react without parsing messages. */
 export type UploadRejection
@@ -55,6 +56,7 @@ export function notATar(detail: string, cause?: unknown): LambdaError {
 
 /** The upload was fine but the agent's own disk or permissions failed it: the server's fault, not the client's. */
 export function uploadFailed(step: 'store' | 'unpack', dir: string, cause: unknown): LambdaError {
+  if (isDiskFull(cause)) return diskFullError(`The agent could not ${step} the upload`, dir, cause)
   return new LambdaError({
     code: 'UPLOAD_FAILED',
     status: 500,
