@@ -152,7 +152,11 @@ export interface ScheduleRunRecord {
   durationMs?: number
   /** The function's HTTP status, or the agent's (502, 504) when it crashed or timed out. */
   status?: number
-  outcome: 'ok' | 'error' | 'timeout' | 'skipped'
+  /**
+   * `running`: written as the run starts, replaced by how it ended. One that stays `running` after the agent
+   * stopped (a kill -9, a crash, a stop that did not wait for it) reads as `interrupted`: it is not run again.
+   */
+  outcome: 'ok' | 'error' | 'timeout' | 'skipped' | 'running' | 'interrupted'
   /** The version that ran it. */
   version?: number
   /** How long after its scheduled time the run started (queued runs wait for the one before). */

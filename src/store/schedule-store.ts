@@ -65,6 +65,22 @@ export function createScheduleStore(storage: Storage) {
       seqs.push(seq)
       for (const old of seqs.splice(0, Math.max(0, seqs.length - SCHEDULE_RUNS_KEPT))) await storage.removeItem(runKey(run.schedule, old))
     }),
+    /**
+     * Records a run as it starts (outcome `running`), so one the agent's stop cuts short is on record; resolves
+     * with what `endRun` needs to replace it by how it ended.
+     */
+    startRun: (run: ScheduleRunRecord) => inOrder(runsBase(run.schedule), async () => {
+      const seqs = await seqsOf(run.schedule)
+      const seq = (seqs.at(-1) ?? 0) + 1
+      await storage.setItem(runKey(run.schedule, seq), run)
+      seqs.push(seq)
+      for (const old of seqs.splice(0, Math.max(0, seqs.length - SCHEDULE_RUNS_KEPT))) await storage.removeItem(runKey(run.schedule, old))
+      return seq
+    }),
+    /** Replaces a started run by how it ended (unless it has been pruned meanwhile). */
+    endRun: (run: ScheduleRunRecord, seq: number) => inOrder(runsBase(run.schedule), async () => {
+      if ((await seqsOf(run.schedule)).includes(seq)) await storage.setItem(runKey(run.schedule, seq), run)
+    }),
     /** The newest runs first, at most `limit`. */
     listRuns: (id: string, limit = SCHEDULE_RUNS_KEPT) => inOrder(runsBase(id), async () => {
       const seqs = (await seqsOf(id)).slice(-limit).reverse()

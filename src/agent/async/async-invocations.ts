@@ -333,6 +333,7 @@ export class AsyncInvocations {
     this.timers.clear()
     this.callbacks.stop()
     await Promise.race([this.ledger.settled(), new Promise(resolve => setTimeout(resolve, 5000).unref())])
+    this.ledger.stop()
   }
 }
 

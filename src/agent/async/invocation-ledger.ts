@@ -10,6 +10,9 @@ import { createInvocationStore } from './invocation-store'
 import { toSummary } from './invocation-views'
 import { RecordWriter } from './record-writer'
 
+/** How often an outcome the disk refused is written again. */
+const OUTCOME_RETRY_MS = 2000
+
 /** Bodies larger than this wait on disk rather than in memory until their call runs. */
 const IN_MEMORY_BODY_CHARS = 64 * 1024
 
@@ -63,6 +66,10 @@ export class InvocationLedger {
   private readonly owned = new Set<string>()
   /** Large bodies left on disk until their call runs. */
   private readonly offloaded = new Set<string>()
+  /** Finished calls whose outcome the disk refused so far, written again every OUTCOME_RETRY_MS. */
+  private readonly unsavedOutcomes = new Map<string, InvocationRecord>()
+  private readonly retryTimers = new Set<NodeJS.Timeout>()
+  private stopped = false
 
   constructor(storage: Storage, private readonly warn: (message: string) => void, private readonly seal: CredentialSeal) {
     this.store = createInvocationStore(storage)
@@ -70,7 +77,10 @@ export class InvocationLedger {
     // Nobody waits for a done batch (the outcome is in memory at once): gathering for a moment makes each write carry more.
     const doneWriter = (outcome: Outcome) => new BatchWriter<InvocationRecord>((key, records) => this.store.done[outcome].put(key, records), sizeOf, 20)
     this.done = { succeeded: doneWriter('succeeded'), failed: doneWriter('failed') }
-    this.writer = new RecordWriter(record => this.store.put(record), (record, error) => warn(`Could not store invocation ${record.id} of ${record.function}: ${(error as Error).message}`))
+    this.writer = new RecordWriter(record => this.store.put(record), (record, error) => {
+      // An outcome being written again warned once already.
+      if (!this.unsavedOutcomes.has(record.id)) warn(`Could not store invocation ${record.id} of ${record.function}: ${(error as Error).message}`)
+    })
   }
 
   /** Resolves once the accepted call is on disk (the 202 may then go out). */
@@ -97,9 +107,36 @@ export class InvocationLedger {
       addTo(this.doneBatches[outcome], batch, record.id)
       this.release(record.id)
     }, (error) => {
-      this.warn(`Could not store the outcome of invocation ${record.id} of ${record.function}: ${(error as Error).message}`)
-      this.save(record)
+      this.warn(`Could not store the outcome of invocation ${record.id} of ${record.function}: ${(error as Error).message}. It is written again every few seconds; until then a restart of the agent runs the call again (at-least-once).`)
+      this.saveOutcome(record)
     }).finally(() => this.finishing.delete(record.id))
+  }
+
+  /**
+   * An outcome the disk refused (full, say) is written again until it is on disk: only then does the call's
+   * inbox copy go, so a restart before that runs the call again, and one after it never does.
+   */
+  private saveOutcome(record: InvocationRecord): void {
+    this.owned.add(record.id)
+    this.unsavedOutcomes.set(record.id, record)
+    void this.writer.save(record).then((saved) => {
+      if (saved) {
+        this.unsavedOutcomes.delete(record.id)
+        this.release(record.id)
+        return
+      }
+      if (this.stopped) return
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer)
+        this.saveOutcome(record)
+      }, OUTCOME_RETRY_MS)
+      this.retryTimers.add(timer)
+    })
+  }
+
+  /** Finished calls whose outcome is not on disk yet: a restart now would run them again. */
+  unsavedOutcomeCount(): number {
+    return this.unsavedOutcomes.size
   }
 
   summaries(): IterableIterator<Kept> {
@@ -128,7 +165,7 @@ export class InvocationLedger {
 
   /** A finished invocation's whole record (or one being written), or undefined. */
   async get(id: string): Promise<InvocationRecord | undefined> {
-    const inMemory = this.finishing.get(id) ?? this.writer.unsaved(id)
+    const inMemory = this.finishing.get(id) ?? this.writer.unsaved(id) ?? this.unsavedOutcomes.get(id)
     if (inMemory) return inMemory
     const kept = this.kept.get(id)
     if (!kept) return undefined
@@ -226,7 +263,7 @@ export class InvocationLedger {
     const expired: InvocationSummary[] = []
     const groups = new Map<string, InvocationSummary[]>()
     for (const { summary } of this.kept.values()) {
-      if (this.finishing.has(summary.id) || this.writer.unsaved(summary.id)) continue
+      if (this.finishing.has(summary.id) || this.writer.unsaved(summary.id) || this.unsavedOutcomes.has(summary.id)) continue
       const retention = summary.status === 'failed' ? failedRetentionMs : retentionMs
       if (now - Date.parse(summary.finishedAt ?? summary.acceptedAt) > retention) {
         expired.push(summary)
@@ -255,6 +292,14 @@ export class InvocationLedger {
   /** Resolves once what was accepted and finished so far is written (records of their own: briefly). */
   async settled(): Promise<void> {
     await Promise.all([this.inbox.settled(), this.done.succeeded.settled(), this.done.failed.settled(), this.writer.idle()])
+  }
+
+  /** No more retries of unsaved outcomes; says how many calls will run again after the restart. */
+  stop(): void {
+    this.stopped = true
+    for (const timer of this.retryTimers) clearTimeout(timer)
+    this.retryTimers.clear()
+    if (this.unsavedOutcomes.size > 0) this.warn(`${this.unsavedOutcomes.size} asynchronous call(s) finished but their outcome could not be written (disk full?): they run again after the restart.`)
   }
 
   /** Until a later copy of it is on disk, a call's only durable copy is in its inbox batch. */

@@ -20,6 +20,8 @@ export interface ScheduleRunnerHooks {
   execute: (run: DueRun) => Promise<ScheduleRunRecord>
   /** Every run's record, skipped ones included, once it is over. */
   record: (run: ScheduleRunRecord) => void
+  /** A run starts (after the overlap rule let it): the scheduler records it as running. */
+  started?: (run: DueRun, startedAt: Date) => void
   /** A scheduled time came (before its run starts, or is skipped). */
   onDue?: (scheduledAt: Date, trigger: RunTrigger) => void
 }
@@ -108,6 +110,7 @@ export class ScheduleRunner {
 
   private async run(run: DueRun): Promise<ScheduleRunRecord> {
     this.running++
+    this.hooks.started?.(run, new Date())
     let record: ScheduleRunRecord
     try {
       record = await this.hooks.execute(run)

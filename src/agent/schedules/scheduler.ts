@@ -23,6 +23,9 @@ export interface SchedulerOptions {
 }
 
 const NEXT_RUNS_SHOWN = 3
+
+/** How long a stop waits for schedule runs going to end (and be recorded) before the instances stop. */
+const STOP_GRACE_MS = 5000
 /** Listings show a function's config schedules before those added with the CLI. */
 const SOURCE_ORDER = { config: 0, cli: 1 } as const
 const PRUNE_KEY = '\0prune'
@@ -39,6 +42,8 @@ export class Scheduler {
   private readonly states = new Map<string, ScheduleStateRecord>()
   private readonly cli = new Map<string, CliScheduleRecord>()
   private readonly lastRuns = new Map<string, ScheduleRunRecord>()
+  /** Runs going now, by id: where their `running` record is (see startRun). */
+  private readonly inFlight = new Map<string, Promise<number | undefined>>()
   /** One change at a time per function (and one prune at a time). */
   private readonly locks = new KeyedLock()
   private readonly options: SchedulerOptions
@@ -63,11 +68,16 @@ export class Scheduler {
     })
   }
 
-  /** Stops every timer; runs still going are not recorded (their instances are being stopped). */
+  /**
+   * Stops every timer and gives the runs still going a moment (STOP_GRACE_MS) to end and be recorded; a run
+   * that outlasts it stays on record as `running`, which reads as `interrupted` from the next start on.
+   */
   async close(): Promise<void> {
-    this.closed = true
     this.unsubscribe?.()
     for (const runner of this.runners.values()) runner.pause()
+    const deadline = Date.now() + STOP_GRACE_MS
+    while (this.inFlight.size > 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50))
+    this.closed = true
     await this.options.store.idle()
   }
 
@@ -154,7 +164,7 @@ export class Scheduler {
 
   async history(id: string, limit?: number): Promise<ScheduleHistoryResponse> {
     const runner = this.runners.get(id)
-    const runs = await this.options.store.listRuns(id, limit)
+    const runs = (await this.options.store.listRuns(id, limit)).map(run => this.asKnown(run))
     // A config schedule no longer defined keeps its history while a kept version defines it.
     if (!runner && runs.length === 0) throw scheduleNotFound(id)
     return { schedule: runner ? this.describe(runner) : null, runs }
@@ -164,7 +174,13 @@ export class Scheduler {
   private async loadLastRun(id: string): Promise<void> {
     if (this.lastRuns.has(id)) return
     const [last] = await this.options.store.listRuns(id, 1)
-    if (last && !this.lastRuns.has(id)) this.lastRuns.set(id, last)
+    if (last && !this.lastRuns.has(id)) this.lastRuns.set(id, this.asKnown(last))
+  }
+
+  /** A run on record as `running` that this agent is not running was cut short by an earlier stop. */
+  private asKnown(run: ScheduleRunRecord): ScheduleRunRecord {
+    if (run.outcome !== 'running' || this.inFlight.has(run.id)) return run
+    return { ...run, outcome: 'interrupted', reason: 'the agent stopped (a kill, a crash or a stop) before the run ended; it was not run again' }
   }
 
   private runner(id: string): ScheduleRunner {
@@ -231,12 +247,20 @@ export class Scheduler {
         if (trigger === 'manual' || !runner || this.closed) return
         void this.saveState({ ...this.stateOf(runner.definition), lastScheduledAt: scheduledAt.toISOString() }).catch(() => {})
       },
+      started: (run: DueRun, startedAt: Date) => {
+        if (this.closed) return
+        const record: ScheduleRunRecord = { id: run.id, schedule: id, function: run.definition.function, trigger: run.trigger, scheduledAt: run.scheduledAt.toISOString(), startedAt: startedAt.toISOString(), outcome: 'running' }
+        this.inFlight.set(run.id, this.options.store.startRun(record).catch(() => undefined))
+      },
       record: (run: ScheduleRunRecord) => {
+        const started = this.inFlight.get(run.id)
+        this.inFlight.delete(run.id)
         // A run that ends after its CLI schedule was removed has no history to go to.
         if (this.closed || (source === 'cli' && !this.cli.has(id))) return
         this.lastRuns.set(id, run)
         this.options.onRun?.(run)
-        void this.options.store.addRun(run).catch(() => {})
+        const store = this.options.store
+        void (started ? started.then(seq => seq === undefined ? store.addRun(run) : store.endRun(run, seq)) : store.addRun(run)).catch(() => {})
       },
     }
   }
