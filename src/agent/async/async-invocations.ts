@@ -263,6 +263,7 @@ export class AsyncInvocations {
       if (!filter.status || summary.status === filter.status) matching.push(summary)
     }
     for (const record of this.live.values()) consider(toSummary(record))
+    for (const record of this.ledger.unrecorded()) consider(toSummary(record))
     for (const { summary } of this.ledger.summaries()) consider(summary)
     matching.sort((a, b) => b.acceptedAt.localeCompare(a.acceptedAt) || b.id.localeCompare(a.id))
     return { invocations: matching.slice(0, filter.limit ?? 100), counts }

@@ -27,6 +27,12 @@ interface Kept {
 
 const sizeOf = (record: InvocationRecord) => record.request.body.length + (record.result?.body.length ?? 0) + 2048
 
+/** How a finished call whose outcome is not on disk yet is shown: its attempts, but not yet an outcome. */
+function asRunning(record: InvocationRecord): InvocationRecord {
+  const { finishedAt: _finishedAt, failure: _failure, ...rest } = record
+  return { ...rest, status: 'running' }
+}
+
 function addTo(groups: Map<string, Set<string>>, key: string, id: string) {
   let members = groups.get(key)
   if (!members) groups.set(key, members = new Set())
@@ -96,14 +102,15 @@ export class InvocationLedger {
     })
   }
 
-  /** Keeps a finished invocation: in memory at once, in a done batch soon after. */
+  /**
+   * Keeps a finished invocation, in a done batch soon after. Until that is on disk it shows as running (see
+   * `unrecorded`): a call shown succeeded or failed never runs again, whatever happens to the agent.
+   */
   finished(record: InvocationRecord): void {
     this.finishing.set(record.id, record)
-    const kept: Kept = { summary: toSummary(record) }
-    this.keep(kept)
     const outcome = record.status as Outcome
     this.done[outcome].add(record).then((batch) => {
-      kept.done = batch
+      this.keep({ summary: toSummary(record), done: batch })
       addTo(this.doneBatches[outcome], batch, record.id)
       this.release(record.id)
     }, (error) => {
@@ -122,6 +129,7 @@ export class InvocationLedger {
     void this.writer.save(record).then((saved) => {
       if (saved) {
         this.unsavedOutcomes.delete(record.id)
+        this.keep({ summary: toSummary(record) })
         this.release(record.id)
         return
       }
@@ -163,9 +171,19 @@ export class InvocationLedger {
     else this.failedCounts.delete(summary.function)
   }
 
+  /** Finished calls whose outcome is not on disk yet, shown as still running: a crash now would run them again. */
+  * unrecorded(): Iterable<InvocationRecord> {
+    for (const record of this.finishing.values()) yield asRunning(record)
+    for (const record of this.unsavedOutcomes.values()) {
+      if (!this.finishing.has(record.id)) yield asRunning(record)
+    }
+  }
+
   /** A finished invocation's whole record (or one being written), or undefined. */
   async get(id: string): Promise<InvocationRecord | undefined> {
-    const inMemory = this.finishing.get(id) ?? this.writer.unsaved(id) ?? this.unsavedOutcomes.get(id)
+    const unrecorded = this.finishing.get(id) ?? this.unsavedOutcomes.get(id)
+    if (unrecorded) return asRunning(unrecorded)
+    const inMemory = this.writer.unsaved(id)
     if (inMemory) return inMemory
     const kept = this.kept.get(id)
     if (!kept) return undefined
