@@ -9,6 +9,7 @@ import type { InvocationRecord } from './invocation-record'
 import { randomUUID } from 'node:crypto'
 import { ASYNC_DEFAULTS } from '../../config/schema/async'
 import { LambdaError } from '../../errors'
+import { diskFullError, isDiskFull } from '../../fs/disk-full'
 import { checkCallbackUrl } from './callback-policy'
 import { CallbackSender } from './callback-sender'
 import { FunctionLane } from './function-lane'
@@ -165,6 +166,7 @@ export class AsyncInvocations {
       await this.ledger.accept(record)
     }
     catch (error) {
+      if (isDiskFull(error)) throw diskFullError('The call could not be stored, so it was not accepted', 'the agent\'s data dir', error, 'ASYNC_STORE_FULL')
       throw new LambdaError({ code: 'ASYNC_STORE_FAILED', status: 503, message: `The call could not be stored, so it was not accepted: ${(error as Error).message}`, hint: 'Retry; if it keeps failing, look at the agent\'s disk (space, permissions).' })
     }
     finally {

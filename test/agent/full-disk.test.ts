@@ -1,0 +1,123 @@
+import type { AgentProcess } from '../helpers/agent'
+import type { HttpResult } from '../helpers/http'
+import type { TempProject } from '../helpers/project'
+import { execFileSync } from 'node:child_process'
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startAgentProcess } from '../helpers/agent'
+import { createProject } from '../helpers/project'
+
+/** A small tmpfs of our own: only root may mount one, so elsewhere the suite is skipped. */
+function mountSmallDisk(): string | undefined {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return undefined
+  const dir = mkdtempSync(join(tmpdir(), 'lambda-full-disk-'))
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,mode=0700', 'tmpfs', dir], { stdio: 'ignore' })
+    return dir
+  }
+  catch {
+    rmSync(dir, { recursive: true, force: true })
+    return undefined
+  }
+}
+
+/** Writes until the disk refuses: every byte left is taken. */
+function fillDisk(file: string): void {
+  const fd = openSync(file, 'w')
+  const chunk = Buffer.alloc(64 * 1024)
+  try {
+    for (;;) writeSync(fd, chunk)
+  }
+  catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error
+    // The last bytes: smaller writes fill what a whole chunk did not fit in.
+    try {
+      for (;;) writeSync(fd, Buffer.alloc(512))
+    }
+    catch {}
+  }
+  finally {
+    closeSync(fd)
+  }
+}
+
+const disk = mountSmallDisk()
+const json = { 'content-type': 'application/json' }
+
+function expectDiskFull(res: HttpResult, what: string) {
+  expect(res.status, `${what}: ${res.text}`).toBe(507)
+  const { error } = res.json()
+  expect(error.code, what).toMatch(/^(STORE_FULL|DISK_FULL|ASYNC_STORE_FULL)$/)
+  expect(error.message, what).toMatch(/is full\. Nothing was changed\./)
+  expect(error.hint, what).toMatch(/Free space .*df -h/)
+}
+
+describe.skipIf(!disk)('a full data dir: clear 507s, the agent starts and serves, and writes again once space is freed', () => {
+  let agent: AgentProcess
+  let project: TempProject
+  const ballast = join(disk ?? '', 'ballast')
+
+  beforeAll(async () => {
+    mkdirSync(join(disk!, 'data'), { mode: 0o700 })
+    project = createProject({
+      'lambda.config.ts': `export default { functions: { hello: {} } }\n`,
+      'functions/hello/index.mjs': `export default () => new Response('v1')\n`,
+    })
+    agent = await startAgentProcess({ provider: 'process', dataDir: join(disk!, 'data') })
+    expect((await agent.cli(['deploy'], { cwd: project.dir })).code).toBe(0)
+    project.write('functions/hello/index.mjs', `export default () => new Response('v2')\n`)
+    expect((await agent.cli(['deploy'], { cwd: project.dir })).code).toBe(0)
+  }, 120_000)
+
+  afterAll(async () => {
+    await agent?.stop()
+    rmSync(ballast, { force: true })
+    agent?.cleanup()
+    project?.remove()
+    try {
+      execFileSync('umount', [disk!], { stdio: 'ignore' })
+    }
+    catch {}
+    rmSync(disk!, { recursive: true, force: true })
+  })
+
+  it('every admin action that writes answers 507 with the fix, and changes nothing', async () => {
+    fillDisk(ballast)
+    project.write('functions/hello/index.mjs', `export default () => new Response('v3 ${'x'.repeat(4096)}')\n`)
+    const deploy = await agent.cli(['deploy'], { cwd: project.dir })
+    expect(deploy.code, deploy.output).not.toBe(0)
+    expect(deploy.output).toMatch(/is full\. Nothing was changed\./)
+    expect(deploy.output).toMatch(/Free space on the agent's machine/)
+
+    expectDiskFull(await agent.admin('/keys', { method: 'POST', body: JSON.stringify({ name: 'ci', scope: 'deploy' }), headers: json }), 'create a key')
+    expectDiskFull(await agent.admin('/secrets/token', { method: 'PUT', body: JSON.stringify({ value: 's3cret' }), headers: json }), 'set a secret')
+    expectDiskFull(await agent.admin('/schedules', { method: 'POST', body: JSON.stringify({ function: 'hello', cron: '0 * * * *' }), headers: json }), 'add a schedule')
+    expectDiskFull(await agent.admin('/functions/hello/rollback', { method: 'POST', body: JSON.stringify({ version: 1 }), headers: json }), 'roll back')
+    expectDiskFull(await agent.admin('/functions/hello', { method: 'DELETE' }), 'delete the function')
+    expectDiskFull(await agent.call('hello', '/', { method: 'POST', headers: { 'x-lambda-invocation-type': 'Event' } }), 'an async call')
+
+    // Nothing changed: v2 still serves, no key was added.
+    expect((await agent.call('hello')).text).toBe('v2')
+    expect((await agent.admin('/keys')).json().keys).toHaveLength(1)
+  })
+
+  it('a kill -9 and a restart while the disk is full: the agent starts, says so loudly, and serves what it has', async () => {
+    await agent.process.stop('SIGKILL')
+    agent = await agent.restart()
+    expect(agent.process.output()).toMatch(/The disk holding .* is full: the agent serves what it has/)
+    expect((await agent.call('hello')).text).toBe('v2')
+    expect((await agent.admin('/functions')).status).toBe(200)
+    expectDiskFull(await agent.admin('/keys', { method: 'POST', body: JSON.stringify({ name: 'ci', scope: 'deploy' }), headers: json }), 'create a key after the restart')
+  })
+
+  it('once space is freed it writes again, without a restart', async () => {
+    rmSync(ballast)
+    const created = await agent.admin('/keys', { method: 'POST', body: JSON.stringify({ name: 'ci', scope: 'deploy' }), headers: json })
+    expect(created.status, created.text).toBe(200)
+    const deploy = await agent.cli(['deploy'], { cwd: project.dir })
+    expect(deploy.code, deploy.output).toBe(0)
+    expect((await agent.call('hello')).text).toMatch(/^v3 /)
+  })
+})
