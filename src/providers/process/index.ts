@@ -4,6 +4,7 @@ import { cp, mkdir, readdir, rm } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { bundleFileIn } from '../../build/module-format'
 import { LambdaError } from '../../errors'
+import { syncTree } from '../../fs/atomic-write'
 import { runtimeBaseEnv, startProcessInstance } from '../../instances/process-instance'
 import { SpareProcesses } from '../../instances/spare-processes'
 import { makeLinkDir, removeLinkDir } from '../link-dir'
@@ -42,6 +43,8 @@ export function createProcessProvider(ctx: ProviderContext): Provider {
       await rm(dir, { recursive: true, force: true })
       await mkdir(dir, { recursive: true })
       await cp(request.contextDir, dir, { recursive: true })
+      // The version record that points here is fsynced: so is what it points to, or a power loss could leave it empty.
+      await syncTree(dir)
       return { ref: dir }
     },
     startInstance(request) {
