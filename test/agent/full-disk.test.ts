@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAgentProcess } from '../helpers/agent'
 import { createProject } from '../helpers/project'
+import { until } from '../helpers/until'
 
 /** A small tmpfs of our own: only root may mount one, so elsewhere the suite is skipped. */
 function mountSmallDisk(): string | undefined {
@@ -62,10 +63,12 @@ describe.skipIf(!disk)('a full data dir: clear 507s, the agent starts and serves
   beforeAll(async () => {
     mkdirSync(join(disk!, 'data'), { mode: 0o700 })
     project = createProject({
-      'lambda.config.ts': `export default { functions: { hello: {} } }\n`,
+      'lambda.config.ts': `export default { functions: { hello: {}, chatty: {} } }\n`,
       'functions/hello/index.mjs': `export default () => new Response('v1')\n`,
+      // Prints on every call: its log lines are writes the full disk refuses too.
+      'functions/chatty/index.mjs': `export default () => { console.log('a line for the logs') ; return new Response('said it') }\n`,
     })
-    agent = await startAgentProcess({ provider: 'process', dataDir: join(disk!, 'data') })
+    agent = await startAgentProcess({ provider: 'process', dataDir: join(disk!, 'data'), extraArgs: ['--metrics-save-interval', '1'] })
     expect((await agent.cli(['deploy'], { cwd: project.dir })).code).toBe(0)
     project.write('functions/hello/index.mjs', `export default () => new Response('v2')\n`)
     expect((await agent.cli(['deploy'], { cwd: project.dir })).code).toBe(0)
@@ -98,6 +101,12 @@ describe.skipIf(!disk)('a full data dir: clear 507s, the agent starts and serves
     expectDiskFull(await agent.admin('/functions/hello', { method: 'DELETE' }), 'delete the function')
     expectDiskFull(await agent.call('hello', '/', { method: 'POST', headers: { 'x-lambda-invocation-type': 'Event' } }), 'an async call')
 
+    // Logs, metrics (saved every second here) and invocation records that no longer fit do not take the agent down.
+    for (let i = 0; i < 50; i++) expect((await agent.call('chatty')).status).toBe(200)
+    await new Promise(resolve => setTimeout(resolve, 1500))
+    expect((await agent.admin('/functions/chatty/logs?tail=10')).status).toBe(200)
+    expect((await agent.admin('/metrics')).status).toBe(200)
+
     // Nothing changed: v2 still serves, no key was added.
     expect((await agent.call('hello')).text).toBe('v2')
     expect((await agent.admin('/keys')).json().keys).toHaveLength(1)
@@ -119,5 +128,9 @@ describe.skipIf(!disk)('a full data dir: clear 507s, the agent starts and serves
     const deploy = await agent.cli(['deploy'], { cwd: project.dir })
     expect(deploy.code, deploy.output).toBe(0)
     expect((await agent.call('hello')).text).toMatch(/^v3 /)
+    // The logs take lines again too.
+    const since = new Date().toISOString()
+    expect((await agent.call('chatty')).status).toBe(200)
+    await until(async () => (await agent.admin('/functions/chatty/logs?tail=50')).text.split('\n').filter(Boolean).map(line => JSON.parse(line)).some(entry => entry.type === 'output' && entry.time >= since), 'a log line written after the space was freed', 10_000)
   })
 })
