@@ -118,7 +118,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     // An access log line per request costs a noticeable share of the gateway's CPU at high rates: opt-in.
     if (options.accessLog) invocations.on(logInvocation)
     if (logs) invocations.on(record => logs.recordInvocation(record))
-    const schedules = new Scheduler({ store: scheduleStore, serving, execute: agentRunExecutor({ serving, options, invocations }), onRun: run => logFunctionOutput(run.function, describeRun(run), 'stdout') })
+    const schedules = new Scheduler({ store: scheduleStore, serving, execute: agentRunExecutor({ serving, options, invocations }), onRun: run => logFunctionOutput(run.function, describeRun(run), 'stdout'), warn: line => consola.warn(line) })
     const context: AgentContext = { options, provider, functions, keys, audit: new AuditLog(), secrets, serving, schedules, asyncInvocations, locks: new KeyedLock(), invocations, metrics, logs, tmpDir, uploadsDir }
     const restored = await restoreState(context)
     // Before anything could start an instance: the ones an earlier run left serve first.

@@ -2,7 +2,7 @@ import type { AgentProcess } from '../helpers/agent'
 import type { HttpResult } from '../helpers/http'
 import type { TempProject } from '../helpers/project'
 import { execFileSync } from 'node:child_process'
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -59,11 +59,27 @@ describe.skipIf(!disk)('a full data dir: clear 507s, the agent starts and serves
   let agent: AgentProcess
   let project: TempProject
   const ballast = join(disk ?? '', 'ballast')
+  // Outside the small disk: the test's own side of the gated function.
+  const outside = mkdtempSync(join(tmpdir(), 'lambda-full-disk-out-'))
+  const gate = join(outside, 'gate')
+  const calls = join(outside, 'calls.log')
+  const runsOf = (id: string) => (existsSync(calls) ? readFileSync(calls, 'utf8') : '').split('\n').filter(line => line === id).length
 
   beforeAll(async () => {
     mkdirSync(join(disk!, 'data'), { mode: 0o700 })
     project = createProject({
-      'lambda.config.ts': `export default { functions: { hello: {}, chatty: {} } }\n`,
+      'lambda.config.ts': `export default { functions: {
+  hello: { schedule: '0 0 1 1 *' },
+  chatty: {},
+  gated: { env: { GATE: ${JSON.stringify(gate)}, CALLS: ${JSON.stringify(calls)} } },
+} }\n`,
+      // Holds each call until the test opens its gate, then notes that it ran.
+      'functions/gated/index.mjs': `import { appendFileSync, existsSync } from 'node:fs'
+export default async (req) => {
+  while (!existsSync(process.env.GATE)) await new Promise(resolve => setTimeout(resolve, 20))
+  appendFileSync(process.env.CALLS, req.headers.get('x-lambda-invocation-id') + '\\n')
+  return new Response('done')
+}\n`,
       'functions/hello/index.mjs': `export default () => new Response('v1')\n`,
       // Prints on every call: its log lines are writes the full disk refuses too.
       'functions/chatty/index.mjs': `export default () => { console.log('a line for the logs') ; return new Response('said it') }\n`,
@@ -84,6 +100,7 @@ describe.skipIf(!disk)('a full data dir: clear 507s, the agent starts and serves
     }
     catch {}
     rmSync(disk!, { recursive: true, force: true })
+    rmSync(outside, { recursive: true, force: true })
   })
 
   it('every admin action that writes answers 507 with the fix, and changes nothing', async () => {
@@ -97,6 +114,9 @@ describe.skipIf(!disk)('a full data dir: clear 507s, the agent starts and serves
     expectDiskFull(await agent.admin('/keys', { method: 'POST', body: JSON.stringify({ name: 'ci', scope: 'deploy' }), headers: json }), 'create a key')
     expectDiskFull(await agent.admin('/secrets/token', { method: 'PUT', body: JSON.stringify({ value: 's3cret' }), headers: json }), 'set a secret')
     expectDiskFull(await agent.admin('/schedules', { method: 'POST', body: JSON.stringify({ function: 'hello', cron: '0 * * * *' }), headers: json }), 'add a schedule')
+    const schedule = (await agent.admin('/schedules?function=hello')).json().schedules[0]
+    expectDiskFull(await agent.admin(`/schedules/${schedule.id}/pause`, { method: 'POST' }), 'pause a schedule')
+    expect((await agent.admin(`/schedules/${schedule.id}`)).json().state).toBe('active')
     expectDiskFull(await agent.admin('/functions/hello/rollback', { method: 'POST', body: JSON.stringify({ version: 1 }), headers: json }), 'roll back')
     expectDiskFull(await agent.admin('/functions/hello', { method: 'DELETE' }), 'delete the function')
     expectDiskFull(await agent.call('hello', '/', { method: 'POST', headers: { 'x-lambda-invocation-type': 'Event' } }), 'an async call')
@@ -132,5 +152,31 @@ describe.skipIf(!disk)('a full data dir: clear 507s, the agent starts and serves
     const since = new Date().toISOString()
     expect((await agent.call('chatty')).status).toBe(200)
     await until(async () => (await agent.admin('/functions/chatty/logs?tail=50')).text.split('\n').filter(Boolean).map(line => JSON.parse(line)).some(entry => entry.type === 'output' && entry.time >= since), 'a log line written after the space was freed', 10_000)
+  })
+
+  it('an async outcome the full disk refuses shows as running, is written once there is room, and then never runs again', async () => {
+    const ids: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const accepted = await agent.call('gated', '/', { method: 'POST', headers: { 'x-lambda-invocation-type': 'Event' } })
+      expect(accepted.status, accepted.text).toBe(202)
+      ids.push(accepted.json().id)
+    }
+    await until(async () => (await agent.admin(`/invocations/${ids[0]}`)).json().status === 'running', 'the first call to run')
+    fillDisk(ballast)
+    writeFileSync(gate, '')
+    await until(() => ids.every(id => runsOf(id) === 1), 'every call to have run')
+    await until(() => /Could not store the outcome of invocation/.test(agent.process.output()), 'the warning that an outcome was not stored')
+    // Ran, but its outcome is not on disk: not shown as finished, since a restart now would run it again.
+    for (const id of ids) expect((await agent.admin(`/invocations/${id}`)).json().status, id).toBe('running')
+
+    rmSync(ballast)
+    for (const id of ids) await until(async () => (await agent.admin(`/invocations/${id}`)).json().status === 'succeeded', `${id} to be recorded once there is room`, 15_000)
+    await agent.process.stop('SIGKILL')
+    agent = await agent.restart()
+    expect(agent.process.output()).not.toMatch(/Resuming \d+ asynchronous call/)
+    for (const id of ids) {
+      expect((await agent.admin(`/invocations/${id}`)).json().status, id).toBe('succeeded')
+      expect(runsOf(id), `${id} ran again after its outcome was recorded`).toBe(1)
+    }
   })
 })

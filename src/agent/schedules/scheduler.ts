@@ -20,6 +20,8 @@ export interface SchedulerOptions {
   execute: (run: DueRun) => Promise<ScheduleRunRecord>
   /** Every run once it is over (the agent logs it). */
   onRun?: (run: ScheduleRunRecord) => void
+  /** What went wrong in the background (a state the disk refused). */
+  warn?: (line: string) => void
 }
 
 const NEXT_RUNS_SHOWN = 3
@@ -65,6 +67,7 @@ export class Scheduler {
     await this.prune()
     this.unsubscribe = serving.onChange((name, change) => {
       void (change === 'removed' ? this.removeFunction(name) : this.sync(name).then(() => this.prune()))
+        .catch(error => this.options.warn?.(`Schedules of ${name} could not be brought up to date: ${(error as Error).message}`))
     })
   }
 
@@ -223,8 +226,10 @@ export class Scheduler {
     if (runner.firing) return
     const now = new Date()
     if (!stored || !opts.startup) {
-      // New, or active again (a deploy or rollback brought it back): nothing before now was missed.
+      // New, or active again (a deploy or rollback brought it back): nothing before now was missed. A state
+      // the disk refuses does not stop the schedule (nor the agent's start): it fires, and is saved next time.
       await this.saveState({ ...this.stateOf(definition), activeSince: now.toISOString() })
+        .catch(error => this.options.warn?.(`The state of schedule ${definition.id} could not be saved: ${(error as Error).message}`))
     }
     else if (definition.catchUp) {
       this.catchUp(runner, stored, opts.startup)
@@ -271,10 +276,21 @@ export class Scheduler {
   }
 
   /** The in-memory copy changes at once (the next read sees it); the store keeps the writes in order. */
-  private saveState(state: ScheduleStateRecord): Promise<void> {
+  private async saveState(state: ScheduleStateRecord): Promise<void> {
+    const before = this.states.get(state.id)
     const updated = { ...state, updatedAt: new Date().toISOString() }
     this.states.set(state.id, updated)
-    return this.options.store.putState(updated)
+    try {
+      await this.options.store.putState(updated)
+    }
+    catch (error) {
+      // Refused (a full disk): memory goes back to what the disk holds, as the caller's error says nothing changed.
+      if (this.states.get(state.id) === updated) {
+        if (before) this.states.set(state.id, before)
+        else this.states.delete(state.id)
+      }
+      throw error
+    }
   }
 
   private async forget(id: string): Promise<void> {
