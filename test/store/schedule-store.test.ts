@@ -49,4 +49,24 @@ describe('the schedule store', () => {
     await store.idle()
     expect((await store.getState('cfg-aaaaaaaaaaaa'))?.lastScheduledAt).toBe(state(19).lastScheduledAt)
   })
+
+  it('a run is on record from its start (running) and replaced in place by how it ended; one pruned meanwhile is not written back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ml-sched-store-'))
+    dirs.push(dir)
+    const storage = await createAgentStorage({ dataDir: dir })
+    const store = createScheduleStore(storage)
+    const going = { ...run(1), outcome: 'running' as const, status: undefined, startedAt: new Date().toISOString() }
+    const seq = await store.startRun(going)
+    expect((await store.listRuns('cli-aaaaaaaaaaaa')).map(r => r.outcome)).toEqual(['running'])
+    await store.endRun({ ...run(1), outcome: 'ok' }, seq)
+    expect((await store.listRuns('cli-aaaaaaaaaaaa')).map(r => [r.id, r.outcome])).toEqual([['run-1', 'ok']])
+
+    const long = await store.startRun({ ...going, id: 'long' })
+    for (let i = 0; i < SCHEDULE_RUNS_KEPT; i++) await store.addRun(run(i + 10))
+    await store.endRun({ ...run(0), id: 'long', outcome: 'ok' }, long)
+    const runs = await store.listRuns('cli-aaaaaaaaaaaa')
+    expect(runs).toHaveLength(SCHEDULE_RUNS_KEPT)
+    expect(runs.some(r => r.id === 'long')).toBe(false)
+    await storage.dispose()
+  })
 })
