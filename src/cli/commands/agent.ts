@@ -5,6 +5,7 @@ import { colors } from 'consola/utils'
 import { parseCallbackAllow } from '../../agent/async/callback-policy'
 import { agentAddress } from '../../agent/options'
 import { startAgent } from '../../agent/server'
+import { trapUnhandledRejections } from '../../agent/unhandled-rejections'
 import { decimalNumber, duration, listenPort, port, wholeNumber } from '../args/value-types'
 import { defineLambdaCommand } from '../define-command'
 import { usageError } from '../usage-error'
@@ -76,6 +77,7 @@ export default defineLambdaCommand({
     }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
+    trapUnhandledRejections()
     // `systemctl reload`: new certificate files, never an exit (SIGHUP's default).
     process.on('SIGHUP', () => {
       if (!agent || stopping) return
