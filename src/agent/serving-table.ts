@@ -79,10 +79,10 @@ export class ServingTable {
   }
 
   /** Per function: requests waiting for a free instance now, over all its pools. */
-  *queueLengths(): IterableIterator<[string, number]> {
+  * queueLengths(): IterableIterator<[string, number]> {
     const byFunction = new Map<string, number>()
     for (const pool of this.pools.values()) byFunction.set(pool.options.name, (byFunction.get(pool.options.name) ?? 0) + pool.stats().queued)
-    yield * byFunction
+    yield* byFunction
   }
 
   /** Per function: requests its queues turned away or dropped since the agent started. */

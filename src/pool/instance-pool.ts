@@ -1,10 +1,10 @@
 import type { Agent } from 'node:http'
 import type { Instance, InstanceExit } from '../instances/types'
+import type { ShedReason } from './pool-errors'
 import { availableParallelism } from 'node:os'
+import { DrainRate, queueLimits } from './admission'
 import { reapIntervalMs } from './idle-policy'
 import { pauseInstance, resumeInstance } from './instance-freezer'
-import type { ShedReason } from './pool-errors'
-import { DrainRate, queueLimits } from './admission'
 import { abandonedError, queueTimeoutError, shedError, versionRetiredError } from './pool-errors'
 import { RequestQueue } from './request-queue'
 

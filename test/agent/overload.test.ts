@@ -2,8 +2,8 @@ import type { AgentProcess } from '../helpers/agent'
 import { request as httpRequest } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { useAgent } from '../helpers/agent'
-import { parsePrometheus, sampleOf } from '../helpers/prometheus'
 import { createProject } from '../helpers/project'
+import { parsePrometheus, sampleOf } from '../helpers/prometheus'
 
 // Logs each start with the requests it runs at once (its module state), then sleeps `ms`.
 const counter = `let running = 0
@@ -33,12 +33,10 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 async function startsOf(agent: AgentProcess, fn: string): Promise<Array<{ tag: string, running: number }>> {
   const result = await agent.cli(['logs', fn, '--json', '--tail', '10000'])
   expect(result.code, result.output).toBe(0)
-  return result.stdout.split('\n').filter(line => line.startsWith('{')).map(line => JSON.parse(line))
-    .filter(entry => entry.type === 'output' && entry.message.startsWith('start '))
-    .map((entry) => {
-      const [, tag, running] = /^start (\S+) running=(\d+)/.exec(entry.message)!
-      return { tag: tag!, running: Number(running) }
-    })
+  return result.stdout.split('\n').filter(line => line.startsWith('{')).map(line => JSON.parse(line)).filter(entry => entry.type === 'output' && entry.message.startsWith('start ')).map((entry) => {
+    const [, tag, running] = /^start (\S+) running=(\d+)/.exec(entry.message)!
+    return { tag: tag!, running: Number(running) }
+  })
 }
 
 /** A call the client gives up on after `ms`, without waiting for any answer. */
