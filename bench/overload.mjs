@@ -115,8 +115,8 @@ function wrk(port, host, connections, seconds) {
   const out = execFileSync('wrk', ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '--latency', '-H', `Host: ${host}`, `http://127.0.0.1:${port}/`], { encoding: 'utf8' })
   const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0)
-  const p50 = /50%\s+(\S+)/.exec(out)?.[1]
-  const p99 = /99%\s+(\S+)/.exec(out)?.[1]
+  const p50 = /^\s+50%\s+(\S+)/m.exec(out)?.[1]
+  const p99 = /^\s+99%\s+(\S+)/m.exec(out)?.[1]
   return { connections, total, non2xx, goodput: (total - non2xx) / seconds, p50, p99 }
 }
 
