@@ -17,7 +17,8 @@ const sleep = ms => new Promise(r => setTimeout(r, ms))
 /** Burst targets: one that fits the burst (50 × 10 = 500 slots), one that must queue (10 × 3 = 30 slots). */
 const BURST_FUNCTIONS = {
   fits: { concurrency: 50, maxInstances: 10 },
-  queues: { concurrency: 10, maxInstances: 3 },
+  // A queue long enough for the whole burst (the default, 10 per slot, would turn 200 away with 429/503).
+  queues: { concurrency: 10, maxInstances: 3, queue: { maxWaiting: 1000 } },
 }
 /** CPU-bound: 8 connections need two instances of 4; `cpu1` may start only one. */
 const CPU_FUNCTIONS = {
@@ -197,8 +198,8 @@ function report({ provider, bursts, cpu, overload }) {
   }
   const { concurrency, timeout } = OVERLOAD.config
   const answered = overload.statusCodes['200']?.count ?? 0
-  const otherFailures = overload.failed - (overload.statusCodes['504']?.count ?? 0)
-  console.log(`sustained overload, ${OVERLOAD.connections} connections for ${duration} s to ${concurrency} slots of 50 ms, ${timeout} s timeout: ${answered} answered (at most ${Math.floor(duration * concurrency / 0.05)}), the rest 504 ${JSON.stringify(overload.statusCodes)}${otherFailures ? `, other failures ${otherFailures}` : ''} | instances started ${overload.started} (target 0: waiting requests do not get the instance replaced)`)
+  const otherFailures = overload.failed - (overload.statusCodes['504']?.count ?? 0) - (overload.statusCodes['429']?.count ?? 0)
+  console.log(`sustained overload, ${OVERLOAD.connections} connections for ${duration} s to ${concurrency} slots of 50 ms, ${timeout} s timeout: ${answered} answered (at most ${Math.floor(duration * concurrency / 0.05)}), the rest turned away (429) or 504 ${JSON.stringify(overload.statusCodes)}${otherFailures ? `, other failures ${otherFailures}` : ''} | instances started ${overload.started} (target 0: waiting requests do not get the instance replaced)`)
   const rps = name => percentile(cpu[name].map(r => r.rps), 50)
   const cores = name => `${percentile(cpu[name].map(r => r.cores), 50).toFixed(2)} cores, last round ${cpu[name].at(-1).perInstance.map(c => c.toFixed(2)).join(' + ')}`
   const failed = [...cpu.cpu1, ...cpu.cpu2].reduce((sum, r) => sum + r.failed, 0)

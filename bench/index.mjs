@@ -6,6 +6,7 @@ const suites = {
   'agent': () => import('./agent.mjs').then(m => m.benchAgent()),
   'paused': () => import('./paused.mjs').then(m => m.benchPaused()),
   'burst': () => import('./burst.mjs').then(m => m.benchBurst()),
+  'overload': () => import('./overload.mjs').then(m => m.benchOverload()),
   'memory': () => import('./memory.mjs').then(m => m.benchMemory()),
   'versions': () => import('./versions.mjs').then(m => m.benchVersions()),
   'schedules': () => import('./schedules.mjs').then(m => m.benchSchedules()),

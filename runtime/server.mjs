@@ -8,6 +8,10 @@ import { httpExchange } from './http-exchange.mjs'
 import { linkToAgent } from './link.mjs'
 import { attributeOutput, runAttributed } from './log-attribution.mjs'
 
+/** How long an "await" for a request not seen yet waits for it (one abandoned before it was sent never comes). */
+const ARRIVAL_GRACE_MS = 500
+const ENDED_KEPT = 4096
+
 /**
  * Serves the function: as frames on connections dialed to the agent (LAMBDA_AGENT_SOCKET, how the
  * agent and `lambda dev` run it), or as HTTP listening on LAMBDA_SOCKET (to run the runtime by hand).
@@ -19,6 +23,13 @@ export function startServer(invoke, settings) {
   // Handlers still running, by request id: the agent may ask when one whose client left is done.
   /** @type {Map<string, Promise<void>>} */
   const running = new Map()
+  // The agent's "await" comes on the control connection, the request on the mux: the await may arrive
+  // first. Ids that ended lately answer at once; an unknown one waits a moment for its request to
+  // arrive, so a handler about to start is never reported done (the agent would give its slot away).
+  /** @type {Set<string>} */
+  const ended = new Set()
+  /** @type {Map<string, Array<() => void>>} */
+  const arriving = new Map()
   /**
    * @param {import('./types').Exchange} exchange
    * @param {string | undefined} requestId
@@ -30,9 +41,31 @@ export function startServer(invoke, settings) {
     const settled = runAttributed(context.requestId, () => invoke(exchange, context).catch((error) => {
       logInvocationError(settings.functionName, context.requestId, error)
       sendError(exchange, 500, 'FUNCTION_ERROR', error, settings.dev)
-    })).finally(() => running.delete(context.requestId))
+    })).finally(() => {
+      running.delete(context.requestId)
+      ended.add(context.requestId)
+      // The last few thousand are enough: an await follows its request within moments.
+      if (ended.size > ENDED_KEPT) ended.delete(ended.values().next().value)
+    })
     running.set(context.requestId, settled)
+    for (const arrived of arriving.get(context.requestId) ?? []) arrived()
   }
+  /** @param {string} id */
+  const whenDone = id => running.get(id) ?? (ended.has(id)
+    ? Promise.resolve()
+    : new Promise((resolve) => {
+        const waiters = arriving.get(id) ?? []
+        arriving.set(id, waiters)
+        const timer = setTimeout(() => {
+          arriving.delete(id)
+          resolve(undefined)
+        }, ARRIVAL_GRACE_MS)
+        waiters.push(() => {
+          clearTimeout(timer)
+          arriving.delete(id)
+          resolve(running.get(id))
+        })
+      }))
 
   let closing = false
   /** @type {{ refuseNew(): void } | undefined} */
@@ -57,7 +90,6 @@ export function startServer(invoke, settings) {
 
   if (settings.agentSocket) {
     const agentSocket = settings.agentSocket
-    const whenDone = /** @param {string} id */ id => running.get(id) ?? Promise.resolve()
     const dial = () => linkToAgent(stream => serveFrames(stream, (exchange, head) => handle(exchange, head.i, head.d)), { agentSocket, whenDone, onLost: () => onLost() })
     // An agent restarting may adopt this instance: wait for it (agent-redial.mjs) rather than exit.
     const onLost = redialAfterLoss({ agentSocket, graceMs: settings.adoptGraceMs ?? 0, shutdown, stopped: () => closing, relink: () => {

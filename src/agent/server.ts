@@ -25,6 +25,7 @@ import { AGENT_PORT_HINTS, listenStrict } from './listen'
 import { LogService } from './logs/log-service'
 import { AgentMetrics } from './metrics/agent-metrics'
 import { listenMetricsPort } from './metrics/metrics-port'
+import { registerQueueGauges } from './metrics/queue-gauges'
 import { resolveAgentOptions } from './options'
 import { restoreState } from './restore-state'
 import { agentRunExecutor } from './schedules/agent-run'
@@ -96,6 +97,7 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     const metrics = await AgentMetrics.open({ enabled: options.metrics, storage, serving, invocations, saveIntervalMs: options.metricsSaveInterval * 1000, warn: line => consola.warn(line) })
     // Closed after the serving table (reverse order): what the last requests did is saved too.
     opened.push(() => metrics.close())
+    registerQueueGauges(metrics, serving)
     opened.push(() => serving.close(options.keepInstances))
     if (options.metricsPort !== undefined) {
       const metricsPort = await listenMetricsPort(metrics, options.metricsPort)

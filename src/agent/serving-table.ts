@@ -34,6 +34,8 @@ export class ServingTable {
   /** Every kept version, for `v<N>.<fn>` routes without a store read per request. */
   private readonly kept = new Map<string, VersionRecord>()
   private readonly listeners = new Set<ServingChangeListener>()
+  /** Requests each function's queues turned away or dropped (429, 503, expired, abandoned), since the agent started. */
+  private readonly shedTotals = new Map<string, number>()
   private readonly options: ServingTableOptions
 
   constructor(options: ServingTableOptions) {
@@ -76,6 +78,18 @@ export class ServingTable {
     return this.pools.values()
   }
 
+  /** Per function: requests waiting for a free instance now, over all its pools. */
+  * queueLengths(): IterableIterator<[string, number]> {
+    const byFunction = new Map<string, number>()
+    for (const pool of this.pools.values()) byFunction.set(pool.options.name, (byFunction.get(pool.options.name) ?? 0) + pool.stats().queued)
+    yield* byFunction
+  }
+
+  /** Per function: requests its queues turned away or dropped since the agent started. */
+  shedCounts(): IterableIterator<[string, number]> {
+    return this.shedTotals.entries()
+  }
+
   names(): string[] {
     return [...this.current.keys()].sort()
   }
@@ -96,7 +110,13 @@ export class ServingTable {
         idleTimeoutMs: idle.stopAfterMs,
         pauseAfterMs: idle.pauseAfterMs,
         queueTimeoutMs: version.config.timeout * 1000,
+        // Older records have no `queue`: the defaults apply.
+        maxWaiting: version.config.queue?.maxWaiting,
+        maxWaitMs: version.config.queue?.maxWait === undefined ? undefined : version.config.queue.maxWait * 1000,
         launch: () => provider.startInstance(this.launchRequest(version)),
+        onEvent: (event) => {
+          if (event.type === 'shed') this.shedTotals.set(version.function, (this.shedTotals.get(version.function) ?? 0) + 1)
+        },
       })
       this.pools.set(key, pool)
     }

@@ -108,6 +108,8 @@ export class DevFunction {
       maxInstances: fn.maxInstances,
       idleTimeoutMs: 0,
       queueTimeoutMs: fn.timeout * 1000,
+      maxWaiting: fn.queue.maxWaiting,
+      maxWaitMs: fn.queue.maxWait === undefined ? undefined : fn.queue.maxWait * 1000,
       launch: () => startProcessInstance({
         name: fn.name,
         version: '$LATEST',

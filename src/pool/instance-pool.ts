@@ -1,9 +1,11 @@
 import type { Agent } from 'node:http'
 import type { Instance, InstanceExit } from '../instances/types'
+import type { ShedReason } from './pool-errors'
 import { availableParallelism } from 'node:os'
+import { DrainRate, queueLimits } from './admission'
 import { reapIntervalMs } from './idle-policy'
 import { pauseInstance, resumeInstance } from './instance-freezer'
-import { queueTimeoutError, versionRetiredError } from './pool-errors'
+import { abandonedError, queueTimeoutError, shedError, versionRetiredError } from './pool-errors'
 import { RequestQueue } from './request-queue'
 
 export interface PoolOptions {
@@ -20,6 +22,10 @@ export interface PoolOptions {
   pauseAfterMs?: number
   /** Longest a request may wait in the queue for a free slot (the function's timeout). Default: no limit. */
   queueTimeoutMs?: number
+  /** Requests that may wait at once before more are shed (`queue.maxWaiting`). Default: 10 per slot. */
+  maxWaiting?: number
+  /** Longest expected wait a request is queued with (`queue.maxWait`). Default: half of `queueTimeoutMs`. */
+  maxWaitMs?: number
   /**
    * Instances starting at once, at most: starts share the CPU, so more at once only makes each one
    * slower, and the first to be ready serves the queue. Default: the CPU count, at least 2.
@@ -37,6 +43,7 @@ export type PoolEvent
     | { type: 'idle-stop', instance: string }
     | { type: 'pause', instance: string }
     | { type: 'resume', instance: string, ms: number }
+    | { type: 'shed', reason: ShedReason | 'expired' | 'abandoned' }
 
 export interface PooledInstance {
   readonly instance: Instance
@@ -63,7 +70,22 @@ export interface Lease {
   readonly pooled: PooledInstance
   /** Whether this request had to wait for an instance to start. */
   readonly coldStart: boolean
+  /** When it got its slot (performance.now()): the handler's own time counts from here. */
+  readonly grantedAt: number
+  /** Frees the slot: only once the handler has settled (or its instance is gone), never earlier. */
   release: () => void
+}
+
+export interface AcquireOptions {
+  /** Epoch ms past which the request is no use: it leaves the queue then, never started. Default: `queueTimeoutMs` from now. */
+  deadline?: number
+  /** Aborted when the client went away: the request leaves the queue at once, never started. */
+  signal?: AbortSignal
+  /**
+   * Turn the request away at once (429/503 with a Retry-After) when it cannot start in time: for
+   * callers who can retry (HTTP clients). Async calls and schedule runs wait their turn instead.
+   */
+  shed?: boolean
 }
 
 /**
@@ -85,6 +107,9 @@ export class InstancePool {
   /** Requests holding a slot now, across instances, and the most since the last `takeInflightPeak`. */
   private inflight = 0
   private inflightPeak = 0
+  private readonly drainRate = new DrainRate()
+  /** Requests turned away or dropped from the queue since the pool was made. */
+  private shedCount = 0
 
   constructor(options: PoolOptions) {
     this.options = options
@@ -110,6 +135,16 @@ export class InstancePool {
       else if (pooled.state === 'paused') paused++
     }
     return { instances: this.instances.size, ready, paused, inflight, queued: this.queue.size }
+  }
+
+  /** Requests turned away or dropped unstarted from the queue since the pool was made, and what it drains per second. */
+  queueStats() {
+    return { shed: this.shedCount, drainPerSecond: this.drainRate.perSecond(this.slots()) }
+  }
+
+  /** Slots the pool can serve with at most: the queue drains through all of them once it scaled up. */
+  private slots(): number {
+    return this.options.concurrency * this.options.maxInstances
   }
 
   /** The instances in service now (starting, serving or paused), e.g. to ask each for its memory. */
@@ -138,13 +173,44 @@ export class InstancePool {
    * Gets an instance with spare capacity: at once when one has a free slot, else in turn, starting
    * instances as the queue needs them; rejects past `queueTimeoutMs`.
    */
-  async acquire(): Promise<Lease> {
+  async acquire(request: AcquireOptions = {}): Promise<Lease> {
     if (this.draining) throw versionRetiredError(this.options)
     const free = this.tryAcquire()
     if (free) return free
-    const waiting = this.queue.add(this.options.queueTimeoutMs, () => queueTimeoutError(this.options))
+    if (request.shed) this.admit()
+    const timeoutMs = request.deadline !== undefined ? request.deadline - Date.now() : this.options.queueTimeoutMs
+    const waiting = this.queue.add({
+      timeoutMs,
+      expired: () => this.dropped('expired', queueTimeoutError(this.options)),
+      signal: request.signal,
+      abandoned: () => this.dropped('abandoned', abandonedError(this.options)),
+    })
     this.serveQueue()
     return waiting
+  }
+
+  /**
+   * Throws the 429 (503 while no instance is up) of a request that cannot start in time: the queue is
+   * at its bound, or the wait the drain rate predicts is past `maxWaitMs`. Answered at once, so a caller
+   * under overload learns in milliseconds to retry later, instead of timing out after the full deadline
+   * while the requests it crowds out time out too.
+   */
+  private admit() {
+    const { maxWaiting, maxWaitMs } = queueLimits({ ...this.options, timeoutMs: this.options.queueTimeoutMs ?? Number.POSITIVE_INFINITY })
+    const waiting = this.queue.size
+    const waitMs = this.drainRate.waitMs(waiting, this.slots())
+    let reason: ShedReason | undefined
+    if (waiting >= maxWaiting) reason = this.everReady ? 'queue-full' : 'not-ready'
+    else if (waitMs !== undefined && waitMs > maxWaitMs) reason = 'wait-too-long'
+    if (!reason) return
+    const retryAfter = Math.min(60, Math.max(1, Math.ceil((waitMs ?? 1000) / 1000)))
+    throw this.dropped(reason, shedError(this.options, reason, { waiting, waitMs, maxWaitMs, retryAfter }))
+  }
+
+  private dropped<E extends Error>(reason: ShedReason | 'expired' | 'abandoned', error: E): E {
+    this.shedCount++
+    this.options.onEvent?.({ type: 'shed', reason })
+    return error
   }
 
   /** Starts instances up to `minInstances` (at least one when `atLeastOne`) and waits until they serve. */
@@ -253,9 +319,11 @@ export class InstancePool {
     return {
       pooled,
       coldStart,
+      grantedAt,
       release: () => {
         if (released) return
         released = true
+        this.drainRate.noteHold(performance.now() - grantedAt)
         pooled.grants.splice(pooled.grants.indexOf(grantedAt), 1)
         pooled.inflight--
         this.inflight--

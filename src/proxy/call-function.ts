@@ -4,7 +4,7 @@ import type { InvocationRecord } from './invoke'
 import { request } from 'node:http'
 import { LambdaError } from '../errors'
 import { crashError, malformedResponseError, timeoutError } from './errors'
-import { exitOf } from './hold-slot'
+import { exitOf, releaseWhenSettled } from './hold-slot'
 import { acquireBefore } from './invoke'
 
 /** A call the agent makes itself (a schedule firing, an accepted async invocation): no client connection behind it. */
@@ -84,11 +84,13 @@ async function callPool(pool: InstancePool, call: FunctionCall, opts: CallFuncti
   return new Promise<FunctionCallResult>((resolve) => {
     let settled = false
     let abandon = () => {}
-    const settle = (result: FunctionCallResult) => {
+    // `mayRun`: past its deadline the handler may still be running: the slot stays taken until it settled.
+    const settle = (result: FunctionCallResult, mayRun = false) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
-      lease.release()
+      if (mayRun) releaseWhenSettled(pool, lease, call.requestId, opts.timeoutMs)
+      else lease.release()
       resolve(result)
     }
     const crashed = (exit = pooled.exit) => settle(failed(crashError(name, opts.memory, exit, pooled.retiredFor), lease))
@@ -98,7 +100,7 @@ async function callPool(pool: InstancePool, call: FunctionCall, opts: CallFuncti
       // A stuck instance holds the event loop of everything in it: replace it.
       const replaced = pool.retire(pooled, 'timeout')
       abandon()
-      settle(failed(timeoutError(name, opts.timeoutMs, undefined, replaced), lease))
+      settle(failed(timeoutError(name, opts.timeoutMs, undefined, replaced), lease), true)
     }, Math.max(0, deadline - Date.now()))
 
     const headers: Record<string, string> = {}

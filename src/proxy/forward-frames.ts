@@ -5,7 +5,7 @@ import type { InvokeOptions } from './invoke'
 import { LambdaError } from '../errors'
 import { agentLogsPointer, crashError, malformedResponseError, timeoutError } from './errors'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers'
-import { exitOf, holdSlotUntilDone } from './hold-slot'
+import { exitOf, releaseWhenSettled } from './hold-slot'
 
 export type RecordInvocation = (status: number, lease: Lease, error?: LambdaError) => void
 
@@ -31,12 +31,14 @@ export function forwardFrames(req: IncomingMessage, res: ServerResponse, lease: 
     let settled = false
     let status = 0
     let request: FrameRequest | undefined
-    const settle = (error?: LambdaError, clientGone = false) => {
+    // `mayRun`: the handler may still be running (its deadline passed, or its client left): the slot
+    // stays taken until it has settled.
+    const settle = (error?: LambdaError, clientGone = false, mayRun = clientGone) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
       res.off('close', onClientClose)
-      if (clientGone) holdSlotUntilDone(pool, lease, requestId, deadline)
+      if (mayRun) releaseWhenSettled(pool, lease, requestId, opts.timeoutMs)
       else lease.release()
       record(status, lease, error)
       // Answered before the body was all sent (paused, maybe, for a channel that is gone now): the rest
@@ -111,7 +113,7 @@ export function forwardFrames(req: IncomingMessage, res: ServerResponse, lease: 
       const error = timeoutError(name, opts.timeoutMs, output(), replaced)
       request?.abandon()
       if (status) res.destroy()
-      settle(error)
+      settle(error, false, true)
     }, Math.max(0, deadline - Date.now()))
 
     // The client went away: stop sending it anything (the runtime sees its connection close), but the

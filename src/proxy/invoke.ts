@@ -5,11 +5,11 @@ import type { OutputPointer } from './errors'
 import type { ForwardedFor } from './headers'
 import { request } from 'node:http'
 import { LambdaError } from '../errors'
-import { queueTimeoutError } from '../pool/pool-errors'
+import { abandonedError, queueTimeoutError } from '../pool/pool-errors'
 import { agentLogsPointer, crashError, timeoutError } from './errors'
 import { forwardFrames, hasBody } from './forward-frames'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers'
-import { exitOf, holdSlotUntilDone } from './hold-slot'
+import { exitOf, releaseWhenSettled } from './hold-slot'
 
 /** What the gateway tells its listeners (logs, metrics) once an invocation ended. */
 export interface InvocationRecord extends InvocationOutcome {
@@ -33,25 +33,20 @@ export interface InvokeOptions {
   output?: OutputPointer
 }
 
-/** Waits for an instance, but not past the deadline; a start that finishes later gives its slot back. */
-export async function acquireBefore(pool: InstancePool, deadline: number, timeoutMs: number): Promise<Lease> {
-  const acquiring = pool.acquire()
-  let timer: NodeJS.Timeout | undefined
+/**
+ * Waits for an instance, but not past the deadline: a request still queued then leaves the queue and
+ * never starts, as does one whose `signal` aborts (its client left). With `shed`, one that cannot start
+ * in time is turned away at once (429/503, see InstancePool.acquire).
+ */
+export async function acquireBefore(pool: InstancePool, deadline: number, timeoutMs: number, opts: { signal?: AbortSignal, shed?: boolean } = {}): Promise<Lease> {
   try {
-    return await Promise.race([
-      acquiring,
-      new Promise<never>((_, reject) => {
-        // Nothing ran yet: the request waited for a slot its whole time, no instance is to blame.
-        timer = setTimeout(() => reject(queueTimeoutError({ ...pool.options, queueTimeoutMs: timeoutMs })), Math.max(0, deadline - Date.now()))
-      }),
-    ])
+    return await pool.acquire({ deadline, signal: opts.signal, shed: opts.shed })
   }
   catch (error) {
-    acquiring.then(late => late.release(), () => {})
-    throw LambdaError.is(error) ? error : new LambdaError({ code: 'FUNCTION_UNAVAILABLE', status: 502, message: `Function "${pool.options.name}" could not be started: ${(error as Error).message}`, cause: error })
-  }
-  finally {
-    clearTimeout(timer)
+    if (!LambdaError.is(error)) throw new LambdaError({ code: 'FUNCTION_UNAVAILABLE', status: 502, message: `Function "${pool.options.name}" could not be started: ${(error as Error).message}`, cause: error })
+    // Nothing ran yet: the request waited for a slot its whole time, no instance is to blame.
+    if (error.code === 'FUNCTION_TIMEOUT') throw queueTimeoutError({ ...pool.options, queueTimeoutMs: timeoutMs })
+    throw error
   }
 }
 
@@ -98,7 +93,25 @@ export function invokeThroughPool(req: IncomingMessage, res: ServerResponse, opt
     return Promise.reject(error).catch(refused)
   }
   if (lease) return forwardOn(lease)
-  return acquireBefore(pool, deadline, opts.timeoutMs).then(forwardOn, refused)
+  // Queued: a client that leaves takes its request out of the queue; nobody would read its answer.
+  const left = new AbortController()
+  const onClose = () => left.abort()
+  res.once('close', onClose)
+  return acquireBefore(pool, deadline, opts.timeoutMs, { signal: left.signal, shed: true }).then((granted) => {
+    res.off('close', onClose)
+    // Gone in the turn between the grant and now: the request must not start.
+    if (res.closed || res.destroyed) {
+      granted.release()
+      record(0, granted, abandonedError(pool.options))
+      return
+    }
+    return forwardOn(granted)
+  }, (error: unknown) => {
+    res.off('close', onClose)
+    const retryAfter = LambdaError.is(error) ? error.data?.retryAfter : undefined
+    if (retryAfter !== undefined && !res.headersSent) res.setHeader('retry-after', String(retryAfter))
+    return refused(error)
+  })
 }
 
 /** Over an `http` link: a custom image's own server (through runtime/connector.mjs), or an older runtime. */
@@ -110,12 +123,14 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
   return new Promise<void>((resolve, reject) => {
     let settled = false
     let upstreamRes: IncomingMessage | undefined
-    const settle = (error?: LambdaError, clientGone = false) => {
+    // `mayRun`: the handler may still be running (its deadline passed, or its client left): the slot
+    // stays taken until it has settled.
+    const settle = (error?: LambdaError, clientGone = false, mayRun = clientGone) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
       res.off('close', onClientClose)
-      if (clientGone) holdSlotUntilDone(pool, lease, opts.forwarded.requestId, deadline)
+      if (mayRun) releaseWhenSettled(pool, lease, opts.forwarded.requestId, opts.timeoutMs)
       else lease.release()
       record(upstreamRes?.statusCode ?? 0, lease, error)
       // Nobody is left to read an error once the client has gone.
@@ -158,7 +173,7 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
       const error = timeoutError(name, opts.timeoutMs, output(), replaced)
       upstream.destroy(error)
       if (upstreamRes) res.destroy()
-      settle(error)
+      settle(error, false, true)
     }, Math.max(0, deadline - Date.now()))
 
     // The client went away: stop sending it anything (the function's response ends), but the slot stays

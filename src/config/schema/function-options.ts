@@ -6,6 +6,7 @@ import { boolean, checkShape, isPlainObject, number, oneOf, string } from './che
 import { envRecord } from './env'
 import { IDLE_DEFAULTS, idleConfig, resolveIdleConfig } from './idle'
 import { defineOption, mergeOptions, resolveOptions } from './option'
+import { queueConfig, resolveQueueConfig } from './queue'
 import { resolveSchedules, schedule } from './schedule'
 
 /**
@@ -39,6 +40,8 @@ export const FUNCTION_OPTIONS = {
   idle: defineOption({ check: idleConfig, default: IDLE_DEFAULTS, resolve: resolveIdleConfig, merge: (fromDefaults, own) => ({ ...fromDefaults, ...own }) }),
   /** Asynchronous calls (`X-Lambda-Invocation-Type: Event`): retries after a failure, and how long a call may wait. Default: `{ retries: 2, maxAgeSeconds: 21600 }`. Merged over `defaults.async`. */
   async: defineOption({ check: asyncConfig, default: ASYNC_DEFAULTS, resolve: resolveAsyncConfig, merge: (fromDefaults, own) => ({ ...fromDefaults, ...own }) }),
+  /** Requests waiting for a free instance: at most `maxWaiting`, and none expected to wait past `maxWait`; more get 429 with Retry-After at once (docs/config.md). Default: 10 per slot, half the timeout. Merged over `defaults.queue`. */
+  queue: defineOption({ check: queueConfig, default: {}, resolve: resolveQueueConfig, merge: (fromDefaults, own) => ({ ...fromDefaults, ...own }) }),
 }
 
 /** Where a function's code lives: only in `functions.<name>`, resolved against the project, never uploaded. */
