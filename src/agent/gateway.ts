@@ -13,6 +13,7 @@ import { resolveRoute } from '../router/route'
 import { acceptEvent } from './async/accept-event'
 import { invocationTypeOf } from './async/invocation-type'
 import { auditRefusal } from './audit/audit-log'
+import { takeKeyToken } from './auth/key-rate-limit'
 import { requireApiKey } from './auth/require-key'
 import { functionURL } from './options'
 import { rateLimited, rateLimitHeaders } from './rate-limit/rate-limits'
@@ -62,10 +63,11 @@ async function invokeVersion(ctx: AgentContext, req: IncomingMessage, res: Serve
   let dropHeaders: ReadonlySet<string> | undefined
   if (version.config.auth === 'key' || opts.viaAdmin) {
     if (!opts.viaAdmin) {
-      await requireApiKey(ctx.keys, req, 'invoke').catch((error: unknown) => {
+      const key = await requireApiKey(ctx.keys, req, 'invoke').catch((error: unknown) => {
         auditRefusal(ctx.audit, req, 'function.invoke', name, error)
         throw error
       })
+      takeKeyToken(ctx.rateLimits, res, key)
     }
     dropHeaders = DROP_AUTHORIZATION
     // Checking the key took a turn of the event loop, in which a switch may have happened.
