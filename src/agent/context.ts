@@ -8,6 +8,7 @@ import type { InvocationEvents } from './invocation-events'
 import type { LogService } from './logs/log-service'
 import type { AgentMetrics } from './metrics/agent-metrics'
 import type { AgentOptions } from './options'
+import type { RateLimits } from './rate-limit/rate-limits'
 import type { Scheduler } from './schedules/scheduler'
 import type { SecretVault } from './secrets/secret-vault'
 import type { ServingTable } from './serving-table'
@@ -34,6 +35,8 @@ export interface AgentContext {
   logs?: LogService
   /** Counts invocations per function version (docs/metrics.md); `registerGauge` publishes per-function values. */
   metrics: AgentMetrics
+  /** Token buckets of rate-limited functions, in this agent's memory (docs/rate-limits.md). */
+  rateLimits: RateLimits
   /** The agent's own temp folder (upload spools), emptied at every start. */
   tmpDir: string
   /** Where uploads are unpacked before they are built, emptied at every start. */

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { NodeFastPath } from '../http/node-fast-path'
 import type { VersionRecord } from '../store/records'
 import type { AgentContext } from './context'
+import type { BucketLimit } from './rate-limit/token-bucket'
 import { randomUUID } from 'node:crypto'
 import { ADMIN_PREFIX } from '../api/admin-api'
 import { LambdaError } from '../errors'
@@ -12,8 +13,10 @@ import { resolveRoute } from '../router/route'
 import { acceptEvent } from './async/accept-event'
 import { invocationTypeOf } from './async/invocation-type'
 import { auditRefusal } from './audit/audit-log'
+import { takeKeyToken } from './auth/key-rate-limit'
 import { requireApiKey } from './auth/require-key'
 import { functionURL } from './options'
+import { rateLimited, rateLimitHeaders } from './rate-limit/rate-limits'
 import { functionNotFound } from './routes/not-found'
 
 const DROP_AUTHORIZATION: ReadonlySet<string> = new Set(['authorization'])
@@ -60,15 +63,17 @@ async function invokeVersion(ctx: AgentContext, req: IncomingMessage, res: Serve
   let dropHeaders: ReadonlySet<string> | undefined
   if (version.config.auth === 'key' || opts.viaAdmin) {
     if (!opts.viaAdmin) {
-      await requireApiKey(ctx.keys, req, 'invoke').catch((error: unknown) => {
+      const key = await requireApiKey(ctx.keys, req, 'invoke').catch((error: unknown) => {
         auditRefusal(ctx.audit, req, 'function.invoke', name, error)
         throw error
       })
+      takeKeyToken(ctx.rateLimits, res, key)
     }
     dropHeaders = DROP_AUTHORIZATION
     // Checking the key took a turn of the event loop, in which a switch may have happened.
     version = target(ctx, name, opts.version, opts.viaAdmin)
   }
+  if (version.config.rateLimit) takeFunctionToken(ctx, res, name, version.config.rateLimit)
   const type = invocationTypeOf(req)
   if (type === 'Event') return acceptEvent(ctx, req, { name, version: opts.version, path, dropHeaders })
   if (type === 'DryRun') return new Response(null, { status: 204 })
@@ -83,6 +88,16 @@ async function invokeVersion(ctx: AgentContext, req: IncomingMessage, res: Serve
       if (!(LambdaError.is(error) && error.code === 'VERSION_RETIRED') || res.headersSent || attempt >= 3) throw error
     }
   }
+}
+
+/** A rate-limited function's bucket: its headers on every answer, a 429 once it is empty. */
+function takeFunctionToken(ctx: AgentContext, res: ServerResponse, name: string, limit: BucketLimit): void {
+  const result = ctx.rateLimits.take(`fn:${name}`, limit)
+  const headers = rateLimitHeaders('function', limit, result)
+  for (const header in headers) res.setHeader(header, headers[header]!)
+  if (result.allowed) return
+  res.setHeader('retry-after', String(result.retryAfter))
+  throw rateLimited(`Function "${name}"`, limit, result, `raise functions.${name}.rateLimit in lambda.config.ts and deploy`)
 }
 
 function forwardTo(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, version: VersionRecord, path: string, dropHeaders: ReadonlySet<string> | undefined, requestId: string): Promise<void> {

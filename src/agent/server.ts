@@ -27,6 +27,7 @@ import { AgentMetrics } from './metrics/agent-metrics'
 import { listenMetricsPort } from './metrics/metrics-port'
 import { registerQueueGauges } from './metrics/queue-gauges'
 import { resolveAgentOptions } from './options'
+import { RateLimits } from './rate-limit/rate-limits'
 import { restoreState } from './restore-state'
 import { agentRunExecutor } from './schedules/agent-run'
 import { describeRun } from './schedules/describe-run'
@@ -121,7 +122,10 @@ export async function startAgent(input: AgentOptionsInput = {}): Promise<AgentHa
     if (options.accessLog) invocations.on(logInvocation)
     if (logs) invocations.on(record => logs.recordInvocation(record))
     const schedules = new Scheduler({ store: scheduleStore, serving, execute: agentRunExecutor({ serving, options, invocations }), onRun: run => logFunctionOutput(run.function, describeRun(run), 'stdout'), warn: line => consola.warn(line) })
-    const context: AgentContext = { options, provider, functions, keys, audit: new AuditLog(), secrets, serving, schedules, asyncInvocations, locks: new KeyedLock(), invocations, metrics, logs, tmpDir, uploadsDir }
+    const rateLimits = new RateLimits()
+    const unregisterRateGauge = metrics.registerGauge({ name: 'rate_limited', help: 'Requests answered 429 RATE_LIMITED by the function\'s rateLimit since the agent started.', read: () => rateLimits.limitedCounts('fn:') })
+    opened.push(async () => unregisterRateGauge())
+    const context: AgentContext = { options, provider, functions, keys, audit: new AuditLog(), secrets, serving, schedules, asyncInvocations, locks: new KeyedLock(), invocations, metrics, rateLimits, logs, tmpDir, uploadsDir }
     const restored = await restoreState(context)
     // Before anything could start an instance: the ones an earlier run left serve first.
     const instancesAdopted = await serving.adoptLeftovers()

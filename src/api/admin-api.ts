@@ -167,6 +167,8 @@ export interface KeyListing {
   scope: KeyScope | string
   /** What a deploy key may give to the functions it deploys (`*`: any); admin keys may give any. */
   secrets: string[]
+  /** Requests a second the key may make on this agent, or false for no limit. */
+  rateLimit: { perSecond: number, burst: number } | false
   createdAt: string
 }
 

@@ -87,7 +87,15 @@ export interface ApiKeyRecord {
    * agent's first start after the upgrade fills in (see migrate-key-grants.ts).
    */
   secrets?: string[]
+  /** Requests a second this key may make (admin API and `auth: key` functions), per agent; absent: no limit. */
+  rateLimit?: KeyRateLimit
   createdAt: string
+}
+
+/** A token bucket: `burst` requests at once, refilled at `perSecond`. */
+export interface KeyRateLimit {
+  perSecond: number
+  burst: number
 }
 
 export interface AgentRecord {

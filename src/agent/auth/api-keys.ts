@@ -70,7 +70,7 @@ export async function verifyApiKey(keys: KeyStore, presented: string | undefined
 /** Compared against when there is no usable record at all, so that path costs a comparison too. */
 const DECOY_HASH = randomBytes(32)
 
-async function findKey(keys: KeyStore, id: string, all?: ApiKeyRecord[]): Promise<ApiKeyRecord> {
+export async function findKey(keys: KeyStore, id: string, all?: ApiKeyRecord[]): Promise<ApiKeyRecord> {
   const known = all ?? await keys.list()
   const record = KEY_ID_RE.test(id) ? known.find(k => k.id === id) : undefined
   if (!record) {

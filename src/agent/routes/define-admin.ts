@@ -1,10 +1,11 @@
 import type { H3Event } from 'h3'
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ApiKeyRecord } from '../../store/records'
 import type { KeyScope } from '../auth/key-scopes'
 import type { AgentContext } from '../context'
 import { getRouterParam } from 'h3'
 import { actorOf, auditRefusal, failureOf } from '../audit/audit-log'
+import { takeKeyToken } from '../auth/key-rate-limit'
 import { requireApiKey } from '../auth/require-key'
 
 /** A change the audit log records: its name, and what of the answer is worth keeping (never a value of a secret or key). */
@@ -23,7 +24,7 @@ function targetOf(event: H3Event): string | undefined {
  * An admin API handler: runs only with a valid API key whose scope covers `scope` (admin ⊃ deploy ⊃
  * invoke), and gets that key. A refused key is always audited; with `audited`, so is what the key did.
  */
-export function defineAdminHandler<T>(ctx: Pick<AgentContext, 'keys' | 'audit'>, scope: KeyScope, handler: (event: H3Event, key: ApiKeyRecord) => T | Promise<T>, audited?: AuditedAction<Awaited<T>>) {
+export function defineAdminHandler<T>(ctx: Pick<AgentContext, 'keys' | 'audit'> & Partial<Pick<AgentContext, 'rateLimits'>>, scope: KeyScope, handler: (event: H3Event, key: ApiKeyRecord) => T | Promise<T>, audited?: AuditedAction<Awaited<T>>) {
   return async (event: H3Event) => {
     const req = event.runtime!.node!.req as IncomingMessage
     const action = audited?.action ?? `${req.method} ${event.url.pathname.slice(0, 120)}`
@@ -31,6 +32,7 @@ export function defineAdminHandler<T>(ctx: Pick<AgentContext, 'keys' | 'audit'>,
       auditRefusal(ctx.audit, req, action, targetOf(event), error)
       throw error
     })
+    takeKeyToken(ctx.rateLimits, event.runtime!.node!.res as ServerResponse, key)
     if (!audited) return handler(event, key)
     const base = { action, target: targetOf(event), key: actorOf(key), ip: req.socket.remoteAddress }
     try {

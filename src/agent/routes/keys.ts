@@ -7,6 +7,7 @@ import type { BodyField } from './body-fields'
 import { ADMIN_PREFIX } from '../../api/admin-api'
 import { createApiKey, revokeApiKey, setSecretGrants } from '../auth/api-keys'
 import { keyNameProblem } from '../auth/key-names'
+import { checkKeyRateLimit, setKeyRateLimit } from '../auth/key-rate-limit'
 import { DEFAULT_KEY_SCOPE, keyScopeProblem, scopeOf } from '../auth/key-scopes'
 import { grantsOf, secretGrantsProblem } from '../auth/secret-grants'
 import { badField, checkedString, optional } from './body-fields'
@@ -30,12 +31,15 @@ const createKeyBody = {
   name: optional(checkedString(keyNameProblem, `Send e.g. ${CREATE_EXAMPLE}.`)),
   scope: optional(checkedString(value => keyScopeProblem(value), `Send e.g. ${CREATE_EXAMPLE}.`)),
   secrets: optional(grantsField(CREATE_EXAMPLE)),
+  rateLimit: optional((value: unknown) => checkKeyRateLimit(value)),
 }
+
+const rateLimitBody = { rateLimit: (value: unknown) => checkKeyRateLimit(value) }
 
 const grantsBody = { secrets: grantsField(GRANTS_EXAMPLE) }
 
 export function listingOf(record: ApiKeyRecord): KeyListing {
-  return { id: record.id, name: record.name, scope: scopeOf(record) ?? record.scope ?? 'admin', secrets: grantsOf(record), createdAt: record.createdAt }
+  return { id: record.id, name: record.name, scope: scopeOf(record) ?? record.scope ?? 'admin', secrets: grantsOf(record), rateLimit: record.rateLimit ?? false, createdAt: record.createdAt }
 }
 
 /** Managing keys is for admin keys only: a deploy key must not mint or revoke keys, nor widen its own grants. */
@@ -45,7 +49,10 @@ export function registerKeyRoutes(app: H3, ctx: AgentContext) {
   app.post(base, defineAdminHandler(ctx, 'admin', async (event): Promise<CreatedKey> => {
     const body = await readJsonBody(event, createKeyBody, { example: CREATE_EXAMPLE })
     const scope = (body.scope ?? DEFAULT_KEY_SCOPE) as KeyScope
-    const { key, record } = await ctx.locks.run(KEYS_LOCK, () => createApiKey(ctx.keys, body.name ?? scope, scope, body.secrets ?? []))
+    const { key, record } = await ctx.locks.run(KEYS_LOCK, async () => {
+      const created = await createApiKey(ctx.keys, body.name ?? scope, scope, body.secrets ?? [])
+      return body.rateLimit ? { ...created, record: await setKeyRateLimit(ctx.keys, created.record.id, body.rateLimit) } : created
+    })
     return { ...listingOf(record), scope, key }
   }, { action: 'key.create', detail: created => ({ id: created.id, name: created.name, scope: created.scope, secrets: created.secrets }) }))
   app.put(`${base}/:id/secrets`, defineAdminHandler(ctx, 'admin', async (event): Promise<KeyListing> => {
@@ -53,6 +60,11 @@ export function registerKeyRoutes(app: H3, ctx: AgentContext) {
     const { secrets } = await readJsonBody(event, grantsBody, { example: GRANTS_EXAMPLE })
     return listingOf(await ctx.locks.run(KEYS_LOCK, () => setSecretGrants(ctx.keys, id, secrets)))
   }, { action: 'key.grant', detail: listing => ({ secrets: listing.secrets }) }))
+  app.put(`${base}/:id/rate-limit`, defineAdminHandler(ctx, 'admin', async (event): Promise<KeyListing> => {
+    const id = keyIdParam(event)
+    const { rateLimit } = await readJsonBody(event, rateLimitBody, { example: '{"rateLimit":{"perSecond":5,"burst":10}}' })
+    return listingOf(await ctx.locks.run(KEYS_LOCK, () => setKeyRateLimit(ctx.keys, id, rateLimit)))
+  }, { action: 'key.rate-limit', detail: listing => ({ rateLimit: listing.rateLimit }) }))
   app.delete(`${base}/:id`, defineAdminHandler(ctx, 'admin', async (event): Promise<RevokedKey> => {
     const id = keyIdParam(event)
     const record = await ctx.locks.run(KEYS_LOCK, () => revokeApiKey(ctx.keys, id))

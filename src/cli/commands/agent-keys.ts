@@ -36,10 +36,13 @@ const create = defineLambdaCommand({
     name: { type: 'string', description: 'A label for the key: 1-64 letters, digits, ".", "_", "-" (default: the scope)', valueHint: 'name' },
     scope: { type: 'enum', options: [...KEY_SCOPES], description: `What the key may do: ${KEY_SCOPES.join(' > ')}, each including the next (default: ${DEFAULT_KEY_SCOPE})`, valueHint: 'scope' },
     secret: { type: 'string', multiple: true, value: grantedSecret, description: `A secret a deploy key may give to the functions it deploys (repeatable; "${ANY_SECRET}": every secret; default: none)`, valueHint: 'name' },
+    rate: { type: 'string', description: 'Requests a second the key may make on this agent (admin API and `auth: key` functions), with an optional burst: 5 or 5/10 (default: no limit)', valueHint: 'perSecond[/burst]' },
     ...jsonArgs,
   },
   async run({ args, values, json }) {
     const { createApiKey } = await import('../../agent/auth/api-keys')
+    const { parseKeyRate, setKeyRateLimit } = await import('../../agent/auth/key-rate-limit')
+    const rate = args.rate === undefined ? false : parseKeyRate(args.rate)
     const { describeName } = await import('../../agent/auth/describe-name')
     const scope = (args.scope ?? DEFAULT_KEY_SCOPE) as KeyScope
     const nameProblem = args.name === undefined ? undefined : keyNameProblem(args.name)
@@ -52,8 +55,11 @@ const create = defineLambdaCommand({
         hint: `Drop --secret, or create a deploy key: \`lambda agent keys create --scope deploy ${values.secret.map(s => `--secret ${s}`).join(' ')}\`.`,
       })
     }
-    const { key, record } = await withAgentState(args, state => createApiKey(state.keys, args.name ?? scope, scope, values.secret))
-    if (json) return printJson({ id: record.id, name: record.name, scope: record.scope, secrets: record.secrets, createdAt: record.createdAt, key })
+    const { key, record } = await withAgentState(args, async (state) => {
+      const created = await createApiKey(state.keys, args.name ?? scope, scope, values.secret)
+      return rate ? { ...created, record: await setKeyRateLimit(state.keys, created.record.id, rate) } : created
+    })
+    if (json) return printJson({ id: record.id, name: record.name, scope: record.scope, secrets: record.secrets, rateLimit: record.rateLimit ?? false, createdAt: record.createdAt, key })
     consola.success(`Created ${record.scope} key ${record.id} ("${record.name}") in ${stateLocation(args)}: it ${describeAbilities(record)}. It is shown only now:`)
     process.stdout.write(`${key}\n`)
   },
@@ -106,6 +112,21 @@ function changeGrants(verb: 'grant' | 'ungrant') {
   })
 }
 
+const rate = defineLambdaCommand({
+  meta: { name: 'rate', description: 'Set or remove the rate limit of a key: requests a second on this agent, with an optional burst (5, 5/10, off)' },
+  args: { ...agentStateArgs, ...idArg, rate: { type: 'positional', required: true, description: 'perSecond[/burst], e.g. 5 or 5/10; off for no limit' }, ...jsonArgs },
+  async run({ args, json }) {
+    const { parseKeyRate, setKeyRateLimit } = await import('../../agent/auth/key-rate-limit')
+    const limit = parseKeyRate(args.rate)
+    requireAgentState(args, 'lambda agent keys rate')
+    const record = await withAgentState(args, state => setKeyRateLimit(state.keys, args.id, limit))
+    if (json) return printJson({ id: record.id, name: record.name, scope: record.scope, rateLimit: record.rateLimit ?? false })
+    consola.success(record.rateLimit
+      ? `Key ${record.id} ("${record.name}") may now make ${record.rateLimit.perSecond} requests a second (bursts of ${record.rateLimit.burst}) on this agent; more get 429.`
+      : `Key ${record.id} ("${record.name}") has no rate limit any more.`)
+  },
+})
+
 const revoke = defineLambdaCommand({
   meta: { name: 'revoke', description: 'Revoke an API key by id (never the last admin key)' },
   args: { ...agentStateArgs, ...idArg, ...jsonArgs },
@@ -122,5 +143,5 @@ const revoke = defineLambdaCommand({
 
 export default defineCommand({
   meta: { name: 'keys', description: 'Manage the agent\'s API keys (run on the agent\'s machine)' },
-  subCommands: { create, list, grant: changeGrants('grant'), ungrant: changeGrants('ungrant'), revoke },
+  subCommands: { create, list, grant: changeGrants('grant'), ungrant: changeGrants('ungrant'), rate, revoke },
 })

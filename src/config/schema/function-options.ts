@@ -7,6 +7,7 @@ import { envRecord } from './env'
 import { IDLE_DEFAULTS, idleConfig, resolveIdleConfig } from './idle'
 import { defineOption, mergeOptions, resolveOptions } from './option'
 import { queueConfig, resolveQueueConfig } from './queue'
+import { rateLimitConfig, resolveRateLimit } from './rate-limit'
 import { resolveSchedules, schedule } from './schedule'
 
 /**
@@ -32,6 +33,8 @@ export const FUNCTION_OPTIONS = {
   minInstances: defineOption({ check: number({ min: 0, max: 100, integer: true, unit: 'instances', example: 0 }), default: 0 }),
   /** Upper bound of instances (raised to `minInstances` when lower). Default: 10. */
   maxInstances: defineOption({ check: number({ min: 1, max: 1000, integer: true, unit: 'instances', example: 10 }), default: 10 }),
+  /** Requests a second this agent lets through to the function: `{ perSecond: 5, burst: 10 }` (token bucket), more get `429 RATE_LIMITED` with `Retry-After` (docs/rate-limits.md). Per agent, not global. Default: false (no limit). */
+  rateLimit: defineOption({ check: rateLimitConfig, default: false, resolve: resolveRateLimit }),
   /** `'key'` makes the function URL require an API key. Default: `'none'` (public). */
   auth: defineOption({ check: oneOf(['none', 'key']), default: 'none' }),
   /** Allow outbound network from the function's container. Default: false. */

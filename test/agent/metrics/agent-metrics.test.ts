@@ -39,7 +39,7 @@ const versionOf = (fn: string, number: number): VersionRecord => ({
   hash: 'a'.repeat(64),
   kind: 'node',
   image: { ref: `img-${number}` },
-  config: { name: fn, kind: 'node', timeout: 30, memory: 128, cpu: 1, env: {}, schedule: [], concurrency: 10, minInstances: 0, maxInstances: 2, auth: 'none', network: false, async: { retries: 2, maxAgeSeconds: 21600 }, idle: { pauseAfter: 10 }, queue: {} },
+  config: { name: fn, kind: 'node', timeout: 30, memory: 128, cpu: 1, env: {}, schedule: [], concurrency: 10, minInstances: 0, maxInstances: 2, auth: 'none', network: false, rateLimit: false, async: { retries: 2, maxAgeSeconds: 21600 }, idle: { pauseAfter: 10 }, queue: {} },
   createdAt: new Date(0).toISOString(),
 })
 
