@@ -115,6 +115,10 @@ export function logsStory(provider: 'docker' | 'process', opts: { restart?: bool
       it('--follow reconnects when the agent restarts, and the stored lines outlive the restart', async () => {
         await suite.agent.stop()
         suite.agent = await suite.agent.restart()
+        // before the function prints again, what the earlier run stored is there
+        const kept = await suite.agent.cli(['logs', 'talk', '--tail', '5', '--json'])
+        expect(kept.code, kept.output).toBe(0)
+        expect(kept.stdout.split('\n').filter(Boolean).length, kept.output).toBe(5)
         const after = await printed(suite.agent, 'after-restart')
         expect(after.entry.version).toBe(1)
         await follow!.waitFor(/Reconnected; following again/, 15_000)

@@ -77,6 +77,9 @@ export class FunctionLogFiles {
       segment.lastSeq = readLastSeq(segment) ?? Math.max(segment.seq, (this.segments[i + 1]?.seq ?? segment.seq + 1) - 1)
     }
     this.lastSeq = Math.max(0, ...this.segments.map(segment => segment.lastSeq))
+    // What an earlier run wrote is on disk: `flush` must cover it, or a reader after a restart sees nothing until the next line.
+    this.appendedSeq = this.lastSeq
+    this.writtenSeq = this.lastSeq
   }
 
   /** The next entry's number: its time in µs, or one more than the last (a clock that went back). */

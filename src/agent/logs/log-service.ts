@@ -12,7 +12,7 @@ import { LineRateLimit } from './rate-limit'
 export interface LogServiceOptions extends LogLimits {
   /** `<data-dir>/logs`. */
   dir: string
-  /** Lines a second one function may log (output and invocations together), bursts up to one second's worth. */
+  /** Lines a second one function may print, bursts up to one second's worth; the agent's own invocation entries do not count. */
   rate: number
 }
 
@@ -98,14 +98,17 @@ export class LogService {
     }))
   }
 
-  /** The gateway's record of one invocation. */
+  /**
+   * The gateway's record of one invocation. Not held to the function's line rate: that limits what the
+   * function prints, and a busy function that prints nothing must not be told it printed too much (the
+   * backlog bound still applies).
+   */
   recordInvocation(record: InvocationRecord): void {
     const log = this.logOf(record.function)
     if (!log) return
     const now = Date.now()
     const version = Number(record.version)
     log.lastVersion = version
-    if (!log.limit.allow(now)) return
     this.add(record.function, log, now, seq => ({
       seq,
       time: new Date(now).toISOString(),

@@ -2,6 +2,7 @@ import type Dockerode from 'dockerode'
 import type { Instance, InstanceExit } from '../../instances/types'
 import type { ContainerSpecInput } from './container-spec'
 import type { ContainerOutput, FollowedLogs } from './follow-logs'
+import type { PauseWatch } from './pause-watch'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
@@ -19,6 +20,9 @@ export interface ContainerInstanceOptions extends ContainerSpecInput {
   runDir: string
   /** Every line the container prints, from the logs API, with the instance's id. */
   onOutput?: (...args: [...Parameters<ContainerOutput>, instance: string]) => void
+  /** Tells the instance when its container is paused, so one paused behind the agent's back is thawed. */
+  pauses?: PauseWatch
+  onLog?: (line: string) => void
 }
 
 /** A container created (not started) with its link already listening: all of a cold start but the start. */
@@ -97,10 +101,19 @@ export function startContainerInstance(options: ContainerInstanceOptions, prepar
   let served = false
   let initTimedOut = false
   let logs: Promise<FollowedLogs | undefined> | undefined
+  /** Paused by the pool (idle): only then may it be frozen. Any other pause is thawed at once. */
+  let pausedByPool = false
+  let unwatchPauses: (() => void) | undefined
+  const onPaused = () => {
+    if (pausedByPool || finished || released || !container) return
+    options.onLog?.(`Instance ${id} of "${options.name}" was paused outside the agent (docker pause?): resuming it, a frozen instance answers nothing.`)
+    void unpauseContainer(container).catch(() => {})
+  }
 
   const finish = async (exit: InstanceExit) => {
     if (finished) return
     finished = true
+    unwatchPauses?.()
     // The last lines (a crash's stack) are read before the container, and its log, are removed.
     const followed = await logs
     if (followed) {
@@ -136,6 +149,7 @@ export function startContainerInstance(options: ContainerInstanceOptions, prepar
     if (!adopted) await withDockerDeadline('starting a container', abortSignal => container!.start({ abortSignal }))
     // Frozen, its runtime cannot notice the old agent is gone nor dial this one.
     else if (adopted.paused) await unpauseContainer(container)
+    if (!finished && !released) unwatchPauses = options.pauses?.watch(container.id, onPaused)
     // After the start (Docker follows only a running container), from its first line: nothing is missed.
     // An adopted one from now: the earlier run collected what it printed before.
     const onOutput = options.onOutput
@@ -188,12 +202,18 @@ export function startContainerInstance(options: ContainerInstanceOptions, prepar
     // signal lands; a SIGTERM handler still runs): stop and kill above need no unpause of their own.
     async pause() {
       await ready
-      if (!finished) await pauseContainer(container!)
+      if (finished) return
+      pausedByPool = true
+      await pauseContainer(container!).catch((error) => {
+        pausedByPool = false
+        throw error
+      })
     },
     async resume() {
       await ready
       if (finished) throw new Error('the instance is gone')
       await unpauseContainer(container!)
+      pausedByPool = false
     },
     async release() {
       if (finished) return
@@ -201,6 +221,7 @@ export function startContainerInstance(options: ContainerInstanceOptions, prepar
       if (finished) return
       released = true
       finished = true
+      unwatchPauses?.()
       waitAborter.abort()
       ;(await logs)?.stop()
       // The runtime sees its control connection end and waits for the next agent (runtime/agent-redial.mjs);

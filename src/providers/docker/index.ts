@@ -17,6 +17,7 @@ import { CONTAINER_LABELS, LINK_SOCKET_NAME, specHash } from './container-spec'
 import { Leftovers, sortLeftovers } from './leftovers'
 import { connectorFor, upgradeToLink } from './link-upgrade'
 import { nodeBuildContext } from './node-build-context'
+import { PauseWatch } from './pause-watch'
 
 export interface DockerProviderOptions {
   /** Docker Engine API socket. Default: /var/run/docker.sock (or DOCKER_HOST's unix path). */
@@ -80,6 +81,8 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
   // Only link folders in the data dir outlive a run: in a temp folder nothing could be found again.
   const canKeep = () => runDir !== undefined && runDir === lastingLinkDir(ctx.dataDir)
   const running = new Set<Instance>()
+  const pauses = new PauseWatch(docker, ctx.agentId)
+  const onLog = options.onLog
   // One created-but-not-started container per version in service, so a cold start is just a start.
   const prepared = new Map<string, PreparedContainer & { env: string }>()
   const keyOf = (request: { name: string, version: number }) => `${request.name}@${request.version}`
@@ -212,6 +215,7 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       })
     },
     async close({ keepInstances = false } = {}) {
+      pauses.close()
       await Promise.all([...prepared.values()].map(discardPrepared))
       prepared.clear()
       await leftovers?.removeRest()
@@ -239,6 +243,8 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       agentId: ctx.agentId,
       adoptGraceMs,
       runDir: runDir!,
+      pauses,
+      onLog,
       onOutput: onOutput && ((line, stream, cutBytes, time, instance) => onOutput({ function: request.name, version: request.version, instance, stream, line, cutBytes, time })),
     }
     return options

@@ -38,6 +38,10 @@ describe('a function\'s log files', () => {
 
     const again = new FunctionLogFiles(dir, { maxBytes: 1024 * 1024, maxAgeMs: 86_400_000 })
     expect(again.lastSeq).toBe(last)
+    // before anything new is appended, a reader sees what the earlier run wrote
+    const upTo = await again.flush()
+    expect(upTo).toBe(last)
+    expect(messages(await readTail(again, {}, 10, upTo))).toEqual(['one', 'two'])
     // even with a clock that went back, numbers only grow
     expect(add(again, 'three', Date.now() - 3_600_000)).toBe(last + 1)
     await again.flush()

@@ -60,6 +60,19 @@ describe('the agent\'s log of a function', () => {
     expect(marker).toMatchObject({ type: 'dropped', reason: 'rate', count: 5000 - kept.length, function: 'hello', version: 3 })
   })
 
+  it('a busy function that prints nothing is never said to print too much: the agent\'s invocation entries do not count', async () => {
+    const logs = service({ rate: 100 })
+    for (let i = 0; i < 2000; i++) logs.recordInvocation({ function: 'hello', version: '3', requestId: `req-${i}`, method: 'GET', path: '/', status: 200, durationMs: 1, coldStart: false })
+    // its own lines still have the whole second's worth
+    for (let i = 0; i < 50; i++) logs.collect(output(`line ${i}`))
+    // A marker would come with the next second's check.
+    await new Promise(resolve => setTimeout(resolve, 1200))
+    const entries = await stored(logs)
+    expect(entries.filter(e => e.type === 'dropped')).toEqual([])
+    expect(entries.filter(e => e.type === 'invocation')).toHaveLength(2000)
+    expect(entries.filter(e => e.type === 'output')).toHaveLength(50)
+  })
+
   it('followers get new entries as they come; the agent\'s stop ends them', async () => {
     const logs = service()
     const seen: string[] = []
