@@ -59,6 +59,8 @@ export function linkToAgent(serve, { agentSocket, whenDone, onLost }) {
     const socket = connect(agentSocket)
     let connected = false
     socket.once('connect', () => {
+      // Dialed before the link was lost or replaced: the agent must only see the live link's mux.
+      if (lost) return void socket.destroy()
       connected = true
       socket.write(helloLine('mux'))
       mux = new Mux(socket, { accept: serve })
@@ -107,6 +109,22 @@ export function linkToAgent(serve, { agentSocket, whenDone, onLost }) {
     refuseNew() {
       lost = true
       if (mux) mux.refusing = true
+    },
+    /**
+     * A new link replaces this one (its control connection ended): its mux closes once its streams
+     * are done, so an agent still holding it moves to the new link's mux instead of sending requests
+     * to one that refuses them all.
+     */
+    abandon() {
+      lost = true
+      control.destroy()
+      const closeWhenIdle = () => {
+        if (!mux || mux.socket.destroyed) return
+        mux.refusing = true
+        if (mux.streams.size === 0) return void mux.socket.destroy()
+        setTimeout(closeWhenIdle, 20).unref()
+      }
+      closeWhenIdle()
     },
   }
 }

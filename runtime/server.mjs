@@ -68,7 +68,7 @@ export function startServer(invoke, settings) {
       }))
 
   let closing = false
-  /** @type {{ refuseNew(): void } | undefined} */
+  /** @type {{ refuseNew(): void, abandon(): void } | undefined} */
   let link
   /** @type {import('node:http').Server | undefined} */
   let server
@@ -93,7 +93,7 @@ export function startServer(invoke, settings) {
     const dial = () => linkToAgent(stream => serveFrames(stream, (exchange, head) => handle(exchange, head.i, head.d)), { agentSocket, whenDone, onLost: () => onLost() })
     // An agent restarting may adopt this instance: wait for it (agent-redial.mjs) rather than exit.
     const onLost = redialAfterLoss({ agentSocket, graceMs: settings.adoptGraceMs ?? 0, shutdown, stopped: () => closing, relink: () => {
-      link?.refuseNew()
+      link?.abandon()
       link = dial()
     } })
     link = dial()

@@ -242,7 +242,8 @@ export class RuntimeLink {
       return void socket.destroy()
     }
     if (hello.role === 'control') {
-      if (this.control) return void socket.destroy()
+      // A runtime whose control connection broke dials a new one (runtime/agent-redial.mjs): the live one wins.
+      if (this.control && !this.control.destroyed) return void socket.destroy()
       this.control = socket
       this.readControl(socket)
       return

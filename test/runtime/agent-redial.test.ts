@@ -49,6 +49,22 @@ describe('a runtime whose agent restarts (LAMBDA_ADOPT_GRACE_MS)', () => {
     expect(runtime.child.exitCode).toBeNull()
   })
 
+  it('when only its control connection breaks, it links again to the same agent, which moves to the new link and goes on serving', async () => {
+    const socketPath = join(tempDir('link-'), 'agent.sock')
+    const link = openLink(socketPath)
+    const runtime = startRuntime(socketPath, 30_000)
+    await link.ready
+    for (let i = 0; i < 100 && !link.hasControl; i++) await new Promise(r => setTimeout(r, 50))
+    const before = await get(link)
+    // As when the agent drops it (a full write buffer, a bug): the runtime sees its link lost while this agent lives.
+    ;(link as unknown as { control: { destroy: () => void } }).control.destroy()
+    for (let i = 0; i < 100 && !link.hasControl; i++) await new Promise(r => setTimeout(r, 50))
+    expect(link.hasControl).toBe(true)
+    // Every request after the relink is answered by the same process: none reaches a mux that refuses it.
+    for (let i = 1; i <= 20; i++) expect(await get(link)).toEqual({ count: before.count + i, pid: before.pid })
+    expect(runtime.child.exitCode).toBeNull()
+  })
+
   it('exits once the grace is over when no agent comes back', async () => {
     const socketPath = join(tempDir('link-'), 'agent.sock')
     const link = openLink(socketPath)
