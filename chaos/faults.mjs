@@ -73,8 +73,14 @@ export const FAULTS = {
     async inject(ctx) {
       fillUp(join(ctx.dataDir, 'chaos-fill'))
       await sleep(3000)
+      // A write through the admin API while full: a clear 507/503 with the fix is expected, not a bare 500.
+      const write = await ctx.admin('/schedules', 'POST', { function: 'hello', cron: '0 0 1 1 *' })
+      const notes = [`POST /_lambda/schedules while full: ${write.status ?? write.error} ${write.json?.error?.code ?? ''}`]
       ctx.service.killHard()
       await sleep(8000)
+      const started = await call({ port: ctx.port, host: `hello.${ctx.domain}`, timeoutMs: 5000 })
+      notes.push(`hello 8 s after a kill -9 while full: ${started.status ?? started.error ?? 'no answer'}`)
+      return notes.join('; ')
     },
     async heal(ctx) {
       rmSync(join(ctx.dataDir, 'chaos-fill'), { force: true })

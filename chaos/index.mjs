@@ -98,8 +98,9 @@ async function campaign() {
   log(`agent ${agentId} on port ${port}`)
 
   const cliEnv = { ...process.env, LAMBDA_HOST: `http://127.0.0.1:${port}`, LAMBDA_API_KEY: service.key, XDG_CONFIG_HOME: join(workDir, 'cli'), NO_COLOR: '1' }
-  const admin = async (path, method = 'GET') => {
-    const outcome = await call({ port, host: `127.0.0.1:${port}`, path: `/_lambda${path}`, method, headers: { authorization: `Bearer ${service.key}` }, timeoutMs: 30_000 })
+  const admin = async (path, method = 'GET', body = undefined) => {
+    const headers = { authorization: `Bearer ${service.key}`, ...(body ? { 'content-type': 'application/json' } : {}) }
+    const outcome = await call({ port, host: `127.0.0.1:${port}`, path: `/_lambda${path}`, method, headers, body: body && JSON.stringify(body), timeoutMs: 30_000 })
     let json
     try {
       json = JSON.parse(outcome.body ?? '')
@@ -116,7 +117,7 @@ async function campaign() {
 
   // Who counts what: stats[fault] per phase; `now` is where a request sent at this moment counts.
   const stats = {}
-  const statsOf = fault => stats[fault] ??= { count: 0, requests: {}, async: {}, deploys: { ok: 0, failed: 0 }, backToServing: [], leftovers: [], unparsable: 0, notes: [] }
+  const statsOf = fault => stats[fault] ??= { count: 0, requests: {}, async: {}, deploys: { ok: 0, failed: 0 }, backToServing: [], leftovers: [], unparsable: 0, notes: [], unclear: 0 }
   statsOf('steady')
   let now = { fault: 'steady', phase: 'steady' }
   const phase = () => now
@@ -125,6 +126,10 @@ async function campaign() {
     r.sent++
     const kind = classify(outcome)
     r[kind] = (r[kind] ?? 0) + 1
+    // The unclear failures are the ones to fix: keep a few of each fault's as they were.
+    const s = statsOf(at.fault)
+    if (['unclear-5xx', 'conn-error', 'hang'].includes(kind) && s.unclear++ < 3)
+      s.notes.push(`${at.phase}: ${fn} ${kind}: ${outcome.status ?? outcome.error ?? 'no answer'} after ${Math.round(outcome.ms)} ms${outcome.body ? ` ${outcome.body.slice(0, 120)}` : ''}`)
   }
   const down = []
   const campaignStart = Date.now()
@@ -170,7 +175,7 @@ async function campaign() {
   }, 5000)
 
   // The fault loop.
-  const ctx = { port, domain, agentId, dataDir, dockerEnv, service, random, ownDockerd: engine, tmpfsDataDir: Boolean(unmount), clockFile, pausedByUs: new Set() }
+  const ctx = { admin, port, domain, agentId, dataDir, dockerEnv, service, random, ownDockerd: engine, tmpfsDataDir: Boolean(unmount), clockFile, pausedByUs: new Set() }
   const available = Object.entries(FAULTS).filter(([name, f]) => {
     const missing = f.needs?.(ctx)
     if (missing) statsOf(name).notes.push(`not injected: ${missing}`)
