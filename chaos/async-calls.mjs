@@ -55,6 +55,7 @@ export async function startAsyncTracker({ port, domain, fn = 'worker' }) {
         if (open.length > 0) await new Promise(r => setTimeout(r, 2000))
       }
       const byPhase = {}
+      const details = []
       const bump = (phase, field) => {
         byPhase[phase] ??= { accepted: 0, refused: 0, lost: 0, failed: 0, twice: 0 }
         byPhase[phase][field]++
@@ -63,12 +64,20 @@ export async function startAsyncTracker({ port, domain, fn = 'worker' }) {
       for (const [id, { phase }] of accepted) {
         bump(phase, 'accepted')
         const record = records.get(id)
-        if (!record || !['succeeded', 'failed'].includes(record.status)) bump(phase, 'lost')
-        else if (record.status === 'failed') bump(phase, 'failed')
+        if (!record || !['succeeded', 'failed'].includes(record.status)) {
+          bump(phase, 'lost')
+          details.push(`lost ${id} (${phase.replace('\u0000', ' ')}): ${record ? record.status : 'unknown to the agent'}`)
+        }
+        else if (record.status === 'failed') {
+          bump(phase, 'failed')
+        }
         const okAttempts = (record?.attempts ?? []).filter(a => a.status >= 200 && a.status < 300).length
-        if ((runsOf.get(id)?.size ?? 0) > 1 || okAttempts > 1) bump(phase, 'twice')
+        if ((runsOf.get(id)?.size ?? 0) > 1 || okAttempts > 1) {
+          bump(phase, 'twice')
+          details.push(`ran twice ${id} (${phase.replace('\u0000', ' ')}): ${runsOf.get(id)?.size ?? 0} runs in callbacks, attempts ${(record?.attempts ?? []).map(a => a.status).join(',')}`)
+        }
       }
-      return byPhase
+      return { byPhase, details }
     },
     close: () => new Promise(r => callbacks.close(r)),
   }

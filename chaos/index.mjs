@@ -128,8 +128,7 @@ async function campaign() {
     r[kind] = (r[kind] ?? 0) + 1
     // The unclear failures are the ones to fix: keep a few of each fault's as they were.
     const s = statsOf(at.fault)
-    if (['unclear-5xx', 'conn-error', 'hang'].includes(kind) && s.unclear++ < 3)
-      s.notes.push(`${at.phase}: ${fn} ${kind}: ${outcome.status ?? outcome.error ?? 'no answer'} after ${Math.round(outcome.ms)} ms${outcome.body ? ` ${outcome.body.slice(0, 120)}` : ''}`)
+    if (['unclear-5xx', 'conn-error', 'hang'].includes(kind) && s.unclear++ < 3) { s.notes.push(`${at.phase}: ${fn} ${kind}: ${outcome.status ?? outcome.error ?? 'no answer'} after ${Math.round(outcome.ms)} ms${outcome.body ? ` ${outcome.body.slice(0, 120)}` : ''}`) }
   }
   const down = []
   const campaignStart = Date.now()
@@ -184,8 +183,10 @@ async function campaign() {
   const endAt = campaignStart + minutes * 60_000
   // Each fault once before any repeats, in a random order: a short run still covers them all.
   let bag = []
+  // CI's minute covers more faults with shorter quiet spells.
+  const gapMs = opts.ci ? 4000 : 8000
   while (Date.now() < endAt - 20_000) {
-    await sleep(8000)
+    await sleep(gapMs)
     if (bag.length === 0) bag = shuffle(available.map(([name]) => name))
     const name = bag.pop()
     const fault = FAULTS[name]
@@ -203,7 +204,7 @@ async function campaign() {
     else s.backToServing.push(back - endedAt)
     if (fault.restartsAgent || name === 'dockerd restart' || name === 'clock jump' || name === 'data dir full') down.push([injectedAt, back ?? Date.now()])
     now = { fault: name, phase: 'after' }
-    await sleep(8000)
+    await sleep(gapMs)
     if (fault.restartsAgent) {
       s.leftovers.push(await leftoversNow())
       s.unparsable += unparsableState(dataDir).bad.length
@@ -226,7 +227,8 @@ async function campaign() {
   clearInterval(historyTimer)
   await load.stop()
   await churn
-  const asyncByPhase = await tracker.verify(opts.ci ? 90_000 : 180_000, admin)
+  const { byPhase: asyncByPhase, details: asyncDetails } = await tracker.verify(opts.ci ? 90_000 : 180_000, admin)
+  statsOf('steady').notes.push(...asyncDetails.slice(0, 10))
   for (const [key, counts] of Object.entries(asyncByPhase)) {
     const [fault, ph] = key.split('\u0000')
     statsOf(fault).async[ph] = counts
@@ -278,7 +280,7 @@ function freePort() {
 }
 
 function lastLine(text) {
-  return String(text).trim().split('\n').filter(Boolean).slice(-2).join(' / ').slice(0, 200)
+  return String(text).trim().split('\n').filter(Boolean).slice(-5).join(' / ').slice(0, 400)
 }
 
 function shuffle(list) {
