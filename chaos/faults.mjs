@@ -28,7 +28,13 @@ export const FAULTS = {
       const id = someContainer(ctx)
       if (!id) return 'no running container'
       const pid = docker(['inspect', '--format', '{{.State.Pid}}', id], ctx.dockerEnv)
-      process.kill(Number(pid), 'SIGKILL')
+      try {
+        process.kill(Number(pid), 'SIGKILL')
+      }
+      catch (error) {
+        // Not root: the container's process is not ours to signal.
+        return `kill -9 of the container's process failed: ${error.code}`
+      }
     },
   },
   'docker kill': {
