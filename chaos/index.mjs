@@ -126,6 +126,7 @@ async function campaign() {
     r.sent++
     const kind = classify(outcome)
     r[kind] = (r[kind] ?? 0) + 1
+    if (kind !== 'ok') r.slowestFailMs = Math.max(r.slowestFailMs ?? 0, outcome.ms)
     // The unclear failures are the ones to fix: keep a few of each fault's as they were.
     const s = statsOf(at.fault)
     if (['unclear-5xx', 'conn-error', 'hang'].includes(kind) && s.unclear++ < 3) { s.notes.push(`${at.phase}: ${fn} ${kind}: ${outcome.status ?? outcome.error ?? 'no answer'} after ${Math.round(outcome.ms)} ms${outcome.body ? ` ${outcome.body.slice(0, 120)}` : ''}`) }

@@ -27,6 +27,7 @@ export function faultTable(stats) {
         String((r['unclear-5xx'] ?? 0) + (r['conn-error'] ?? 0)),
         String(r.refused ?? 0),
         String(r.hang ?? 0),
+        r.slowestFailMs === undefined ? '-' : `${(r.slowestFailMs / 1000).toFixed(1)} s`,
         `${a.accepted ?? 0}/${a.refused ?? 0}`,
         String(a.lost ?? 0),
         String(a.twice ?? 0),
@@ -37,7 +38,7 @@ export function faultTable(stats) {
       ])
     }
   }
-  return table(['fault', 'phase', 'n', 'sent', 'ok', '429/503', '5xx+id', '5xx no id / reset', 'refused', 'hang', 'async acc/refused', 'async lost', 'async twice', 'deploys ok/failed', 'back to serving (max)', 'leftovers after restart (max)', 'unparsable state'], rows)
+  return table(['fault', 'phase', 'n', 'sent', 'ok', '429/503', '5xx+id', '5xx no id / reset', 'refused', 'hang', 'slowest failure', 'async acc/refused', 'async lost', 'async twice', 'deploys ok/failed', 'back to serving (max)', 'leftovers after restart (max)', 'unparsable state'], rows)
 }
 
 function orphans(list) {
