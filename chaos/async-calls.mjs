@@ -5,10 +5,10 @@
 import { createServer } from 'node:http'
 import { call } from './load.mjs'
 
-export async function startAsyncTracker({ port, domain, fn = 'worker' }) {
+export async function startAsyncTracker({ port, domain, phase, fn = 'worker' }) {
   const accepted = new Map() // invocation id → { phase }
   const refused = []
-  const runsOf = new Map() // invocation id → Set of run nonces seen in callbacks
+  const runsOf = new Map() // invocation id → Map of run nonce → campaign phase its first callback came in
   const callbacks = createServer((req, res) => {
     const chunks = []
     req.on('data', d => chunks.push(d))
@@ -18,8 +18,9 @@ export async function startAsyncTracker({ port, domain, fn = 'worker' }) {
         const report = JSON.parse(Buffer.concat(chunks).toString())
         if (report.status !== 'succeeded') return
         const run = JSON.parse(report.response?.body ?? '{}').run
-        if (!runsOf.has(report.invocationId)) runsOf.set(report.invocationId, new Set())
-        runsOf.get(report.invocationId).add(run)
+        if (!runsOf.has(report.invocationId)) runsOf.set(report.invocationId, new Map())
+        const runs = runsOf.get(report.invocationId)
+        if (!runs.has(run)) runs.set(run, phase())
       }
       catch {}
     })
@@ -74,7 +75,7 @@ export async function startAsyncTracker({ port, domain, fn = 'worker' }) {
         const okAttempts = (record?.attempts ?? []).filter(a => a.status >= 200 && a.status < 300).length
         if ((runsOf.get(id)?.size ?? 0) > 1 || okAttempts > 1) {
           bump(phase, 'twice')
-          details.push(`ran twice ${id} (${phase.replace('\u0000', ' ')}): ${runsOf.get(id)?.size ?? 0} runs in callbacks, attempts ${(record?.attempts ?? []).map(a => a.status).join(',')}`)
+          details.push(`ran twice ${id} (${phase.replace('\u0000', ' ')}): ${runsOf.get(id)?.size ?? 0} runs in callbacks (arrived in: ${[...(runsOf.get(id)?.values() ?? [])].join(', ')}), attempts ${(record?.attempts ?? []).map(a => a.status).join(',')}`)
         }
       }
       return { byPhase, details }

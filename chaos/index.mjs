@@ -135,7 +135,7 @@ async function campaign() {
   const campaignStart = Date.now()
 
   const load = startLoad({ port, domain, functions: LOADED, rate: Number(opts.rate), phase, record })
-  const tracker = await startAsyncTracker({ port, domain })
+  const tracker = await startAsyncTracker({ port, domain, phase: () => `${now.fault} ${now.phase}` })
   cleanups.push(() => tracker.close())
   const asyncTimer = setInterval(() => tracker.send(`${now.fault}\u0000${now.phase}`), 500)
 
