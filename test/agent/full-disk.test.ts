@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAgentProcess } from '../helpers/agent'
 import { createProject } from '../helpers/project'
+import { startRecordingServer } from '../helpers/recording-server'
 import { until } from '../helpers/until'
 
 /** A small tmpfs of our own: only root may mount one, so elsewhere the suite is skipped. */
@@ -84,7 +85,7 @@ export default async (req) => {
       // Prints on every call: its log lines are writes the full disk refuses too.
       'functions/chatty/index.mjs': `export default () => { console.log('a line for the logs') ; return new Response('said it') }\n`,
     })
-    agent = await startAgentProcess({ provider: 'process', dataDir: join(disk!, 'data'), extraArgs: ['--metrics-save-interval', '1'] })
+    agent = await startAgentProcess({ provider: 'process', dataDir: join(disk!, 'data'), extraArgs: ['--metrics-save-interval', '1', '--callback-allow', '127.0.0.1'] })
     expect((await agent.cli(['deploy'], { cwd: project.dir })).code).toBe(0)
     project.write('functions/hello/index.mjs', `export default () => new Response('v2')\n`)
     expect((await agent.cli(['deploy'], { cwd: project.dir })).code).toBe(0)
@@ -155,9 +156,10 @@ export default async (req) => {
   })
 
   it('an async outcome the full disk refuses shows as running, is written once there is room, and then never runs again', async () => {
+    const callbacks = await startRecordingServer()
     const ids: string[] = []
     for (let i = 0; i < 3; i++) {
-      const accepted = await agent.call('gated', '/', { method: 'POST', headers: { 'x-lambda-invocation-type': 'Event' } })
+      const accepted = await agent.call('gated', '/', { method: 'POST', headers: { 'x-lambda-invocation-type': 'Event', 'x-callback-url': `${callbacks.url}/done` } })
       expect(accepted.status, accepted.text).toBe(202)
       ids.push(accepted.json().id)
     }
@@ -168,9 +170,13 @@ export default async (req) => {
     await until(() => /Could not store the outcome of invocation/.test(agent.process.output()), 'the warning that an outcome was not stored')
     // Ran, but its outcome is not on disk: not shown as finished, since a restart now would run it again.
     for (const id of ids) expect((await agent.admin(`/invocations/${id}`)).json().status, id).toBe('running')
+    // Nor reported done to its callback: a crash now runs it again, and a callback must not have said otherwise.
+    expect(callbacks.requests).toEqual([])
 
     rmSync(ballast)
     for (const id of ids) await until(async () => (await agent.admin(`/invocations/${id}`)).json().status === 'succeeded', `${id} to be recorded once there is room`, 15_000)
+    await until(() => callbacks.requests.length === ids.length, 'a callback for each call once its outcome is on disk')
+    await callbacks.close()
     await agent.process.stop('SIGKILL')
     agent = await agent.restart()
     expect(agent.process.output()).not.toMatch(/Resuming \d+ asynchronous call/)

@@ -251,8 +251,9 @@ export class AsyncInvocations {
     delete record.nextAttemptAt
     if (failure) record.failure = failure
     this.live.delete(record.id)
-    this.ledger.finished(record)
-    if (record.callback) this.callbacks.send(record)
+    // The callback says the call is done: only once that is on disk, so a crash in between runs the call
+    // again without a callback having claimed it finished (a callback is then at most repeated for one run).
+    this.ledger.finished(record, record.callback ? () => this.callbacks.send(record) : undefined)
   }
 
   /** Invocations newest first, with counts by status (of the function, or of all). */

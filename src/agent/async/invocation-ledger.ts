@@ -105,17 +105,19 @@ export class InvocationLedger {
   /**
    * Keeps a finished invocation, in a done batch soon after. Until that is on disk it shows as running (see
    * `unrecorded`): a call shown succeeded or failed never runs again, whatever happens to the agent.
+   * `onRecorded` runs once it is on disk, however long the disk takes to take it.
    */
-  finished(record: InvocationRecord): void {
+  finished(record: InvocationRecord, onRecorded?: () => void): void {
     this.finishing.set(record.id, record)
     const outcome = record.status as Outcome
     this.done[outcome].add(record).then((batch) => {
       this.keep({ summary: toSummary(record), done: batch })
       addTo(this.doneBatches[outcome], batch, record.id)
       this.release(record.id)
+      onRecorded?.()
     }, (error) => {
       this.warn(`Could not store the outcome of invocation ${record.id} of ${record.function}: ${(error as Error).message}. It is written again every few seconds; until then a restart of the agent runs the call again (at-least-once).`)
-      this.saveOutcome(record)
+      this.saveOutcome(record, onRecorded)
     }).finally(() => this.finishing.delete(record.id))
   }
 
@@ -123,7 +125,7 @@ export class InvocationLedger {
    * An outcome the disk refused (full, say) is written again until it is on disk: only then does the call's
    * inbox copy go, so a restart before that runs the call again, and one after it never does.
    */
-  private saveOutcome(record: InvocationRecord): void {
+  private saveOutcome(record: InvocationRecord, onRecorded?: () => void): void {
     this.owned.add(record.id)
     this.unsavedOutcomes.set(record.id, record)
     void this.writer.save(record).then((saved) => {
@@ -131,12 +133,13 @@ export class InvocationLedger {
         this.unsavedOutcomes.delete(record.id)
         this.keep({ summary: toSummary(record) })
         this.release(record.id)
+        onRecorded?.()
         return
       }
       if (this.stopped) return
       const timer = setTimeout(() => {
         this.retryTimers.delete(timer)
-        this.saveOutcome(record)
+        this.saveOutcome(record, onRecorded)
       }, OUTCOME_RETRY_MS)
       this.retryTimers.add(timer)
     })
