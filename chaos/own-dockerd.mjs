@@ -5,17 +5,21 @@ import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import { docker } from './inspect.mjs'
 
-const ROOT = '/var/lib/mini-lambda-chaos'
+// Two campaigns at once (a soak and a shorter run) each need their own engine: CHAOS_ENGINE names it.
+const NAME = process.env.CHAOS_ENGINE || 'mini-lambda-chaos'
+if (!/^[\w.-]+$/.test(NAME)) throw new Error(`CHAOS_ENGINE=${NAME}: give a plain name, e.g. CHAOS_ENGINE=soak`)
+const ROOT = `/var/lib/${NAME}`
+const RUN = `/run/${NAME}`
 const sleep = ms => new Promise(r => setTimeout(r, ms))
 
 export function ownDockerd(workDir) {
-  const socket = join('/run/mini-lambda-chaos', 'docker.sock')
+  const socket = join(RUN, 'docker.sock')
   const env = { DOCKER_HOST: `unix://${socket}` }
   let child
   const start = async () => {
-    mkdirSync('/run/mini-lambda-chaos', { recursive: true })
+    mkdirSync(RUN, { recursive: true })
     const fd = openSync(join(workDir, 'dockerd.log'), 'a')
-    child = spawn('dockerd', ['--host', env.DOCKER_HOST, '--data-root', join(ROOT, 'data'), '--exec-root', '/run/mini-lambda-chaos/exec', '--pidfile', '/run/mini-lambda-chaos/docker.pid', '--bridge', 'none', '--iptables=false', '--ip-masq=false'], { stdio: ['ignore', fd, fd] })
+    child = spawn('dockerd', ['--host', env.DOCKER_HOST, '--data-root', join(ROOT, 'data'), '--exec-root', join(RUN, 'exec'), '--pidfile', join(RUN, 'docker.pid'), '--bridge', 'none', '--iptables=false', '--ip-masq=false'], { stdio: ['ignore', fd, fd] })
     closeSync(fd)
     for (let i = 0; i < 120; i++) {
       try {
