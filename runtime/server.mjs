@@ -45,7 +45,8 @@ export function startServer(invoke, settings) {
       running.delete(context.requestId)
       ended.add(context.requestId)
       // The last few thousand are enough: an await follows its request within moments.
-      if (ended.size > ENDED_KEPT) ended.delete(ended.values().next().value)
+      const oldest = ended.values().next().value
+      if (ended.size > ENDED_KEPT && oldest !== undefined) ended.delete(oldest)
     })
     running.set(context.requestId, settled)
     for (const arrived of arriving.get(context.requestId) ?? []) arrived()
