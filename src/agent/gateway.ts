@@ -58,10 +58,21 @@ export function invokeServing(ctx: AgentContext, req: IncomingMessage, res: Serv
   })
 }
 
+/**
+ * Who may call, and how often: the function's policy now, whichever version a URL names. A kept version
+ * (`v<N>.<fn>`) answers under the serving version's rate limit and, of the two, the stricter auth: an old
+ * version's URL is no way around a key or a limit added since.
+ */
+function policyOf(ctx: AgentContext, name: string, version: VersionRecord): Pick<VersionRecord['config'], 'auth' | 'rateLimit'> {
+  const serving = ctx.serving.get(name)?.version
+  if (!serving || serving === version) return version.config
+  return { auth: serving.config.auth === 'key' || version.config.auth === 'key' ? 'key' : serving.config.auth, rateLimit: serving.config.rateLimit }
+}
+
 async function invokeVersion(ctx: AgentContext, req: IncomingMessage, res: ServerResponse, name: string, path: string, opts: InvokeServingOptions, requestId: string): Promise<Response | undefined> {
   let version = target(ctx, name, opts.version, opts.viaAdmin)
   let dropHeaders: ReadonlySet<string> | undefined
-  if (version.config.auth === 'key' || opts.viaAdmin) {
+  if (policyOf(ctx, name, version).auth === 'key' || opts.viaAdmin) {
     if (!opts.viaAdmin) {
       const key = await requireApiKey(ctx.keys, req, 'invoke').catch((error: unknown) => {
         auditRefusal(ctx.audit, req, 'function.invoke', name, error)
@@ -73,7 +84,8 @@ async function invokeVersion(ctx: AgentContext, req: IncomingMessage, res: Serve
     // Checking the key took a turn of the event loop, in which a switch may have happened.
     version = target(ctx, name, opts.version, opts.viaAdmin)
   }
-  if (version.config.rateLimit) takeFunctionToken(ctx, res, name, version.config.rateLimit)
+  const { rateLimit } = policyOf(ctx, name, version)
+  if (rateLimit) takeFunctionToken(ctx, res, name, rateLimit)
   const type = invocationTypeOf(req)
   if (type === 'Event') return acceptEvent(ctx, req, { name, version: opts.version, path, dropHeaders })
   if (type === 'DryRun') return new Response(null, { status: 204 })

@@ -60,7 +60,7 @@ export function forwardFrames(req: IncomingMessage, res: ServerResponse, lease: 
       head(head) {
         try {
           // Written straight to the socket: the head goes out with the first body bytes.
-          res.writeHead(head.status, head.statusText, downstreamResponseHeaders(head.headers, requestId))
+          res.writeHead(head.status, head.statusText, downstreamResponseHeaders(head.headers, requestId, res.hasHeader('ratelimit')))
         }
         catch (error) {
           return malformed(`a response head the agent cannot send (${(error as Error).message})`)

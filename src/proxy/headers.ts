@@ -48,16 +48,26 @@ export function upstreamRequestHeaders(req: IncomingMessage, forwarded: Forwarde
   return out
 }
 
-/** Response headers for the client: the instance's (a flat raw list), minus hop-by-hop ones. */
-export function downstreamResponseHeaders(raw: string[], requestId: string): string[] {
+/**
+ * The agent's own answers on a function's response: the request id `lambda logs --request` finds the
+ * call by, and a rate limit's state. A function (untrusted code) cannot replace them; its own values
+ * reach the client as `x-lambda-remapped-<name>`, as API Gateway's `x-amzn-Remapped-` headers do.
+ */
+const AGENT_OWNED_RESPONSE = new Set<string>(['x-request-id'])
+const AGENT_RATE_LIMIT = new Set<string>(['ratelimit', 'ratelimit-policy'])
+
+/**
+ * Response headers for the client: the instance's (a flat raw list), minus hop-by-hop ones and those the
+ * agent answers itself; `agentRateLimit` when the agent set RateLimit headers of its own on this answer.
+ */
+export function downstreamResponseHeaders(raw: string[], requestId: string, agentRateLimit = false): string[] {
   const pairs: string[] = []
-  let hasRequestId = false
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase()
     if (HOP_BY_HOP.has(name)) continue
-    if (name === 'x-request-id') hasRequestId = true
-    pairs.push(raw[i]!, raw[i + 1]!)
+    if (AGENT_OWNED_RESPONSE.has(name) || (agentRateLimit && AGENT_RATE_LIMIT.has(name))) pairs.push(`x-lambda-remapped-${name}`, raw[i + 1]!)
+    else pairs.push(raw[i]!, raw[i + 1]!)
   }
-  if (!hasRequestId) pairs.push('x-request-id', requestId)
+  pairs.push('x-request-id', requestId)
   return pairs
 }

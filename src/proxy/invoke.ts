@@ -147,7 +147,7 @@ function forward(req: IncomingMessage, res: ServerResponse, lease: Lease, deadli
       upstreamRes = response
       // Written straight to the socket: a web Response plus stream pipeline per request
       // costs about a third of the gateway's throughput.
-      res.writeHead(response.statusCode ?? 502, response.statusMessage, downstreamResponseHeaders(response.rawHeaders, opts.forwarded.requestId))
+      res.writeHead(response.statusCode ?? 502, response.statusMessage, downstreamResponseHeaders(response.rawHeaders, opts.forwarded.requestId, res.hasHeader('ratelimit')))
       response.on('end', () => settle())
       response.on('close', () => {
         if (response.complete) return settle()

@@ -47,8 +47,10 @@ describe('headers between the client, the gateway and an instance', () => {
     expect(out.find(([name]) => name === 'accept')).toEqual(['accept', '*/*'])
   })
 
-  it('the client gets the instance\'s headers minus hop-by-hop ones, with a request id unless the function set one', () => {
+  it('the client gets the instance\'s headers minus hop-by-hop ones, with the agent\'s request id: one the function set is remapped, as API Gateway does', () => {
     expect(pairs(downstreamResponseHeaders(['Content-Type', 'text/plain', 'Connection', 'close', 'Transfer-Encoding', 'chunked'], 'rid-1'))).toEqual([['content-type', 'text/plain'], ['x-request-id', 'rid-1']])
-    expect(pairs(downstreamResponseHeaders(['X-Request-Id', 'mine'], 'rid-1'))).toEqual([['x-request-id', 'mine']])
+    expect(pairs(downstreamResponseHeaders(['X-Request-Id', 'mine'], 'rid-1'))).toEqual([['x-lambda-remapped-x-request-id', 'mine'], ['x-request-id', 'rid-1']])
+    expect(pairs(downstreamResponseHeaders(['RateLimit', 'fake'], 'rid-1', true))).toEqual([['x-lambda-remapped-ratelimit', 'fake'], ['x-request-id', 'rid-1']])
+    expect(pairs(downstreamResponseHeaders(['RateLimit', 'its-own'], 'rid-1', false))).toEqual([['ratelimit', 'its-own'], ['x-request-id', 'rid-1']])
   })
 })
