@@ -47,22 +47,31 @@ export class FrozenProcesses {
       }
       catch {}
     }
-    await this.save()
+    await this.save().catch(() => {})
     return ended
   }
 
-  /** Resolves once the list on disk says so (before a SIGSTOP, so a crash right after it leaves no stray). */
-  mark(pid: number, frozen: boolean): Promise<void> {
+  /**
+   * Resolves once the list on disk says so (before a SIGSTOP, so a crash right after it leaves no stray).
+   * Freezing rejects when the list could not be written (a full disk): the process must then not be
+   * stopped, since nothing would end it after a kill -9 of the agent. A thaw never rejects.
+   */
+  async mark(pid: number, frozen: boolean): Promise<void> {
     const startTime = frozen ? startTimeOf(pid) : undefined
     if (startTime) this.entries.set(pid, startTime)
     else if (!this.entries.delete(pid)) return this.writing
-    return this.save()
+    if (!frozen) return this.save().catch(() => {})
+    await this.save().catch((error: unknown) => {
+      this.entries.delete(pid)
+      throw error
+    })
   }
 
   private save(): Promise<void> {
     const list: FrozenEntry[] = [...this.entries].map(([pid, startTime]) => ({ pid, startTime }))
     // One write after another: the last one written is the latest list.
-    this.writing = this.writing.then(() => writeFileAtomic(this.file, JSON.stringify(list), { durable: false, mode: 0o600 })).catch(() => {})
-    return this.writing
+    const written = this.writing.then(() => writeFileAtomic(this.file, JSON.stringify(list), { durable: false, mode: 0o600 }))
+    this.writing = written.catch(() => {})
+    return written
   }
 }
