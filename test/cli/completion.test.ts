@@ -79,7 +79,7 @@ describe('lambda completion bash, sourced in a real bash', () => {
 
   it('offers every command of the CLI\'s own tree, and each group\'s subcommands', async () => {
     expect(bashCompletes('lambda', '')).toEqual(Object.keys(main.subCommands as object))
-    expect(bashCompletes('lambda', 'agent', 'keys', '')).toEqual(['create', 'list', 'grant', 'ungrant', 'revoke'])
+    expect(bashCompletes('lambda', 'agent', 'keys', '')).toEqual(['create', 'list', 'grant', 'ungrant', 'rate', 'revoke'])
     expect(bashCompletes('lambda', 'inv')).toEqual(['invoke', 'invocations', 'invocation'])
     // `lambda help <command…>` walks the same tree.
     expect(bashCompletes('lambda', 'help', 'agent', 'k')).toEqual(['keys'])
@@ -144,7 +144,7 @@ print -- '--6'; ${probe(['lambda', 'config', 'use-context', ''])}
 print -- '--7'; ${probe(['lambda', 'list', '--context', ''])}`
     const result = spawnSync('zsh', ['-f', '-c', script], { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, XDG_CONFIG_HOME: settingsHome } })
     expect(result.stderr).toBe('')
-    expect(result.stdout.split('\n').filter(Boolean)).toEqual(['--1', 'deploy', '--2', 'create', 'list', 'grant', 'ungrant', 'revoke', '--3', 'docker', 'process', 'auto', '--4', 'keys', '--5', 'hello', 'resize', '--6', 'default', 'prod', 'staging.eu', '--7', 'default', 'prod', 'staging.eu'])
+    expect(result.stdout.split('\n').filter(Boolean)).toEqual(['--1', 'deploy', '--2', 'create', 'list', 'grant', 'ungrant', 'rate', 'revoke', '--3', 'docker', 'process', 'auto', '--4', 'keys', '--5', 'hello', 'resize', '--6', 'default', 'prod', 'staging.eu', '--7', 'default', 'prod', 'staging.eu'])
   })
 })
 
@@ -152,7 +152,7 @@ describe.skipIf(!has('fish'))('lambda completion fish', () => {
   it('completes with descriptions, as `complete -C` shows', () => {
     const complete = (line: string) => spawnSync('fish', ['--no-config', '-c', `source ${scripts.fish}; complete -C '${line}'`], { cwd: project, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, XDG_CONFIG_HOME: settingsHome } }).stdout.split('\n').filter(Boolean).map(row => row.split('\t')[0])
     expect(complete('lambda dep')).toEqual(['deploy'])
-    expect(complete('lambda agent keys ')).toEqual(['create', 'grant', 'list', 'revoke', 'ungrant'])
+    expect(complete('lambda agent keys ')).toEqual(['create', 'grant', 'list', 'rate', 'revoke', 'ungrant'])
     expect(complete('lambda agent --provider ')).toEqual(['auto', 'docker', 'process'])
     expect(complete('lambda deploy --dr')).toEqual(['--dry-run'])
     expect(complete('lambda invoke ')).toEqual(['hello', 'resize'])
