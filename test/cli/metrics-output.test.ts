@@ -24,8 +24,8 @@ describe('lambda metrics: the table, then each function\'s gauges once', () => {
     expect(lines[1]).toMatch(/^FUNCTION\s+CALLS\s+4XX\s+ERRORS\s+ERROR RATE\s+COLD\s+AVG\s+P50\s+P95\s+P99\s+PEAK\s+FAILURES$/)
     expect(lines[2]).toMatch(/^fine\s+1\s+0\s+0\s+0\.0%/)
     expect(lines[3]).toMatch(/^picky\s+1\s+1\s+0\s+0\.0%/)
-    expect(lines[4]).toMatch(/^FUNCTION\s+ASYNC QUEUE DEPTH\s+ASYNC DEAD LETTERS$/)
-    expect(lines.slice(5).some(line => /^picky\s+0\s+1$/.test(line))).toBe(true)
+    expect(lines[4]).toMatch(/^FUNCTION\s+QUEUE LENGTH\s+QUEUE SHED\s+ASYNC QUEUE DEPTH\s+ASYNC DEAD LETTERS\s+RATE LIMITED$/)
+    expect(lines.slice(5).some(line => /^picky\s+0\s+0\s+0\s+1\s+0$/.test(line))).toBe(true)
     expect(new Set(lines).size).toBe(lines.length)
     expect(all.stdout).not.toMatch(/async (queue depth|dead letters):/)
 
@@ -35,6 +35,6 @@ describe('lambda metrics: the table, then each function\'s gauges once', () => {
     expect(oneLines[1]).toMatch(/^VERSION\s+CALLS/)
     expect(oneLines[2]).toMatch(/^v1\s+1\s+1\s+0/)
     expect(oneLines[3]).toMatch(/^Since \S+: 1 invocations, 0 errors, 1 4xx, \d cold starts, avg /)
-    expect(oneLines.slice(4)).toEqual([expect.stringMatching(/^FUNCTION\s+ASYNC QUEUE DEPTH\s+ASYNC DEAD LETTERS$/), expect.stringMatching(/^picky\s+0\s+1$/)])
+    expect(oneLines.slice(4)).toEqual([expect.stringMatching(/^FUNCTION\s+QUEUE LENGTH\s+QUEUE SHED\s+ASYNC QUEUE DEPTH\s+ASYNC DEAD LETTERS\s+RATE LIMITED$/), expect.stringMatching(/^picky\s+0\s+0\s+0\s+1\s+0$/)])
   })
 })

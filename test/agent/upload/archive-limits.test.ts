@@ -109,13 +109,13 @@ describe('the agent bounds the shape of an upload', () => {
 })
 
 describe('a failure while unpacking is the client\'s mistake only when the archive caused it', () => {
-  it('answers 400 for what tar refused, 500 for the agent\'s own disk', () => {
+  it('answers 400 for what tar refused, 507 for the agent\'s full disk, 500 for a bug of ours', () => {
     const refused = Object.assign(new Error('ENOTDIR: not a directory'), { code: 'ENOTDIR', tarCode: 'TAR_ENTRY_ERROR' })
     expect(unpackError('/x', refused)).toMatchObject({ code: 'BAD_UPLOAD', status: 400, data: { reason: 'unpack-refused' } })
     const tooDeep = Object.assign(new Error('TAR_ENTRY_ERROR: path excessively deep'), { code: 'TAR_ENTRY_ERROR', tarCode: 'TAR_ENTRY_ERROR' })
     expect(unpackError('/x', tooDeep).status).toBe(400)
     const full = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC', tarCode: 'TAR_ENTRY_ERROR' })
-    expect(unpackError('/x', full)).toMatchObject({ code: 'UPLOAD_FAILED', status: 500 })
+    expect(unpackError('/x', full)).toMatchObject({ code: 'DISK_FULL', status: 507 })
     expect(unpackError('/x', new TypeError('a bug of ours'))).toMatchObject({ code: 'UPLOAD_FAILED', status: 500 })
   })
 })
