@@ -30,7 +30,11 @@ async function readPem(path: string, what: string, flag: string): Promise<string
 
 /** Reads the certificate chain and key, and checks they form a usable pair before serving with them. */
 export async function readTlsFiles(files: TlsFiles): Promise<TlsPems> {
-  const [cert, key] = await Promise.all([readPem(files.cert, 'certificate', '--tls-cert'), readPem(files.key, 'key', '--tls-key')])
+  // Both read at once, but the certificate's problem is told first, whichever read fails first.
+  const [certRead, keyRead] = await Promise.allSettled([readPem(files.cert, 'certificate', '--tls-cert'), readPem(files.key, 'key', '--tls-key')])
+  if (certRead.status === 'rejected') throw certRead.reason
+  if (keyRead.status === 'rejected') throw keyRead.reason
+  const [cert, key] = [certRead.value, keyRead.value]
   try {
     createSecureContext({ cert, key })
   }

@@ -39,6 +39,9 @@ export interface DockerProviderOptions {
   adoptGraceMs?: number
 }
 
+/** What the engine says when a cached image a build stood on was removed under it. */
+const VANISHED_LAYER = /failed to get digest sha256:|No such image: sha256:/
+
 export const DEFAULT_ADOPT_GRACE_MS = 60_000
 
 export function dockerSocketPath(explicit?: string): string {
@@ -137,10 +140,9 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
       const buildArgs = await buildArgsFor(request.name, request.version)
       // A node function is its bundle: the agent writes the Dockerfile, whatever the upload held.
       const files = request.kind === 'node' ? await nodeBuildContext(request.name, request.contextDir) : await readdir(request.contextDir)
-      const context = createTar({ cwd: request.contextDir, portable: true, noMtime: true }, files)
       // The agent id keeps two agents on one Docker host from moving each other's tags.
       const tag = `mini-lambda/${request.name}:v${request.version}-${ctx.agentId}`
-      const { imageId, log } = await buildImage(docker, context as unknown as NodeJS.ReadableStream, {
+      const build = () => buildImage(docker, createTar({ cwd: request.contextDir, portable: true, noMtime: true }, files) as unknown as NodeJS.ReadableStream, {
         tag,
         subject: `function "${request.name}"`,
         // The agent does not know the project's layout; `lambda new` puts a function in functions/<name>.
@@ -150,6 +152,13 @@ export async function createDockerProvider(ctx: ProviderContext, options: Docker
         signal: request.signal,
         buildArgs,
         labels: { 'mini-lambda.agent': ctx.agentId, 'mini-lambda.function': request.name, 'mini-lambda.version': String(request.version), 'mini-lambda.hash': request.hash, [BASE_IMAGE_LABELS.link]: '1' },
+      })
+      const { imageId, log } = await build().catch((error: unknown) => {
+        // The classic builder stands on cached intermediate images that other builds share: removing an
+        // image (a prune here, another agent on the same engine) can delete one mid-build, and the engine
+        // then fails "failed to get digest". The same build again succeeds; anything else is the build's.
+        if (request.signal?.aborted || !VANISHED_LAYER.test((error as Error).message)) throw error
+        return build()
       })
       for (const line of log) onLog?.(line)
       const connector = request.kind === 'dockerfile' ? connectorFor(await withDockerDeadline('inspecting an image', () => docker.getImage(imageId).inspect())) : undefined
