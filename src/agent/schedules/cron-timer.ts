@@ -5,6 +5,8 @@ import type { Cron } from 'croner'
  * least this often keeps a schedule on time when the wall clock is set (NTP, a suspended VM).
  */
 const MAX_WAIT_MS = 30_000
+/** A wall clock set back further than this was wrong before (a correction), as Vixie cron reckons: schedules follow it. */
+const CLOCK_CORRECTION_MS = 3 * 3600_000
 
 /**
  * Calls `onTime` at each time `cron` matches, with that time. Croner only evaluates; the timer is
@@ -15,6 +17,7 @@ const MAX_WAIT_MS = 30_000
 export class CronTimer {
   private timer?: NodeJS.Timeout
   private next?: number
+  private lastFired?: number
   private readonly cron: Cron
   private readonly onTime: (scheduledAt: Date) => void
 
@@ -54,8 +57,20 @@ export class CronTimer {
   private wake(): void {
     const due = this.next!
     // Early (a long wait cut short, or the wall clock was set back): what is next from now?
-    if (Date.now() < due) return this.arm(Date.now())
+    if (Date.now() < due) return this.arm(this.resumeFrom(Date.now()))
     this.arm(Math.max(due, Date.now()))
+    this.lastFired = due
     this.onTime(new Date(due))
+  }
+
+  /**
+   * After the wall clock was set back, a time already fired is not fired again (as Vixie cron does): a
+   * job that charges a card runs once per due time. Set back by more than 3 hours, the clock was wrong
+   * before, and the schedule follows it.
+   */
+  private resumeFrom(now: number): number {
+    const last = this.lastFired
+    if (last === undefined || now <= last - CLOCK_CORRECTION_MS) return now
+    return Math.max(now, last)
   }
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CronTimer } from '../../../src/agent/schedules/cron-timer'
 import { parseCron } from '../../../src/config/schema/schedule'
 
@@ -41,5 +41,36 @@ describe('the cron timer', () => {
     expect(due.filter(at => at <= blockedUntil).length).toBeLessThanOrEqual(2)
     expect(due.slice(1).some((at, i) => at - due[i]! >= 2000)).toBe(true)
     expect(due.some(at => at > blockedUntil)).toBe(true)
+  })
+
+  describe('when the wall clock is set back', () => {
+    afterEach(() => void vi.useRealTimers())
+
+    const fireAround = (setBackMs: number) => {
+      vi.useFakeTimers({ now: Date.parse('2026-12-08T03:00:00.500Z') })
+      const due: string[] = []
+      const timer = new CronTimer(parseCron('*/3 * * * * *'), scheduledAt => due.push(scheduledAt.toISOString().slice(11, 19)))
+      timer.start()
+      vi.advanceTimersByTime(9000)
+      vi.setSystemTime(Date.now() - setBackMs)
+      vi.advanceTimersByTime(setBackMs > 3600_000 ? 9000 : setBackMs + 9000)
+      timer.stop()
+      return due
+    }
+
+    it('by 10 minutes (NTP, a VM restored), a due time already fired is not fired again', () => {
+      const due = fireAround(600_000)
+      expect(due.slice(0, 3)).toEqual(['03:00:03', '03:00:06', '03:00:09'])
+      expect(new Set(due).size).toBe(due.length)
+      // Once the clock is past the last time fired, the schedule goes on from there.
+      expect(due.at(-1)! > '03:00:09').toBe(true)
+    })
+
+    it('by more than 3 hours, the clock was wrong before: the schedule follows it', () => {
+      const due = fireAround(4 * 3600_000)
+      expect(due.slice(0, 3)).toEqual(['03:00:03', '03:00:06', '03:00:09'])
+      expect(due.slice(3).length).toBeGreaterThanOrEqual(2)
+      expect(due.slice(3).every(at => at.startsWith('23:00:'))).toBe(true)
+    })
   })
 })
