@@ -39,6 +39,16 @@ export function createScheduleStore(storage: Storage) {
     return seqs
   }
 
+  /** Appends a run and removes the oldest beyond SCHEDULE_RUNS_KEPT; resolves with the run's sequence number. */
+  const appendRun = (run: ScheduleRunRecord) => inOrder(runsBase(run.schedule), async () => {
+    const seqs = await seqsOf(run.schedule)
+    const seq = (seqs.at(-1) ?? 0) + 1
+    await storage.setItem(runKey(run.schedule, seq), run)
+    seqs.push(seq)
+    for (const old of seqs.splice(0, Math.max(0, seqs.length - SCHEDULE_RUNS_KEPT))) await storage.removeItem(runKey(run.schedule, old))
+    return seq
+  })
+
   return {
     async listCli(): Promise<CliScheduleRecord[]> {
       const keys = await storage.getKeys('schedules')
@@ -58,25 +68,12 @@ export function createScheduleStore(storage: Storage) {
     removeState: (id: string) => inOrder(stateKey(id), () => storage.removeItem(stateKey(id))),
 
     /** Appends a run, then removes the oldest beyond SCHEDULE_RUNS_KEPT. */
-    addRun: (run: ScheduleRunRecord) => inOrder(runsBase(run.schedule), async () => {
-      const seqs = await seqsOf(run.schedule)
-      const seq = (seqs.at(-1) ?? 0) + 1
-      await storage.setItem(runKey(run.schedule, seq), run)
-      seqs.push(seq)
-      for (const old of seqs.splice(0, Math.max(0, seqs.length - SCHEDULE_RUNS_KEPT))) await storage.removeItem(runKey(run.schedule, old))
-    }),
+    addRun: async (run: ScheduleRunRecord) => void await appendRun(run),
     /**
      * Records a run as it starts (outcome `running`), so one the agent's stop cuts short is on record; resolves
      * with what `endRun` needs to replace it by how it ended.
      */
-    startRun: (run: ScheduleRunRecord) => inOrder(runsBase(run.schedule), async () => {
-      const seqs = await seqsOf(run.schedule)
-      const seq = (seqs.at(-1) ?? 0) + 1
-      await storage.setItem(runKey(run.schedule, seq), run)
-      seqs.push(seq)
-      for (const old of seqs.splice(0, Math.max(0, seqs.length - SCHEDULE_RUNS_KEPT))) await storage.removeItem(runKey(run.schedule, old))
-      return seq
-    }),
+    startRun: appendRun,
     /** Replaces a started run by how it ended (unless it has been pruned meanwhile). */
     endRun: (run: ScheduleRunRecord, seq: number) => inOrder(runsBase(run.schedule), async () => {
       if ((await seqsOf(run.schedule)).includes(seq)) await storage.setItem(runKey(run.schedule, seq), run)
